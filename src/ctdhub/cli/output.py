@@ -1,0 +1,61 @@
+"""One output contract for every command: human text, or exactly one JSON object with `--json`."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+import click
+
+from ctdhub.errors import CtdhubError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Result:
+    """What a command returns: data for `--json`, lines for people."""
+
+    data: dict[str, Any]
+    text: list[str] = field(default_factory=list)
+
+
+def emit_json(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str, indent=None))
+
+
+def error_line(message: str) -> None:
+    click.echo(f"ctdhub: error: {message}", err=True)
+
+
+def command_output(func: F) -> F:
+    """Add `--json` to a command and render its Result (or its CtdhubError) accordingly."""
+
+    @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, as_json: bool, **kwargs: Any) -> None:
+        ctx = click.get_current_context()
+        ctx.meta["ctdhub_json"] = as_json
+        try:
+            result: Result = func(*args, **kwargs)
+        except CtdhubError as err:
+            if as_json:
+                emit_json({"ok": False, **err.to_dict()})
+            error_line(str(err))
+            sys.exit(err.exit_code)
+        if as_json:
+            emit_json({"ok": True, **result.data})
+        else:
+            for line in result.text:
+                click.echo(line)
+
+    return cast(F, wrapper)
+
+
+def wants_json() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get("ctdhub_json"))

@@ -1,0 +1,110 @@
+"""Create and open a hub store: a directory holding `hub.duckdb` (and later `releases/`).
+
+All writes go through `Hub.writer()`, which holds an exclusive lock file for the duration of the
+write, so two ingests can never interleave. Reads open the database read-only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ctdhub import __version__
+from ctdhub.errors import CtdhubError
+from ctdhub.standard import STANDARD_VERSION
+from ctdhub.store.schema import SCHEMA_VERSION, ddl
+
+DB_NAME = "hub.duckdb"
+LOCK_NAME = ".writer.lock"
+
+
+def default_store_path() -> Path:
+    return Path(os.environ.get("CTDHUB_STORE") or "hub")
+
+
+@dataclass(frozen=True)
+class Hub:
+    """A hub store on disk."""
+
+    path: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / DB_NAME
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.path / "releases"
+
+    def connect(self, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(self.db_path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise CtdhubError(f"Cannot open the hub store at {self.path}: {exc}.") from None
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The single writer: an exclusive lock, one connection, one transaction per use."""
+        lock_path = self.path / LOCK_NAME
+        with lock_path.open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise CtdhubError(
+                    f"Another ctdhub process is writing to the hub store at {self.path}; try again when it ends."
+                ) from None
+            con = self.connect(read_only=False)
+            try:
+                yield con
+            finally:
+                con.close()
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def meta(self) -> dict[str, str]:
+        con = self.connect()
+        try:
+            return {k: v for k, v in con.execute("SELECT key, value FROM hub_meta").fetchall()}
+        finally:
+            con.close()
+
+
+def init_store(path: str | Path | None = None) -> tuple[Hub, bool]:
+    """Create the store if needed; return (hub, created). Idempotent on an existing store."""
+    hub = Hub(Path(path) if path is not None else default_store_path())
+    if hub.path.exists() and not hub.path.is_dir():
+        raise CtdhubError(f"Cannot create a hub store at {hub.path}: a file with that name exists.")
+    created = not hub.db_path.exists()
+    hub.path.mkdir(parents=True, exist_ok=True)
+    hub.releases_dir.mkdir(exist_ok=True)
+    with hub.writer() as con:
+        for stmt in ddl():
+            con.execute(stmt)
+        if created:
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            con.executemany(
+                "INSERT INTO hub_meta VALUES (?, ?)",
+                [
+                    ["schema_version", str(SCHEMA_VERSION)],
+                    ["standard_version", STANDARD_VERSION],
+                    ["created_at", now],
+                    ["created_by", f"ctdhub {__version__}"],
+                ],
+            )
+    return hub, created
+
+
+def open_store(path: str | Path | None = None) -> Hub:
+    """Open an existing store, with a clear message when there is none."""
+    hub = Hub(Path(path) if path is not None else default_store_path())
+    if not hub.db_path.exists():
+        raise CtdhubError(
+            f"There is no hub store at {hub.path}.", hint="Create one with 'ctdhub init --store PATH'."
+        )
+    return hub
