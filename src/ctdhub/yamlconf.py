@@ -6,6 +6,7 @@ can fix a mapping or policy file without reading code.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from importlib import resources
@@ -53,16 +54,12 @@ def line_of(doc: Any, path: list[str | int]) -> int | None:
     line: int | None = None
     for key in path:
         if isinstance(node, CommentedMap) and key in node:
-            try:
+            with contextlib.suppress(KeyError, TypeError):
                 line = node.lc.key(key)[0] + 1
-            except (KeyError, TypeError):
-                pass
             node = node[key]
         elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
-            try:
+            with contextlib.suppress(KeyError, TypeError):
                 line = node.lc.item(key)[0] + 1
-            except (KeyError, TypeError):
-                pass
             node = node[key]
         else:
             break

@@ -8,8 +8,8 @@ import click
 
 from ctdhub import __version__
 from ctdhub.cli.commands_countries import countries
-from ctdhub.cli.commands_store import init
 from ctdhub.cli.commands_standard import standard
+from ctdhub.cli.commands_store import init
 from ctdhub.cli.output import emit_json, error_line
 
 

@@ -36,7 +36,9 @@ def resolve(values: tuple[str, ...]) -> Result:
         }
         rows.append(row)
         if c:
-            text.append(f"{v!r} -> {c.iso3} {c.name_en} ({c.subregion}; {c.iom_region or 'no IOM region'}) [{res.method}]")
+            text.append(
+                f"{v!r} -> {c.iso3} {c.name_en} ({c.subregion}; {c.iom_region or 'no IOM region'}) [{res.method}]"
+            )
         else:
             text.append(f"{v!r} -> unresolved: {res.reason}")
     return Result({"results": rows, "unresolved": sum(1 for r_ in rows if r_["iso3"] is None)}, text)

@@ -37,9 +37,15 @@ def show() -> Result:
 
 @standard.command("export")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table-schema", "markdown", "xlsx"]), required=True, help="Export format."
+    "--format",
+    "fmt",
+    type=click.Choice(["table-schema", "markdown", "xlsx"]),
+    required=True,
+    help="Export format.",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (stdout if omitted).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file (stdout if omitted)."
+)
 @command_output
 def export(fmt: str, out: Path | None) -> Result:
     """Export the standard as a Table Schema, a Markdown data dictionary or an Excel template."""
@@ -49,9 +55,17 @@ def export(fmt: str, out: Path | None) -> Result:
             raise UsageError("The xlsx template needs --out FILE.xlsx.")
         write_template(std, out)
         return Result({"format": fmt, "path": str(out)}, [f"Wrote Excel template to {out}."])
-    text = json.dumps(table_schema(std), indent=2, ensure_ascii=False) if fmt == "table-schema" else markdown(std)
+    text = (
+        json.dumps(table_schema(std), indent=2, ensure_ascii=False)
+        if fmt == "table-schema"
+        else markdown(std)
+    )
     if out is not None:
         out.write_text(text, encoding="utf-8")
         return Result({"format": fmt, "path": str(out)}, [f"Wrote {fmt} to {out}."])
-    data = {"format": fmt, "schema": table_schema(std)} if fmt == "table-schema" else {"format": fmt, "text": text}
+    data = (
+        {"format": fmt, "schema": table_schema(std)}
+        if fmt == "table-schema"
+        else {"format": fmt, "text": text}
+    )
     return Result(data, [text.rstrip("\n")])

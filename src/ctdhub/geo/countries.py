@@ -103,7 +103,9 @@ class CountryResolver:
     """Offline resolver from any country input to ISO3; build once with `resolver()`."""
 
     def __init__(self) -> None:
-        aliases_doc: dict[str, Any] = plain(load_yaml_text(_data_text("aliases.yaml"), "geo/data/aliases.yaml"))
+        aliases_doc: dict[str, Any] = plain(
+            load_yaml_text(_data_text("aliases.yaml"), "geo/data/aliases.yaml")
+        )
         iom = {r["iso3"]: r["iom_region"] for r in csv.DictReader(_data_text("iom_regions.csv").splitlines())}
         self.countries: dict[str, Country] = {}
         self._codes: dict[str, tuple[str, Method]] = {}
@@ -151,7 +153,9 @@ class CountryResolver:
                 names=[extra["name_en"], extra.get("name_fr", ""), extra.get("name_es", "")],
             )
         self._aliases = {normalise(str(k)): str(v) for k, v in aliases_doc.get("aliases", {}).items()}
-        self._not_countries = {normalise(str(k)): str(v) for k, v in aliases_doc.get("not_countries", {}).items()}
+        self._not_countries = {
+            normalise(str(k)): str(v) for k, v in aliases_doc.get("not_countries", {}).items()
+        }
 
     def _add(self, country: Country, names: Iterable[str]) -> None:
         self.countries[country.iso3] = country

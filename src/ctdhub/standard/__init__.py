@@ -47,7 +47,9 @@ def _field(d: dict[str, Any]) -> Field:
         family=d.get("family"),
         hierarchy=d.get("hierarchy"),
         minimum=d.get("minimum"),
-        htcds=HtcdsLink(h["field"], h.get("value"), dict(h.get("values", {})), h.get("note", "")) if h else None,
+        htcds=HtcdsLink(h["field"], h.get("value"), dict(h.get("values", {})), h.get("note", ""))
+        if h
+        else None,
     )
 
 
@@ -98,7 +100,9 @@ def load_standard() -> Standard:
         families=families,
         derived=tuple(DerivedView(x["name"], x["label"], tuple(x["any_of"])) for x in d["derived"]),
         missing=tuple(
-            MissingKindInfo(k, d["missing"][k]["label"], d["missing"][k]["export_code"], d["missing"][k]["description"])
+            MissingKindInfo(
+                k, d["missing"][k]["label"], d["missing"][k]["export_code"], d["missing"][k]["description"]
+            )
             for k in MISSING_KINDS
         ),
         hub_fields=tuple(HubField(h["name"], h["label"], h["description"]) for h in d["hub_fields"]),

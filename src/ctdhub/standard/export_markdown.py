@@ -59,7 +59,13 @@ def markdown(std: Standard) -> str:
     ]
     lines += ["", "## Derived views", "", "| view | is 1 when any of |", "|---|---|"]
     lines += [f"| `{d.name}` ({d.label}) | {', '.join(f'`{c}`' for c in d.any_of)} |" for d in std.derived]
-    lines += ["", "## Countries", "", "| code | name | UN region | UN sub-region | IOM region |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Countries",
+        "",
+        "| code | name | UN region | UN sub-region | IOM region |",
+        "|---|---|---|---|---|",
+    ]
     for c in resolver().region_rows():
         lines.append(
             f"| `{c['iso3']}` | {c['name_en']} | {c['un_region'] or ''} | {c['un_subregion'] or ''} "

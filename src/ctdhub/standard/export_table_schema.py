@@ -35,7 +35,8 @@ def table_schema(std: Standard) -> dict[str, Any]:
     """The standard's case table as a Table Schema; missing kinds map to distinct missing-value codes."""
     countries = resolver().codes
     hub = [
-        {"name": h.name, "title": h.label, "description": h.description, "type": "string"} for h in std.hub_fields
+        {"name": h.name, "title": h.label, "description": h.description, "type": "string"}
+        for h in std.hub_fields
     ]
     missing = sorted({m.export_code for m in std.missing})
     return {

@@ -31,9 +31,17 @@ def write_template(std: Standard, path: str | Path) -> Path:
         msg = f.label[:32]
         if f.type == "integer":
             cases.data_validation(
-                1, col, TEMPLATE_ROWS, col,
-                {"validate": "integer", "criteria": ">=", "value": f.minimum or 1900,
-                 "input_title": msg, "input_message": "A year, e.g. 2021"[:255]},
+                1,
+                col,
+                TEMPLATE_ROWS,
+                col,
+                {
+                    "validate": "integer",
+                    "criteria": ">=",
+                    "value": f.minimum or 1900,
+                    "input_title": msg,
+                    "input_message": "A year, e.g. 2021"[:255],
+                },
             )
             continue
         values = ["1", "0"] if f.type == "flag" else countries if f.type == "country" else list(f.codes)
@@ -42,9 +50,17 @@ def write_template(std: Standard, path: str | Path) -> Path:
             lists.write(i, list_col, v)
         letter = xlsxwriter.utility.xl_col_to_name(list_col)
         cases.data_validation(
-            1, col, TEMPLATE_ROWS, col,
-            {"validate": "list", "source": f"=Lists!${letter}$2:${letter}${len(values) + 1}",
-             "input_title": msg, "input_message": f.description[:250], "error_type": "stop"},
+            1,
+            col,
+            TEMPLATE_ROWS,
+            col,
+            {
+                "validate": "list",
+                "source": f"=Lists!${letter}$2:${letter}${len(values) + 1}",
+                "input_title": msg,
+                "input_message": f.description[:250],
+                "error_type": "stop",
+            },
         )
         list_col += 1
     cases.freeze_panes(1, 0)
@@ -52,8 +68,10 @@ def write_template(std: Standard, path: str | Path) -> Path:
     for col, title in enumerate(["field", "label", "type", "values", "description"]):
         dictionary.write(0, col, title, head)
     for row, f in enumerate(std.fields, start=1):
-        values = "0, 1" if f.type == "flag" else "ISO3 country code" if f.type == "country" else ", ".join(f.codes)
-        dictionary.write_row(row, 0, [f.name, f.label, f.type, values or "year", f.description])
+        listed = (
+            "0, 1" if f.type == "flag" else "ISO3 country code" if f.type == "country" else ", ".join(f.codes)
+        )
+        dictionary.write_row(row, 0, [f.name, f.label, f.type, listed or "year", f.description])
     dictionary.set_column(0, 0, 38)
     dictionary.set_column(4, 4, 100)
     wb.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import field as dc_field
 from typing import Any, Literal
 
 FieldType = Literal["integer", "categorical", "flag", "country"]
@@ -28,7 +29,7 @@ class HtcdsLink:
 
     field: str
     value: str | None = None
-    values: dict[str, str | None] = field(default_factory=dict)
+    values: dict[str, str | None] = dc_field(default_factory=dict)
     note: str = ""
 
 

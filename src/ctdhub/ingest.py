@@ -1,0 +1,208 @@
+"""Ingest one contributor file: read -> map -> validate -> store, as one atomic batch.
+
+This is the library function behind `ctdhub ingest` (and resubmission of corrected quarantined
+rows). Invariant, checked inside the store's transaction: rows_read = rows_stored + rows_quarantined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ctdhub.errors import CtdhubError, UsageError
+from ctdhub.mapping import MappingSpec, apply_mapping, load_spec
+from ctdhub.mapping.layout import pivot_long
+from ctdhub.read import read_source
+from ctdhub.sql import qi
+from ctdhub.standard import STANDARD_VERSION, load_standard
+from ctdhub.store import Hub
+from ctdhub.store.batches import BatchMeta, new_batch_id, refuse_duplicate, write_batch
+from ctdhub.validate import run_validation
+
+STAGES = ("read", "map", "validate", "store")
+CONTRIBUTOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+RESUBMIT_COLUMNS = ("_source_batch", "_source_row", "_reasons")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class IngestReport:
+    """What happened to one file. `--json` prints this object."""
+
+    batch_id: str
+    file: str
+    contributor: str
+    mapping: str
+    mapping_version: str
+    rows_read: int
+    rows_stored: int
+    rows_quarantined: int
+    warnings: int
+    rows_with_warnings: int
+    rules: dict[str, dict[str, Any]]
+    unmapped: dict[str, dict[str, int]]
+    collected_fields: list[str]
+    dropped_columns: list[str]
+    ignored_columns: list[str]
+    source: dict[str, Any]
+    seconds: float
+    resubmission_of: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_contributor(name: str) -> None:
+    if not CONTRIBUTOR_RE.match(name):
+        raise UsageError(
+            f"Contributor name {name!r} is not valid: use letters, digits, '-', '_' or '.', up to 64 characters."
+        )
+
+
+def _rule_counts(con: duckdb.DuckDBPyConnection, findings: str) -> dict[str, dict[str, Any]]:
+    rows = con.execute(
+        f"SELECT rule, severity, count(*), count(DISTINCT _row) FROM {qi(findings)} GROUP BY ALL ORDER BY 3 DESC"
+    ).fetchall()
+    return {r[0]: {"severity": r[1], "findings": int(r[2]), "rows": int(r[3])} for r in rows}
+
+
+def ingest_file(
+    hub: Hub,
+    path: str | Path,
+    contributor: str,
+    mapping: str | Path | MappingSpec,
+    *,
+    progress: Progress | None = None,
+    resubmission: bool = False,
+    parent_batch_id: str | None = None,
+) -> IngestReport:
+    """Ingest `path` for `contributor` with `mapping` (a spec file, a built-in name or a loaded spec)."""
+    started = time.perf_counter()
+    step = progress or (lambda _stage: None)
+    check_contributor(contributor)
+    p = Path(path)
+    if not p.is_file():
+        raise CtdhubError(f"{p}: no such file.")
+    std = load_standard()
+    spec = mapping if isinstance(mapping, MappingSpec) else load_spec(mapping, std)
+    sha = file_sha256(p)
+    with hub.writer() as con:
+        con.execute("SET enable_progress_bar = false")
+        refuse_duplicate(con, sha, p.name)
+        step("read")
+        src = spec.source
+        info = read_source(
+            con,
+            p,
+            table="raw_file",
+            format=src.get("format"),
+            sheet=src.get("sheet"),
+            header_row=src.get("header_row"),
+            encoding=src.get("encoding"),
+            delimiter=src.get("delimiter"),
+        )
+        raw = "raw_file"
+        resolves = None
+        if resubmission:
+            resolves = _split_resubmission(con, raw, p.name)
+            raw = "raw_resubmitted"
+        if spec.long is not None:
+            raw = pivot_long(con, raw, spec.long, p.name)
+        step("map")
+        outcome = apply_mapping(con, spec, source=raw, file_label=p.name, std=std)
+        step("validate")
+        writers = {t: r.column for r in spec.columns.values() for t in r.targets()}
+        run_validation(con, std, raw=raw, field_columns=writers, skip=spec.skip_checks)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE all_findings AS SELECT * FROM map_findings UNION ALL "
+            "SELECT * FROM val_findings"
+        )
+        step("store")
+        batch_id = new_batch_id(contributor, sha)
+        meta = BatchMeta(
+            batch_id=batch_id,
+            contributor=contributor,
+            file_name=p.name,
+            file_sha256=sha,
+            mapping=spec.source_path,
+            mapping_version=spec.version,
+            mapping_sha256=spec.sha256,
+            standard_version=STANDARD_VERSION,
+            collected_fields=outcome.collected_fields,
+            parent_batch_id=parent_batch_id,
+        )
+        counts = write_batch(con, std, meta, raw=raw, resolves=resolves)
+        rules = _rule_counts(con, "all_findings")
+        warn = con.execute(
+            "SELECT count(*), count(DISTINCT _row) FROM all_findings WHERE severity = 'warning' "
+            "AND _row NOT IN (SELECT _row FROM all_findings WHERE severity = 'error')"
+        ).fetchone()
+        parents = (
+            [r[0] for r in con.execute(f"SELECT DISTINCT batch_id FROM {resolves}").fetchall()]
+            if resolves
+            else []
+        )
+    return IngestReport(
+        batch_id=batch_id,
+        file=str(p),
+        contributor=contributor,
+        mapping=spec.name,
+        mapping_version=spec.version,
+        rows_read=counts["rows_read"],
+        rows_stored=counts["rows_stored"],
+        rows_quarantined=counts["rows_quarantined"],
+        warnings=int(warn[0]) if warn else 0,
+        rows_with_warnings=int(warn[1]) if warn else 0,
+        rules=rules,
+        unmapped=outcome.unmapped,
+        collected_fields=outcome.collected_fields,
+        dropped_columns=outcome.dropped_columns,
+        ignored_columns=outcome.ignored_columns,
+        source={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(info).items()},
+        seconds=round(time.perf_counter() - started, 3),
+        resubmission_of=parents,
+    )
+
+
+def _split_resubmission(con: duckdb.DuckDBPyConnection, raw: str, label: str) -> str:
+    """A corrected quarantine export: strip the `_source_*` columns and remember which entries it resolves."""
+    cols = [r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall()]
+    if "_source_batch" not in cols or "_source_row" not in cols:
+        raise CtdhubError(
+            f"{label} is not a quarantine export: it has no _source_batch and _source_row columns.",
+            hint="Export the rows with 'ctdhub quarantine export', correct them, and resubmit that file.",
+        )
+    keep = [c for c in cols if c not in RESUBMIT_COLUMNS]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE resolves AS SELECT _source_batch AS batch_id, "
+        f"CAST(_source_row AS BIGINT) AS source_row, _row FROM {qi(raw)}"
+    )
+    bad = con.execute(
+        "SELECT r._row, r.batch_id, r.source_row FROM resolves r LEFT JOIN quarantine q "
+        "ON q.batch_id = r.batch_id AND q.source_row = r.source_row AND q.status = 'open' WHERE q.batch_id IS NULL LIMIT 1"
+    ).fetchone()
+    if bad:
+        raise CtdhubError(
+            f"{label}, row {bad[0]}: batch {bad[1]} row {bad[2]} is not an open quarantined row "
+            "(already resubmitted, reverted, or never quarantined); nothing was ingested."
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE raw_resubmitted AS SELECT {', '.join(qi(c) for c in keep)} FROM {qi(raw)}"
+    )
+    return "resolves"

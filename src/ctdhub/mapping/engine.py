@@ -1,0 +1,386 @@
+"""Apply a mapping spec to a raw table in DuckDB: one SELECT builds the standard records, and one
+UNION of per-column queries lists every value the spec could not map (the data officer's work queue).
+
+Input: a table of VARCHAR columns plus `_row` (see `ctdhub.read`). Output: table `mapped` (`_row`,
+every standard field typed, `na_fields`) and table `map_findings` (_row, column, field, value, rule,
+severity, message). Country columns go through the country resolver once per distinct value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from ctdhub.errors import CtdhubError
+from ctdhub.geo import resolver
+from ctdhub.mapping import derive as dv
+from ctdhub.mapping.spec import ColumnRule, MappingSpec
+from ctdhub.mapping.values import norm, split_map, value_map
+from ctdhub.sql import in_list, qi, ql, ql_list
+from ctdhub.standard import Standard, load_standard
+
+FINDING_COLUMNS = '_row, "column", field, value, rule, severity, message'
+
+
+@dataclass
+class MappingOutcome:
+    """What mapping did to one file."""
+
+    rows: int
+    used_columns: list[str]
+    dropped_columns: list[str]
+    ignored_columns: list[str]
+    collected_fields: list[str]
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class _Build:
+    """Accumulates SQL pieces while walking the spec's columns."""
+
+    contributions: dict[str, list[str]] = field(default_factory=dict)
+    na_conditions: dict[str, list[str]] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+    joins: list[str] = field(default_factory=list)
+
+    def add(self, target: str, expr: str) -> None:
+        self.contributions.setdefault(target, []).append(expr)
+
+    def na(self, target: str, cond: str) -> None:
+        self.na_conditions.setdefault(target, []).append(cond)
+
+
+def check_columns(spec: MappingSpec, columns: list[str], file_label: str) -> None:
+    """Every file column must be described by the spec, so a new PII column cannot slip in."""
+    unknown = [c for c in columns if c not in spec.columns]
+    if unknown:
+        listed = ", ".join(f"'{c}'" for c in unknown[:8]) + (" …" if len(unknown) > 8 else "")
+        raise CtdhubError(
+            f"{file_label}: column(s) {listed} are neither mapped nor dropped by mapping '{spec.name}' "
+            f"({spec.source_path}); nothing was ingested.",
+            hint="Add each to 'columns' as a field, or as {drop: reason} for identifiers, or {ignore: reason}.",
+        )
+    missing = [r.column for r in spec.columns.values() if not r.optional and r.column not in columns]
+    if missing:
+        raise CtdhubError(
+            f"{file_label}: required column(s) {', '.join(repr(c) for c in missing)} of mapping "
+            f"'{spec.name}' are not in the file; nothing was ingested."
+        )
+
+
+class _Mapper:
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: MappingSpec, std: Standard, source: str) -> None:
+        self.con, self.spec, self.std, self.source = con, spec, std, source
+        self.b = _Build()
+        self.severity_unmapped = "error" if spec.on_unmapped == "quarantine" else "warning"
+        self._lookups = 0
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def missing_lists(self, rule: ColumnRule) -> tuple[list[str], list[str]]:
+        unknown = [norm(v) for v in (*self.spec.missing_unknown, *rule.missing_unknown)]
+        na = [norm(v) for v in (*self.spec.missing_na, *rule.missing_na)]
+        return unknown, na
+
+    def finding(
+        self,
+        rule: ColumnRule,
+        fld: str,
+        cond: str,
+        name: str,
+        severity: str,
+        message_sql: str,
+        value_sql: str | None = None,
+    ) -> None:
+        value = value_sql or dv.text(rule.column)
+        self.b.findings.append(
+            f'SELECT _row, {ql(rule.column)} AS "column", {ql(fld)} AS field, {value} AS value, '
+            f"{ql(name)} AS rule, {ql(severity)} AS severity, {message_sql} AS message "
+            f"FROM {qi(self.source)} r WHERE {cond}"
+        )
+
+    def not_missing(self, rule: ColumnRule) -> str:
+        unknown, na = self.missing_lists(rule)
+        return f"({dv.text(rule.column)} IS NOT NULL AND NOT {in_list(dv.key(rule.column), unknown + na)})"
+
+    def add_na(self, rule: ColumnRule, targets: list[str]) -> None:
+        _, na = self.missing_lists(rule)
+        if na:
+            for t in targets:
+                self.b.na(t, in_list(dv.key(rule.column), na))
+
+    def bad_value(self, rule: ColumnRule, fld: str, ok_sql: str, name: str, what: str) -> None:
+        msg = f"'value ''' || {dv.text(rule.column)} || ''' in column {rule.column.replace(chr(39), '')} {what}'"
+        self.finding(
+            rule, fld, f"{self.not_missing(rule)} AND NOT coalesce({ok_sql}, false)", name, "error", msg
+        )
+
+    # -- column kinds --------------------------------------------------------------------------------
+    def map_column(self, rule: ColumnRule) -> None:
+        assert rule.field is not None
+        f = self.std.field(rule.field)
+        if f.type == "country":
+            return self.map_country(rule)
+        if f.type == "integer":
+            n = dv.as_whole_number(rule.column)
+            self.b.add(f.name, f"CASE WHEN {self.not_missing(rule)} THEN {n} END")
+            self.bad_value(rule, f.name, f"{n} IS NOT NULL", "not_a_number", "is not a whole number")
+            self.add_na(rule, [f.name])
+            return None
+        vmap = value_map(f, rule.values)
+        unknown, na = self.missing_lists(rule)
+        k = dv.key(rule.column)
+        whens = " ".join(
+            f"WHEN {k} = {ql(src)} THEN {ql(code)}" for src, code in vmap.items() if code is not None
+        )
+        expr = f"CASE WHEN {in_list(k, unknown + na)} THEN NULL {whens} END"
+        self.b.add(f.name, f"CAST({expr} AS {f.sql_type})")
+        known = list(vmap) + unknown + na
+        cond = f"{dv.text(rule.column)} IS NOT NULL AND NOT {in_list(k, known)}"
+        msg = (
+            f"'value ''' || {dv.text(rule.column)} || ''' in column {rule.column.replace(chr(39), '')} "
+            f"is not mapped to a code of {f.name}'"
+        )
+        self.finding(rule, f.name, cond, "unmapped_value", self.severity_unmapped, msg)
+        self.add_na(rule, [f.name])
+        return None
+
+    def map_country(self, rule: ColumnRule) -> None:
+        assert rule.field is not None
+        i = self._lookups
+        self._lookups += 1
+        res = resolver()
+        overrides = {norm(k): v for k, v in rule.values.items()}
+        distinct = [
+            r[0]
+            for r in self.con.execute(
+                f"SELECT DISTINCT trim({qi(rule.column)}) FROM {qi(self.source)} WHERE {dv.text(rule.column)} IS NOT NULL"
+            ).fetchall()
+        ]
+        keys, iso, method, reason = [], [], [], []
+        for value in distinct:
+            if norm(value) in overrides:
+                target = overrides[norm(value)]
+                r = res.resolve(target) if target is not None else None
+                keys.append(value)
+                iso.append(r.iso3 if r else None)
+                method.append("mapping" if r and r.ok else "unknown")
+                reason.append(
+                    "" if r is None or r.ok else f"the mapping maps it to '{target}', which is not a country"
+                )
+                continue
+            r = res.resolve(value)
+            keys.append(value)
+            iso.append(r.iso3)
+            method.append(r.method)
+            reason.append(r.reason)
+        name = f"_country_lookup_{i}"
+        tbl = pa.table(
+            {
+                "_lk": pa.array(keys, pa.string()),
+                "_iso3": pa.array(iso, pa.string()),
+                "_method": pa.array(method, pa.string()),
+                "_reason": pa.array(reason, pa.string()),
+            }
+        )
+        self.con.register(f"{name}_arrow", tbl)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        self.con.unregister(f"{name}_arrow")
+        alias = f"c{i}"
+        self.b.joins.append(f"LEFT JOIN {name} {alias} ON {alias}._lk = trim(r.{qi(rule.column)})")
+        self.b.add(rule.field, f"CASE WHEN {self.not_missing(rule)} THEN {alias}._iso3 END")
+        self.add_na(rule, [rule.field])
+        # findings: unresolved (error) and pattern matches (warning)
+        base = (
+            f'SELECT r._row, {ql(rule.column)} AS "column", {ql(rule.field)} AS field, '
+            f"{dv.text(rule.column)} AS value, "
+        )
+        src = f"FROM {qi(self.source)} r JOIN {name} {alias} ON {alias}._lk = trim(r.{qi(rule.column)})"
+        col = rule.column.replace("'", "")
+        self.b.findings.append(
+            base + f"'unknown_country' AS rule, {ql(self.severity_unmapped)} AS severity, "
+            f"'value ''' || {dv.text(rule.column)} || ''' in column {col} is not a country the hub knows: ' "
+            f"|| {alias}._reason AS message {src} WHERE {alias}._iso3 IS NULL AND {self.not_missing(rule)}"
+        )
+        self.b.findings.append(
+            base + "'country_pattern_match' AS rule, 'warning' AS severity, "
+            f"'value ''' || {dv.text(rule.column)} || ''' in column {col} was read as ' || {alias}._iso3 || "
+            f"' by a name pattern; confirm it in the mapping''s values' AS message {src} "
+            f"WHERE {alias}._method = 'pattern'"
+        )
+
+    def split_column(self, rule: ColumnRule) -> None:
+        assert rule.split is not None
+        smap = split_map(rule.values)
+        unknown, na = self.missing_lists(rule)
+        tokens = (
+            f"list_filter(list_transform(string_split(r.{qi(rule.column)}, {ql(rule.split)}), "
+            f"lambda x: lower(trim(x))), lambda x: x <> '')"
+        )
+        has_info = self.not_missing(rule)
+        targets = rule.targets()
+        for t in targets:
+            keys = [k for k, flags in smap.items() if t in flags]
+            self.b.add(
+                t,
+                f"CAST(CASE WHEN {has_info} THEN (CASE WHEN list_has_any({tokens}, {ql_list(keys)}) "
+                f"THEN 1 ELSE 0 END) END AS TINYINT)",
+            )
+        self.add_na(rule, targets)
+        known = ql_list(list(smap) + unknown + na)
+        raw_tokens = f"list_transform(string_split(r.{qi(rule.column)}, {ql(rule.split)}), lambda x: trim(x))"
+        unmapped_list = (
+            f"list_filter({raw_tokens}, lambda x: x <> '' AND NOT list_contains({known}, lower(x)))"
+        )
+        col = rule.column.replace("'", "")
+        self.b.findings.append(
+            f'SELECT _row, {ql(rule.column)} AS "column", {ql(",".join(targets))} AS field, value, '
+            f"'unmapped_value' AS rule, {ql(self.severity_unmapped)} AS severity, "
+            f"'value ''' || value || ''' in multi-select column {col} is not mapped to a flag' AS message "
+            f"FROM (SELECT _row, unnest({unmapped_list}) AS value FROM {qi(self.source)} r WHERE {has_info})"
+        )
+
+    def derive_column(self, rule: ColumnRule) -> None:
+        c = rule.column
+        if rule.derive == "year":
+            assert rule.field is not None
+            y = dv.year_of(c, rule.date_format)
+            self.b.add(rule.field, f"CASE WHEN {self.not_missing(rule)} THEN {y} END")
+            self.bad_value(
+                rule,
+                rule.field,
+                f"{y} IS NOT NULL",
+                "not_a_date",
+                f"is not a date{' in format ' + rule.date_format if rule.date_format else ''}",
+            )
+            self.add_na(rule, [rule.field])
+        elif rule.derive == "months":
+            assert rule.field is not None
+            m = dv.as_number(c)
+            self.b.add(
+                rule.field, f"CASE WHEN {self.not_missing(rule)} THEN {dv.months_band(self.std, m)} END"
+            )
+            self.bad_value(rule, rule.field, f"{m} >= 0", "not_a_duration", "is not a number of months")
+            self.add_na(rule, [rule.field])
+        else:
+            if rule.derive == "age":
+                age = dv.as_whole_number(c)
+                what = "is not an age in whole years"
+            else:
+                ref = self.spec.columns[rule.reference or ""]
+                age = dv.age_from_birthdate(c, ref.column, rule.date_format, ref.date_format)
+                what = "is not a birth date" + (f" in format {rule.date_format}" if rule.date_format else "")
+                self.bad_value(
+                    rule, "ageBroad", f"{dv.as_date(c, rule.date_format)} IS NOT NULL", "not_a_date", what
+                )
+            ok = f"({age} BETWEEN 0 AND {dv.MAX_AGE})"
+            self.b.add(
+                "ageBroad",
+                f"CASE WHEN {self.not_missing(rule)} AND {ok} THEN {dv.age_band(self.std, age)} END",
+            )
+            self.b.add(
+                "majorityStatus", f"CASE WHEN {self.not_missing(rule)} AND {ok} THEN {dv.majority(age)} END"
+            )
+            if rule.derive == "age":
+                self.bad_value(rule, "ageBroad", f"{age} IS NOT NULL", "not_a_number", what)
+            self.finding(
+                rule,
+                "ageBroad",
+                f"{self.not_missing(rule)} AND {age} IS NOT NULL AND NOT {ok}",
+                "age_out_of_range",
+                "error",
+                f"'age ' || CAST({age} AS VARCHAR) || ' from column {c.replace(chr(39), '')} is outside "
+                f"0 to {dv.MAX_AGE}'",
+            )
+            self.add_na(rule, ["ageBroad", "majorityStatus"])
+
+    # -- assembly ------------------------------------------------------------------------------------
+    def build(self, columns: list[str], target: str, findings: str) -> None:
+        for col in columns:
+            rule = self.spec.columns[col]
+            if rule.action == "map":
+                self.map_column(rule)
+            elif rule.action == "split":
+                self.split_column(rule)
+            elif rule.action == "derive":
+                self.derive_column(rule)
+        for fname, value in self.spec.constants.items():
+            f = self.std.field(fname)
+            self.b.add(fname, f"CAST({ql(value)} AS {f.sql_type})")
+        selects = []
+        for f in self.std.fields:
+            parts = self.b.contributions.get(f.name)
+            if not parts:
+                expr = f"CAST(NULL AS {f.sql_type})"
+            elif len(parts) == 1:
+                expr = parts[0]
+            elif f.type == "flag":
+                expr = f"greatest({', '.join(parts)})"
+            else:
+                expr = f"coalesce({', '.join(parts)})"
+            selects.append(f"{expr} AS {qi(f.name)}")
+        na_items = [
+            f"CASE WHEN {' OR '.join(conds)} THEN {ql(t)} END" for t, conds in self.b.na_conditions.items()
+        ]
+        na_expr = (
+            f"list_filter([{', '.join(na_items)}]::VARCHAR[], lambda x: x IS NOT NULL)"
+            if na_items
+            else "[]::VARCHAR[]"
+        )
+        sql = (
+            f"CREATE OR REPLACE TEMP TABLE {qi(target)} AS SELECT r._row, {', '.join(selects)}, {na_expr} AS na_fields "
+            f"FROM {qi(self.source)} r {' '.join(self.b.joins)}"
+        )
+        self.con.execute(sql)
+        union = (
+            " UNION ALL ".join(self.b.findings)
+            if self.b.findings
+            else (
+                'SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS "column", NULL::VARCHAR AS field, NULL::VARCHAR AS value, '
+                "NULL::VARCHAR AS rule, NULL::VARCHAR AS severity, NULL::VARCHAR AS message WHERE false"
+            )
+        )
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {qi(findings)} AS SELECT {FINDING_COLUMNS} FROM ({union})"
+        )
+
+
+def apply_mapping(
+    con: duckdb.DuckDBPyConnection,
+    spec: MappingSpec,
+    *,
+    source: str = "raw",
+    target: str = "mapped",
+    findings: str = "map_findings",
+    file_label: str = "file",
+    std: Standard | None = None,
+) -> MappingOutcome:
+    """Map `source` into `target` and `findings` tables; raise CtdhubError if a column is not described."""
+    std = std or load_standard()
+    columns = [r[0] for r in con.execute(f"DESCRIBE {qi(source)}").fetchall() if r[0] != "_row"]
+    check_columns(spec, columns, file_label)
+    mapper = _Mapper(con, spec, std, source)
+    mapper.build(columns, target, findings)
+    rows = con.execute(f"SELECT count(*) FROM {qi(source)}").fetchone()
+    present = [spec.columns[c] for c in columns]
+    collected = set(spec.constants)
+    for r in present:
+        if r.action in ("map", "split", "derive"):
+            collected.update(r.targets())
+    unmapped: dict[str, dict[str, int]] = {}
+    for col, value, n in con.execute(
+        f"SELECT \"column\", value, count(*) FROM {qi(findings)} WHERE rule IN ('unmapped_value', 'unknown_country') "
+        "GROUP BY ALL ORDER BY 1, 3 DESC"
+    ).fetchall():
+        unmapped.setdefault(col, {})[value] = n
+    return MappingOutcome(
+        rows=int(rows[0]) if rows else 0,
+        used_columns=[r.column for r in present if r.action in ("map", "split", "derive")],
+        dropped_columns=[
+            r.column for r in present if r.action == "drop" or (r.reason and r.action == "derive")
+        ],
+        ignored_columns=[r.column for r in present if r.action == "ignore"],
+        collected_fields=[f for f in std.field_names if f in collected],
+        unmapped=unmapped,
+    )

@@ -1,0 +1,324 @@
+"""Mapping specs: how one contributor's file becomes records of the standard (declarative YAML).
+
+A spec names, for EVERY column of the file, what happens to it: mapped to a field (with a value
+map), split into a flag family, used to derive fields (year, age band, duration band), dropped
+(direct identifiers: never stored) or ignored (not part of the standard). Loading validates the
+YAML against `mapping.schema.json` and then against the standard, and every problem names the
+file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from ctdhub.errors import ConfigError, ConfigProblem
+from ctdhub.standard import Standard, load_standard
+from ctdhub.yamlconf import line_of, load_schema, load_yaml_text, plain, validate
+
+Derive = Literal["year", "age", "age_from_birthdate", "months"]
+Action = Literal["map", "split", "derive", "drop", "ignore"]
+
+BUILTIN_DIR = "builtin"
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """What the spec says about one source column."""
+
+    column: str
+    action: Action
+    field: str | None = None
+    values: dict[str, Any] = dc_field(default_factory=dict)
+    split: str | None = None
+    derive: Derive | None = None
+    date_format: str | None = None
+    reference: str | None = None
+    missing_unknown: tuple[str, ...] = ()
+    missing_na: tuple[str, ...] = ()
+    reason: str = ""
+    optional: bool = True
+    line: int | None = None
+
+    def targets(self) -> list[str]:
+        """Standard fields this column writes."""
+        if self.action == "split":
+            out: list[str] = []
+            for v in self.values.values():
+                out += [v] if isinstance(v, str) else list(v or [])
+            return sorted(set(out))
+        if self.action == "derive" and self.derive in ("age", "age_from_birthdate"):
+            return ["ageBroad", "majorityStatus"]
+        return [self.field] if self.field else []
+
+
+@dataclass(frozen=True)
+class LongLayout:
+    case: str
+    attribute: str
+    value: str
+
+
+@dataclass(frozen=True)
+class MappingSpec:
+    """A validated mapping spec."""
+
+    name: str
+    version: str
+    source_path: str
+    sha256: str
+    description: str
+    on_unmapped: Literal["quarantine", "warn"]
+    skip_checks: tuple[str, ...]
+    source: dict[str, Any]
+    long: LongLayout | None
+    missing_unknown: tuple[str, ...]
+    missing_na: tuple[str, ...]
+    constants: dict[str, str]
+    columns: dict[str, ColumnRule]
+
+    def rule(self, column: str) -> ColumnRule | None:
+        return self.columns.get(column)
+
+    @property
+    def collected_fields(self) -> set[str]:
+        """Standard fields this contributor records (all others are 'not collected')."""
+        out = set(self.constants)
+        for rule in self.columns.values():
+            out.update(rule.targets())
+        return out
+
+
+def _strs(values: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in (values or []))
+
+
+def _problem(problems: list[ConfigProblem], doc: Any, source: str, path: list[str | int], msg: str) -> None:
+    problems.append(ConfigProblem(source, line_of(doc, path), ".".join(str(p) for p in path), msg))
+
+
+def _check_field_values(
+    std: Standard,
+    fname: str,
+    values: dict[str, Any],
+    doc: Any,
+    source: str,
+    path: list[str | int],
+    problems: list[ConfigProblem],
+) -> None:
+    f = std.field(fname)
+    if f.type in ("country", "integer"):
+        return
+    allowed = set(f.codes)
+    for src, target in values.items():
+        if target is None:
+            continue
+        t = str(int(target)) if f.type == "flag" and isinstance(target, bool | int) else str(target)
+        if t not in allowed:
+            _problem(
+                problems,
+                doc,
+                source,
+                [*path, "values", src],
+                f"'{target}' is not a code of {fname} (allowed: {', '.join(sorted(allowed))})",
+            )
+
+
+def _column(
+    std: Standard, name: str, raw: Any, doc: Any, source: str, problems: list[ConfigProblem]
+) -> ColumnRule | None:
+    path: list[str | int] = ["columns", name]
+    line = line_of(doc, path)
+    if isinstance(raw, str):
+        return ColumnRule(name, "drop" if raw == "drop" else "ignore", reason=raw, line=line)
+    mu = _strs((raw.get("missing") or {}).get("unknown"))
+    mna = _strs((raw.get("missing") or {}).get("not_applicable"))
+    opt = bool(raw.get("optional", True))
+    keys = {k for k in ("field", "split", "derive", "drop", "ignore") if k in raw}
+    if "ignore" in raw and keys - {"ignore"}:
+        _problem(problems, doc, source, path, "'ignore' cannot be combined with field, split, derive or drop")
+        return None
+    if "ignore" in raw:
+        return ColumnRule(name, "ignore", reason=str(raw["ignore"]), line=line)
+    if "drop" in raw and keys == {"drop"}:
+        return ColumnRule(name, "drop", reason=str(raw["drop"]), line=line)
+    fname = raw.get("field")
+    if fname is not None and not std.has_field(fname):
+        _problem(problems, doc, source, [*path, "field"], f"'{fname}' is not a field of the standard")
+        return None
+    values = {str(k): v for k, v in (raw.get("values") or {}).items()}
+    if "split" in raw:
+        for src, target in values.items():
+            targets = [target] if isinstance(target, str) else list(target or [])
+            for t in targets:
+                if not std.has_field(str(t)) or std.field(str(t)).type != "flag":
+                    _problem(
+                        problems,
+                        doc,
+                        source,
+                        [*path, "values", src],
+                        f"'{t}' is not a flag field of the standard",
+                    )
+        return ColumnRule(
+            name,
+            "split",
+            values=values,
+            split=str(raw["split"]),
+            missing_unknown=mu,
+            missing_na=mna,
+            optional=opt,
+            line=line,
+            reason=str(raw.get("drop", "")),
+        )
+    derive = raw.get("derive")
+    if derive:
+        needs = {"year": "integer", "months": "categorical"}
+        if derive in needs and (fname is None or std.field(fname).type != needs[derive]):
+            want = "yearOfRegistration" if derive == "year" else "traffickMonths"
+            _problem(
+                problems, doc, source, [*path, "field"], f"derive: {derive} needs a field such as {want}"
+            )
+            return None
+        if derive == "age_from_birthdate" and not raw.get("reference"):
+            _problem(
+                problems,
+                doc,
+                source,
+                path,
+                "derive: age_from_birthdate needs 'reference': the registration date column",
+            )
+        return ColumnRule(
+            name,
+            "derive",
+            field=fname,
+            derive=derive,
+            date_format=raw.get("date_format"),
+            reference=raw.get("reference"),
+            missing_unknown=mu,
+            missing_na=mna,
+            optional=opt,
+            line=line,
+            reason=str(raw.get("drop", "")),
+        )
+    if fname is None:
+        _problem(
+            problems,
+            doc,
+            source,
+            path,
+            "say what happens to this column: field, split, derive, drop or ignore",
+        )
+        return None
+    _check_field_values(std, fname, values, doc, source, path, problems)
+    return ColumnRule(
+        name,
+        "map",
+        field=fname,
+        values=values,
+        date_format=raw.get("date_format"),
+        missing_unknown=mu,
+        missing_na=mna,
+        optional=opt,
+        line=line,
+    )
+
+
+def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSpec:
+    """Parse and validate a spec's YAML text; `source` names it in errors."""
+    std = std or load_standard()
+    doc = load_yaml_text(text, source)
+    validate(doc, load_schema("ctdhub.mapping", "mapping.schema.json"), source)
+    d: dict[str, Any] = plain(doc)
+    problems: list[ConfigProblem] = []
+    if str(d.get("standard", std.version)) != std.version:
+        _problem(problems, doc, source, ["standard"], f"this hub implements standard {std.version}")
+    columns: dict[str, ColumnRule] = {}
+    for name, raw in d["columns"].items():
+        rule = _column(std, name, raw, doc, source, problems)
+        if rule:
+            columns[name] = rule
+    for cname, value in (d.get("constants") or {}).items():
+        if not std.has_field(cname):
+            _problem(problems, doc, source, ["constants", cname], f"'{cname}' is not a field of the standard")
+        elif std.field(cname).codes and str(value) not in std.field(cname).codes:
+            _problem(problems, doc, source, ["constants", cname], f"'{value}' is not a code of {cname}")
+    writers: dict[str, str] = {}
+    for rule in columns.values():
+        if rule.action == "split":
+            continue
+        for t in rule.targets():
+            if t in writers:
+                _problem(
+                    problems,
+                    doc,
+                    source,
+                    ["columns", rule.column],
+                    f"field {t} is already written by column '{writers[t]}'",
+                )
+            writers[t] = rule.column
+        if rule.reference and rule.reference not in d["columns"]:
+            _problem(
+                problems,
+                doc,
+                source,
+                ["columns", rule.column, "reference"],
+                f"reference column '{rule.reference}' is not described in columns",
+            )
+    layout = (d.get("source") or {}).get("layout", "wide")
+    long_raw = (d.get("source") or {}).get("long")
+    if layout == "long" and not long_raw:
+        _problem(
+            problems, doc, source, ["source", "long"], "layout: long needs long: {case, attribute, value}"
+        )
+    if problems:
+        raise ConfigError(problems)
+    missing = d.get("missing_values") or {}
+    return MappingSpec(
+        name=d["spec"],
+        version=str(d["version"]),
+        source_path=source,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        description=d.get("description", ""),
+        on_unmapped=d.get("on_unmapped", "quarantine"),
+        skip_checks=tuple(d.get("skip_checks") or ()),
+        source={k: v for k, v in (d.get("source") or {}).items() if k not in ("layout", "long")},
+        long=LongLayout(**long_raw) if layout == "long" and long_raw else None,
+        missing_unknown=_strs(missing.get("unknown")),
+        missing_na=_strs(missing.get("not_applicable")),
+        constants={k: str(v) for k, v in (d.get("constants") or {}).items()},
+        columns=columns,
+    )
+
+
+def builtin_specs() -> list[str]:
+    files = resources.files("ctdhub.mapping").joinpath(BUILTIN_DIR)
+    return sorted(p.name.removesuffix(".yaml") for p in files.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_spec(name_or_path: str | Path, std: Standard | None = None) -> MappingSpec:
+    """Load a spec from a file path, or a built-in spec by name (e.g. `ctdc-synthetic`)."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError([ConfigProblem(str(p), None, "", "mapping file not found")]) from None
+        return parse_spec(text, str(p), std)
+    name = str(name_or_path)
+    if name not in builtin_specs():
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    name,
+                    None,
+                    "",
+                    f"no such mapping file or built-in spec (built-in: {', '.join(builtin_specs())})",
+                )
+            ]
+        )
+    res = resources.files("ctdhub.mapping").joinpath(BUILTIN_DIR, f"{name}.yaml")
+    return parse_spec(res.read_text(encoding="utf-8"), f"builtin:{name}", std)
