@@ -45,6 +45,7 @@ class IngestReport:
     rows_read: int
     rows_stored: int
     rows_quarantined: int
+    rows_skipped: int
     warnings: int
     rows_with_warnings: int
     rules: dict[str, dict[str, Any]]
@@ -118,6 +119,7 @@ def ingest_file(
             delimiter=src.get("delimiter"),
         )
         raw = "raw_file"
+        skipped = info.blank_rows_skipped + _skip_non_case_rows(con, raw, spec)
         resolves = None
         if resubmission:
             resolves = _split_resubmission(con, raw, p.name)
@@ -147,7 +149,9 @@ def ingest_file(
             collected_fields=outcome.collected_fields,
             parent_batch_id=parent_batch_id,
         )
-        counts = write_batch(con, std, meta, raw=raw, resolves=resolves)
+        counts = write_batch(
+            con, std, meta, raw=raw, resolves=resolves, withheld=tuple(outcome.dropped_columns)
+        )
         rules = _rule_counts(con, "all_findings")
         warn = con.execute(
             "SELECT count(*), count(DISTINCT _row) FROM all_findings WHERE severity = 'warning' "
@@ -167,6 +171,7 @@ def ingest_file(
         rows_read=counts["rows_read"],
         rows_stored=counts["rows_stored"],
         rows_quarantined=counts["rows_quarantined"],
+        rows_skipped=skipped,
         warnings=int(warn[0]) if warn else 0,
         rows_with_warnings=int(warn[1]) if warn else 0,
         rules=rules,
@@ -178,6 +183,26 @@ def ingest_file(
         seconds=round(time.perf_counter() - started, 3),
         resubmission_of=parents,
     )
+
+
+def _skip_non_case_rows(con: duckdb.DuckDBPyConnection, raw: str, spec: MappingSpec) -> int:
+    """Remove rows that are not cases: the spec's `skip_rows` (e.g. a row of labels under the header)
+    and rows whose only content is the spec's `index_column` (e.g. a template's pre-numbered empty rows)."""
+    before = _count(con, raw)
+    skip = [int(r) for r in spec.source.get("skip_rows") or []]
+    if skip:
+        con.execute(f"DELETE FROM {qi(raw)} WHERE _row IN ({', '.join(str(r) for r in skip)})")
+    index = spec.source.get("index_column")
+    cols = [r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall() if r[0] != "_row"]
+    content = [c for c in cols if c != index]
+    if index in cols and content:
+        con.execute(f"DELETE FROM {qi(raw)} WHERE {' AND '.join(f'{qi(c)} IS NULL' for c in content)}")
+    return before - _count(con, raw)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {qi(table)}").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _split_resubmission(con: duckdb.DuckDBPyConnection, raw: str, label: str) -> str:
@@ -206,3 +231,87 @@ def _split_resubmission(con: duckdb.DuckDBPyConnection, raw: str, label: str) ->
         f"CREATE OR REPLACE TEMP TABLE raw_resubmitted AS SELECT {', '.join(qi(c) for c in keep)} FROM {qi(raw)}"
     )
     return "resolves"
+
+
+def profile_file(
+    path: str | Path, *, sheet: str | int | None = None, header_row: int | None = None, top: int = 40
+) -> tuple[dict[str, list[tuple[str, int]]], dict[str, Any]]:
+    """Each column's most frequent values (for `mapping suggest`), and what the reader detected."""
+    p = Path(path)
+    if not p.is_file():
+        raise CtdhubError(f"{p}: no such file.")
+    con = duckdb.connect()
+    info = read_source(con, p, table="raw_file", sheet=sheet, header_row=header_row)
+    profiles: dict[str, list[tuple[str, int]]] = {}
+    for col in info.columns:
+        rows = con.execute(
+            f"SELECT {qi(col)}, count(*) FROM raw_file WHERE {qi(col)} IS NOT NULL GROUP BY 1 "
+            f"ORDER BY 2 DESC, 1 LIMIT {int(top)}"
+        ).fetchall()
+        profiles[col] = [(str(v), int(n)) for v, n in rows]
+    detected = {
+        "format": info.format,
+        "encoding": info.encoding,
+        "delimiter": info.delimiter,
+        "sheet": info.sheet,
+        "header_row": info.header_row,
+        "rows": info.rows,
+    }
+    return profiles, detected
+
+
+def check_mapping(path: str | Path, mapping: str | Path | MappingSpec) -> dict[str, Any]:
+    """Dry-run a spec on a file (nothing is stored): coverage, per-field fill, rule counts, unmapped values."""
+    p = Path(path)
+    if not p.is_file():
+        raise CtdhubError(f"{p}: no such file.")
+    std = load_standard()
+    spec = mapping if isinstance(mapping, MappingSpec) else load_spec(mapping, std)
+    con = duckdb.connect()
+    src = spec.source
+    info = read_source(
+        con,
+        p,
+        table="raw_file",
+        format=src.get("format"),
+        sheet=src.get("sheet"),
+        header_row=src.get("header_row"),
+        encoding=src.get("encoding"),
+        delimiter=src.get("delimiter"),
+    )
+    raw = "raw_file"
+    skipped = info.blank_rows_skipped + _skip_non_case_rows(con, raw, spec)
+    if spec.long is not None:
+        raw = pivot_long(con, raw, spec.long, p.name)
+    outcome = apply_mapping(con, spec, source=raw, file_label=p.name, std=std)
+    writers = {t: r.column for r in spec.columns.values() for t in r.targets()}
+    run_validation(con, std, raw=raw, field_columns=writers, skip=spec.skip_checks)
+    con.execute(
+        "CREATE TEMP TABLE all_findings AS SELECT * FROM map_findings UNION ALL SELECT * FROM val_findings"
+    )
+    rows = _count(con, raw)
+    errors = con.execute("SELECT count(DISTINCT _row) FROM all_findings WHERE severity = 'error'").fetchone()
+    fill_sql = ", ".join(f"count({qi(f)})" for f in outcome.collected_fields)
+    fill = con.execute(f"SELECT {fill_sql} FROM mapped").fetchone() if fill_sql else ()
+    return {
+        "file": str(p),
+        "mapping": spec.name,
+        "mapping_version": spec.version,
+        "rows": rows,
+        "rows_skipped": skipped,
+        "rows_would_be_stored": rows - (int(errors[0]) if errors else 0),
+        "rows_would_be_quarantined": int(errors[0]) if errors else 0,
+        "columns": {
+            "mapped": outcome.used_columns,
+            "dropped": outcome.dropped_columns,
+            "ignored": outcome.ignored_columns,
+        },
+        "fields_collected": len(outcome.collected_fields),
+        "fields_in_standard": len(std.fields),
+        "field_fill": {
+            f: round(int(n) / rows, 4) if rows else 0.0
+            for f, n in zip(outcome.collected_fields, fill or (), strict=False)
+        },
+        "rules": _rule_counts(con, "all_findings"),
+        "unmapped": outcome.unmapped,
+    }

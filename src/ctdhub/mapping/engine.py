@@ -62,6 +62,18 @@ def check_columns(spec: MappingSpec, columns: list[str], file_label: str) -> Non
             f"({spec.source_path}); nothing was ingested.",
             hint="Add each to 'columns' as a field, or as {drop: reason} for identifiers, or {ignore: reason}.",
         )
+    writers: dict[str, str] = {}
+    for col in columns:
+        rule = spec.columns[col]
+        if rule.action in ("map", "derive"):
+            for t in rule.targets():
+                if t in writers:
+                    raise CtdhubError(
+                        f"{file_label}: columns '{writers[t]}' and '{col}' both write field {t} under mapping "
+                        f"'{spec.name}'; nothing was ingested.",
+                        hint="A spec may name alternative spellings of a column, but a file may hold only one.",
+                    )
+                writers[t] = col
     missing = [r.column for r in spec.columns.values() if not r.optional and r.column not in columns]
     if missing:
         raise CtdhubError(
@@ -214,9 +226,14 @@ class _Mapper:
         assert rule.split is not None
         smap = split_map(rule.values)
         unknown, na = self.missing_lists(rule)
+        # A value that is itself a known token is not split (labels may contain the separator,
+        # e.g. "Water supply; sewerage, waste management and remediation").
+        whole = f"lower(trim(r.{qi(rule.column)}))"
+        keys_sql = ql_list(list(smap))
         tokens = (
+            f"(CASE WHEN list_contains({keys_sql}, {whole}) THEN [{whole}] ELSE "
             f"list_filter(list_transform(string_split(r.{qi(rule.column)}, {ql(rule.split)}), "
-            f"lambda x: lower(trim(x))), lambda x: x <> '')"
+            f"lambda x: lower(trim(x))), lambda x: x <> '') END)"
         )
         has_info = self.not_missing(rule)
         targets = rule.targets()
@@ -229,7 +246,10 @@ class _Mapper:
             )
         self.add_na(rule, targets)
         known = ql_list(list(smap) + unknown + na)
-        raw_tokens = f"list_transform(string_split(r.{qi(rule.column)}, {ql(rule.split)}), lambda x: trim(x))"
+        raw_tokens = (
+            f"(CASE WHEN list_contains({keys_sql}, {whole}) THEN [trim(r.{qi(rule.column)})] ELSE "
+            f"list_transform(string_split(r.{qi(rule.column)}, {ql(rule.split)}), lambda x: trim(x)) END)"
+        )
         unmapped_list = (
             f"list_filter({raw_tokens}, lambda x: x <> '' AND NOT list_contains({known}, lower(x)))"
         )

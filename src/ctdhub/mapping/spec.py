@@ -246,20 +246,7 @@ def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSp
             _problem(problems, doc, source, ["constants", cname], f"'{cname}' is not a field of the standard")
         elif std.field(cname).codes and str(value) not in std.field(cname).codes:
             _problem(problems, doc, source, ["constants", cname], f"'{value}' is not a code of {cname}")
-    writers: dict[str, str] = {}
     for rule in columns.values():
-        if rule.action == "split":
-            continue
-        for t in rule.targets():
-            if t in writers:
-                _problem(
-                    problems,
-                    doc,
-                    source,
-                    ["columns", rule.column],
-                    f"field {t} is already written by column '{writers[t]}'",
-                )
-            writers[t] = rule.column
         if rule.reference and rule.reference not in d["columns"]:
             _problem(
                 problems,

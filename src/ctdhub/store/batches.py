@@ -60,16 +60,21 @@ def write_batch(
     mapped: str = "mapped",
     findings: str = "all_findings",
     resolves: str | None = None,
+    withheld: tuple[str, ...] = (),
 ) -> dict[str, int]:
     """Insert the batch in one transaction; return rows_read, rows_stored, rows_quarantined.
 
     `resolves`, when given, names a table (batch_id, source_row, _row) mapping rows of this batch to
-    open quarantine entries that they correct (a resubmission).
+    open quarantine entries that they correct (a resubmission). `withheld` names the columns the
+    mapping drops (direct identifiers): they are kept out of the quarantine copy and out of findings.
     """
-    raw_cols = [r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall() if r[0] != "_row"]
+    raw_cols = [
+        r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall() if r[0] != "_row" and r[0] not in withheld
+    ]
     json_obj = "json_object(" + ", ".join(f"{ql(c)}, r.{qi(c)}" for c in raw_cols) + ")"
     field_cols = [n for n, _ in cases_columns(std)][4:-2]
     bid = ql(meta.batch_id)
+    hidden = "(" + ", ".join(ql(c) for c in withheld) + ")" if withheld else "(NULL)"
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
@@ -87,11 +92,16 @@ def write_batch(
         )
         con.execute(
             f"INSERT INTO quarantine SELECT {bid}, r._row, {json_obj}, "
-            f"(SELECT list(message ORDER BY rule) FROM {qi(findings)} f WHERE f._row = r._row AND f.severity = 'error'), "
+            f"(SELECT list(CASE WHEN f.\"column\" IN {hidden} THEN replace(f.message, coalesce(f.value, ''), "
+            f"'(withheld)') ELSE f.message END ORDER BY f.rule) FROM {qi(findings)} f "
+            f"WHERE f._row = r._row AND f.severity = 'error'), "
             f"'open', NULL FROM {qi(raw)} r WHERE r._row IN (SELECT _row FROM _errors)"
         )
         con.execute(
-            f'INSERT INTO findings SELECT {bid}, _row, "column", field, value, rule, severity, message FROM {qi(findings)}'
+            f'INSERT INTO findings SELECT {bid}, _row, "column", field, '
+            f'CASE WHEN "column" IN {hidden} THEN NULL ELSE value END, rule, severity, '
+            f"CASE WHEN \"column\" IN {hidden} THEN replace(message, coalesce(value, ''), '(withheld)') "
+            f"ELSE message END FROM {qi(findings)}"
         )
         con.executemany(
             "INSERT INTO batch_fields VALUES (?, ?, ?)",

@@ -1,0 +1,125 @@
+"""Benchmark: full `ingest` of N generated case-management rows (CSV, ~60 columns) against DuckDB alone
+loading the same CSV into a table, in the same run. Target: ≤ 3× DuckDB's own load; peak memory ≤ 2 GB.
+
+Run: `python -m bench.ingest [--rows N]` (part of `make bench`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+mode, csv_path, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+t = time.perf_counter()
+if mode == "duckdb":
+    import duckdb
+    con = duckdb.connect(str(work / "baseline.duckdb"))
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, header=true)", [csv_path])
+    rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
+    con.close()
+    out = {"rows": rows}
+else:
+    from ctdhub.demo import demo_spec_path
+    from ctdhub.ingest import ingest_file
+    from ctdhub.store import init_store
+    hub, _ = init_store(work / "hub")
+    r = ingest_file(hub, csv_path, "harbour-casework", demo_spec_path("harbour-casework"))
+    out = {"rows": r.rows_read, "stored": r.rows_stored, "quarantined": r.rows_quarantined}
+out["seconds"] = time.perf_counter() - t
+out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def _child(mode: str, csv_path: Path, work: Path) -> dict[str, Any]:
+    work.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(csv_path), str(work)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(rows: int = 1_000_000, repeats: int = 2, quick: bool = False) -> dict[str, Any]:
+    if quick:
+        rows, repeats = 100_000, 1
+    from ctdhub.demo import write_casework_csv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        csv_path = base / "casework.csv"
+        t = time.perf_counter()
+        write_casework_csv(csv_path, rows, seed=11)
+        gen = time.perf_counter() - t
+        size_mb = csv_path.stat().st_size / 1e6
+        with csv_path.open(encoding="utf-8") as fh:
+            columns = len(fh.readline().split(","))
+        duck, hub = [], []
+        for i in range(repeats):  # interleaved, so both see the same machine noise
+            duck.append(_child("duckdb", csv_path, base / f"d{i}"))
+            hub.append(_child("ctdhub", csv_path, base / f"h{i}"))
+    best_duck = min(d["seconds"] for d in duck)
+    best_hub = min(h["seconds"] for h in hub)
+    return {
+        "rows": rows,
+        "columns": columns,
+        "csv_mb": round(size_mb, 1),
+        "generate_seconds": round(gen, 1),
+        "duckdb_seconds": round(best_duck, 2),
+        "ctdhub_seconds": round(best_hub, 2),
+        "ratio": round(best_hub / best_duck, 2),
+        "ctdhub_peak_rss_mb": round(max(h["peak_rss_mb"] for h in hub)),
+        "duckdb_peak_rss_mb": round(max(d["peak_rss_mb"] for d in duck)),
+        "stored": hub[0].get("stored"),
+        "quarantined": hub[0].get("quarantined"),
+        "repeats": repeats,
+        "self_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def markdown(r: dict[str, Any]) -> str:
+    ok_t = "met" if r["ratio"] <= 3 else "NOT met"
+    ok_m = "met" if r["ctdhub_peak_rss_mb"] <= 2048 else "NOT met"
+    return "\n".join(
+        [
+            "## Ingest: 1,000,000 case-management rows",
+            "",
+            f"Generated CSV: {r['rows']:,} rows × {r['columns']} columns ({r['csv_mb']} MB). Best of "
+            f"{r['repeats']} interleaved runs, each in a fresh process.",
+            "",
+            "| | seconds | peak RSS (MB) |",
+            "|---|---:|---:|",
+            f"| DuckDB alone: `CREATE TABLE AS SELECT * FROM read_csv(...)` | {r['duckdb_seconds']} | {r['duckdb_peak_rss_mb']} |",
+            f"| ctdhub `ingest` (read, map, validate, store) | {r['ctdhub_seconds']} | {r['ctdhub_peak_rss_mb']} |",
+            "",
+            f"Ratio ctdhub / DuckDB: **{r['ratio']}×** (target ≤ 3×: {ok_t}); peak memory target ≤ 2 GB: {ok_m}. "
+            f"Rows stored {r['stored']:,}, quarantined {r['quarantined']:,} (the generator's intended defects).",
+        ]
+    )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--rows", type=int, default=1_000_000)
+    p.add_argument("--repeats", type=int, default=2)
+    a = p.parse_args()
+    r = run(a.rows, a.repeats)
+    print(json.dumps(r, indent=2))
+    print(markdown(r))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,532 @@
+"""Draft a mapping spec from a file's headers and values, so a small NGO starts from a draft.
+
+Headers are matched (accent- and case-insensitive, fuzzy) against the standard's field names and labels
+and a small multilingual (English, French, Spanish) vocabulary; values against the field's codes, labels
+and synonyms. Columns that look like direct identifiers are drafted as `drop`. Anything not matched is
+marked `TODO` in the YAML and listed in the summary — and drafted as `drop`, so that an unreviewed
+draft can never let an unknown column into the store.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from ctdhub.geo import resolver
+from ctdhub.mapping.values import FLAG_WORDS
+from ctdhub.standard import Standard, load_standard
+
+ColumnProfile = list[tuple[str, int]]  # (distinct value, count), most frequent first
+
+PII_WORDS = (
+    "name",
+    "nombre",
+    "nom",
+    "prenom",
+    "apellido",
+    "surname",
+    "firstname",
+    "lastname",
+    "phone",
+    "telephone",
+    "telefono",
+    "tel",
+    "mobile",
+    "movil",
+    "celular",
+    "email",
+    "mail",
+    "correo",
+    "courriel",
+    "address",
+    "adresse",
+    "direccion",
+    "domicilio",
+    "street",
+    "calle",
+    "rue",
+    "passport",
+    "pasaporte",
+    "passeport",
+    "idnumber",
+    "dni",
+    "cedula",
+    "casenumber",
+    "caseno",
+    "caseid",
+    "caseref",
+    "reference",
+    "ref",
+    "expediente",
+    "dossier",
+    "numero",
+    "number",
+    "notes",
+    "note",
+    "comment",
+    "comments",
+    "observaciones",
+    "remarques",
+    "caseworker",
+    "worker",
+    "gps",
+    "latitude",
+    "longitude",
+    "ip",
+)
+BIRTH_WORDS = ("birth", "dob", "naissance", "nacimiento", "birthdate", "datenaiss", "fechanac")
+REGISTRATION_WORDS = ("registration", "registro", "enregistrement", "intake", "referral", "opened", "ingreso")
+
+# header keyword (normalised) -> standard field or family
+HEADER_SYNONYMS: dict[str, str] = {
+    "sex": "gender",
+    "sexe": "gender",
+    "sexo": "gender",
+    "gender": "gender",
+    "genero": "gender",
+    "genre": "gender",
+    "age": "age",
+    "edad": "age",
+    "agegroup": "ageBroad",
+    "ageband": "ageBroad",
+    "grupodeedad": "ageBroad",
+    "trancheage": "ageBroad",
+    "nationality": "citizenship",
+    "nacionalidad": "citizenship",
+    "nationalite": "citizenship",
+    "citizenship": "citizenship",
+    "countryoforigin": "citizenship",
+    "paisdeorigen": "citizenship",
+    "paysdorigine": "citizenship",
+    "origin": "citizenship",
+    "countryofexploitation": "CountryOfExploitation",
+    "paisdeexplotacion": "CountryOfExploitation",
+    "paysdexploitation": "CountryOfExploitation",
+    "destination": "CountryOfExploitation",
+    "countryexploited": "CountryOfExploitation",
+    "year": "yearOfRegistration",
+    "ano": "yearOfRegistration",
+    "annee": "yearOfRegistration",
+    "datasource": "Datasource",
+    "fuente": "Datasource",
+    "source": "Datasource",
+    "exploitation": "typeOfExploit",
+    "typeofexploitation": "typeOfExploit",
+    "tipodeexplotacion": "typeOfExploit",
+    "typedexploitation": "typeOfExploit",
+    "explotacion": "typeOfExploit",
+    "meansofcontrol": "meansOfControl",
+    "control": "meansOfControl",
+    "formasdecontrol": "meansOfControl",
+    "moyensdecontrole": "meansOfControl",
+    "methodsofcontrol": "meansOfControl",
+    "sector": "typeOfLabour",
+    "industry": "typeOfLabour",
+    "secteur": "typeOfLabour",
+    "labour": "typeOfLabour",
+    "typeoflabour": "typeOfLabour",
+    "sexexploitation": "typeOfSex",
+    "typeofsex": "typeOfSex",
+    "recruiter": "recruiterRelation",
+    "reclutador": "recruiterRelation",
+    "recruteur": "recruiterRelation",
+    "recruiterrelation": "recruiterRelation",
+    "months": "traffickMonths",
+    "meses": "traffickMonths",
+    "mois": "traffickMonths",
+    "duration": "traffickMonths",
+    "duracion": "traffickMonths",
+    "duree": "traffickMonths",
+}
+
+VALUE_SYNONYMS: dict[str, dict[str, str]] = {
+    "gender": {
+        "f": "Female",
+        "female": "Female",
+        "woman": "Female",
+        "women": "Female",
+        "girl": "Female",
+        "femme": "Female",
+        "feminin": "Female",
+        "fille": "Female",
+        "mujer": "Female",
+        "femenino": "Female",
+        "nina": "Female",
+        "feminine": "Female",
+        "m": "Male",
+        "male": "Male",
+        "man": "Male",
+        "men": "Male",
+        "boy": "Male",
+        "homme": "Male",
+        "masculin": "Male",
+        "garcon": "Male",
+        "hombre": "Male",
+        "masculino": "Male",
+        "nino": "Male",
+        "masculine": "Male",
+        "transgender": "Transgender/NonConforming",
+        "nonbinary": "Transgender/NonConforming",
+        "other": "Transgender/NonConforming",
+        "otro": "Transgender/NonConforming",
+        "autre": "Transgender/NonConforming",
+    },
+    "majorityStatus": {
+        "minor": "Minor",
+        "menor": "Minor",
+        "mineur": "Minor",
+        "child": "Minor",
+        "adult": "Adult",
+        "adulto": "Adult",
+        "adulte": "Adult",
+    },
+    "Datasource": {"casemanagement": "Case Management", "hotline": "Hotline", "helpline": "Hotline"},
+}
+
+# keyword (normalised, substring) -> flag field, for multi-select tokens and yes/no columns
+FLAG_KEYWORDS: dict[str, str] = {
+    "debt": "meansOfControlDebtBondage",
+    "deuda": "meansOfControlDebtBondage",
+    "dette": "meansOfControlDebtBondage",
+    "earning": "meansOfControlTakesEarnings",
+    "salario": "meansOfControlTakesEarnings",
+    "threat": "meansOfControlThreats",
+    "amenaza": "meansOfControlThreats",
+    "menace": "meansOfControlThreats",
+    "psycholog": "meansOfControlPsychologicalAbuse",
+    "psicolog": "meansOfControlPsychologicalAbuse",
+    "physical": "meansOfControlPhysicalAbuse",
+    "fisic": "meansOfControlPhysicalAbuse",
+    "physique": "meansOfControlPhysicalAbuse",
+    "violence": "meansOfControlPhysicalAbuse",
+    "sexualabuse": "meansOfControlSexualAbuse",
+    "abusosexual": "meansOfControlSexualAbuse",
+    "promise": "meansOfControlFalsePromises",
+    "promesa": "meansOfControlFalsePromises",
+    "promesse": "meansOfControlFalsePromises",
+    "drug": "meansOfControlPsychoactiveSubstances",
+    "droga": "meansOfControlPsychoactiveSubstances",
+    "drogue": "meansOfControlPsychoactiveSubstances",
+    "alcohol": "meansOfControlPsychoactiveSubstances",
+    "movement": "meansOfControlRestrictsMovement",
+    "encierro": "meansOfControlRestrictsMovement",
+    "confined": "meansOfControlRestrictsMovement",
+    "medical": "meansOfControlRestrictsMedicalCare",
+    "hours": "meansOfControlExcessiveWorkingHours",
+    "horas": "meansOfControlExcessiveWorkingHours",
+    "heures": "meansOfControlExcessiveWorkingHours",
+    "document": "meansOfControlWithholdsDocuments",
+    "papeles": "meansOfControlWithholdsDocuments",
+    "papiers": "meansOfControlWithholdsDocuments",
+    "necessit": "meansOfControlWithholdsNecessities",
+    "food": "meansOfControlWithholdsNecessities",
+    "comida": "meansOfControlWithholdsNecessities",
+    "police": "meansOfControlThreatOfLawEnforcement",
+    "policia": "meansOfControlThreatOfLawEnforcement",
+    "deport": "meansOfControlThreatOfLawEnforcement",
+    "forcedlabour": "isForcedLabour",
+    "forcedlabor": "isForcedLabour",
+    "labour": "isForcedLabour",
+    "labor": "isForcedLabour",
+    "laboral": "isForcedLabour",
+    "travail": "isForcedLabour",
+    "sexual": "isSexualExploit",
+    "sexuel": "isSexualExploit",
+    "marriage": "isForcedMarriage",
+    "matrimonio": "isForcedMarriage",
+    "mariage": "isForcedMarriage",
+    "military": "isForcedMilitary",
+    "organ": "isOrganRemoval",
+    "organo": "isOrganRemoval",
+    "slavery": "isSlaveryAndPractices",
+    "esclav": "isSlaveryAndPractices",
+    "servitude": "isSlaveryAndPractices",
+    "servidumbre": "isSlaveryAndPractices",
+    "agricult": "typeOfLabourAgriculture",
+    "farm": "typeOfLabourAgriculture",
+    "fishing": "typeOfLabourAquafarming",
+    "pesca": "typeOfLabourAquafarming",
+    "peche": "typeOfLabourAquafarming",
+    "begging": "typeOfLabourBegging",
+    "mendicidad": "typeOfLabourBegging",
+    "mendicite": "typeOfLabourBegging",
+    "construct": "typeOfLabourConstruction",
+    "domestic": "typeOfLabourDomesticWork",
+    "domestico": "typeOfLabourDomesticWork",
+    "domestique": "typeOfLabourDomesticWork",
+    "hospitality": "typeOfLabourHospitality",
+    "hotel": "typeOfLabourHospitality",
+    "restaurant": "typeOfLabourHospitality",
+    "manufactur": "typeOfLabourManufacturing",
+    "factory": "typeOfLabourManufacturing",
+    "fabrica": "typeOfLabourManufacturing",
+    "usine": "typeOfLabourManufacturing",
+    "mining": "typeOfLabourMiningOrDrilling",
+    "mineria": "typeOfLabourMiningOrDrilling",
+    "mine": "typeOfLabourMiningOrDrilling",
+    "transport": "typeOfLabourTransportation",
+    "prostitution": "typeOfSexProstitution",
+    "prostitucion": "typeOfSexProstitution",
+    "pornogra": "typeOfSexPornography",
+    "partner": "recruiterRelationIntimatePartner",
+    "pareja": "recruiterRelationIntimatePartner",
+    "friend": "recruiterRelationFriend",
+    "amigo": "recruiterRelationFriend",
+    "ami": "recruiterRelationFriend",
+    "family": "recruiterRelationFamily",
+    "familia": "recruiterRelationFamily",
+    "famille": "recruiterRelationFamily",
+    "abduct": "isAbduction",
+    "secuestro": "isAbduction",
+    "enlevement": "isAbduction",
+}
+MISSING_WORDS = {
+    "",
+    "unknown",
+    "desconocido",
+    "inconnu",
+    "na",
+    "n/a",
+    "null",
+    "none",
+    "-99",
+    "-9",
+    "99",
+    "ns/nr",
+    "nsp",
+}
+SEPARATORS = (";", "|", ",", "/")
+
+
+def norm_key(text: str) -> str:
+    """Lower-case, accents removed, only letters and digits."""
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]", "", t)
+
+
+@dataclass
+class ColumnDraft:
+    column: str
+    body: dict[str, Any]
+    matched: bool
+    note: str = ""
+    todo_values: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Suggestion:
+    spec_name: str
+    drafts: list[ColumnDraft]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return {
+            "columns": len(self.drafts),
+            "matched": [d.column for d in self.drafts if d.matched],
+            "unmatched": [d.column for d in self.drafts if not d.matched],
+            "dropped": [d.column for d in self.drafts if "drop" in d.body and "derive" not in d.body],
+            "values_to_review": {d.column: d.todo_values for d in self.drafts if d.todo_values},
+        }
+
+
+def _is_pii(key: str) -> bool:
+    return any(key == w or (len(w) > 3 and w in key) for w in PII_WORDS)
+
+
+def _flag_for(text: str) -> str | None:
+    key = norm_key(text)
+    for word, flag in sorted(FLAG_KEYWORDS.items(), key=lambda kv: -len(kv[0])):
+        if word in key:
+            return flag
+    return None
+
+
+def _separator(values: ColumnProfile) -> str | None:
+    best, best_n = None, 0
+    for sep in SEPARATORS:
+        n = sum(c for v, c in values if sep in v)
+        if n > best_n:
+            best, best_n = sep, n
+    return best if best_n else None
+
+
+def _map_values(std: Standard, fname: str, values: ColumnProfile) -> tuple[dict[str, Any], list[str]]:
+    f = std.field(fname)
+    known = {norm_key(c.code): c.code for c in f.values} | {norm_key(c.label): c.code for c in f.values}
+    known |= {norm_key(k): v for k, v in VALUE_SYNONYMS.get(fname, {}).items()}
+    out: dict[str, Any] = {}
+    todo: list[str] = []
+    for v, _n in values:
+        k = norm_key(v)
+        if v.lower() in MISSING_WORDS or k in MISSING_WORDS:
+            continue
+        if k in known:
+            if known[k] != v:
+                out[v] = known[k]
+        else:
+            close = difflib.get_close_matches(k, list(known), n=1, cutoff=0.8)
+            if close:
+                out[v] = known[close[0]]
+            else:
+                todo.append(v)
+    return out, todo
+
+
+def _header_target(std: Standard, key: str) -> str | None:
+    if key in HEADER_SYNONYMS:
+        return HEADER_SYNONYMS[key]
+    names = {norm_key(f.name): f.name for f in std.fields} | {norm_key(f.label): f.name for f in std.fields}
+    names |= {norm_key(fam.name): fam.name for fam in std.families}
+    names |= {norm_key(fam.label): fam.name for fam in std.families}
+    if key in names:
+        return names[key]
+    for word, target in sorted(HEADER_SYNONYMS.items(), key=lambda kv: -len(kv[0])):
+        if len(word) > 4 and word in key:
+            return target
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.85)
+    return names[close[0]] if close else None
+
+
+def _looks_yes_no(values: ColumnProfile) -> bool:
+    vals = [norm_key(v) for v, _ in values if v.strip()]
+    return bool(vals) and all(v in FLAG_WORDS or v in MISSING_WORDS or v in ("si", "oui") for v in vals)
+
+
+def _numeric_share(values: ColumnProfile) -> float:
+    total = sum(c for _, c in values) or 1
+    return sum(c for v, c in values if re.fullmatch(r"\d{1,3}(\.0)?", v.strip())) / total
+
+
+def suggest_spec(
+    columns: dict[str, ColumnProfile], *, spec_name: str = "my-organisation", std: Standard | None = None
+) -> Suggestion:
+    """Draft column rules for every column, given its most frequent values."""
+    std = std or load_standard()
+    res = resolver()
+    keys = {c: norm_key(c) for c in columns}
+    registration = next((c for c, k in keys.items() if any(w in k for w in REGISTRATION_WORDS)), None)
+    drafts: list[ColumnDraft] = []
+    used: set[str] = set()
+    for col, values in columns.items():
+        key = keys[col]
+        if any(w in key for w in BIRTH_WORDS):
+            body: dict[str, Any] = {"derive": "age_from_birthdate", "drop": "exact birth date (identifier)"}
+            if registration:
+                body["reference"] = registration
+                drafts.append(ColumnDraft(col, body, True, "birth date: age band derived, value dropped"))
+            else:
+                drafts.append(ColumnDraft(col, {"drop": "exact birth date (identifier)"}, True))
+            continue
+        if col == registration:
+            drafts.append(ColumnDraft(col, {"field": "yearOfRegistration", "derive": "year"}, True))
+            used.add("yearOfRegistration")
+            continue
+        target = _header_target(std, key)
+        if target is None and _is_pii(key):
+            drafts.append(ColumnDraft(col, {"drop": "looks like a direct identifier"}, True))
+            continue
+        if target is None and _looks_yes_no(values):
+            flag = _flag_for(col)
+            if flag and flag not in used:
+                used.add(flag)
+                drafts.append(ColumnDraft(col, {"field": flag}, True, "yes/no column"))
+                continue
+        if target == "age":
+            if _numeric_share(values) > 0.6:
+                drafts.append(ColumnDraft(col, {"derive": "age"}, True, "exact age: age band derived"))
+                used.update({"ageBroad", "majorityStatus"})
+                continue
+            target = "ageBroad"
+        if target in {fam.name for fam in std.families}:
+            sep = _separator(values) or ";"
+            tokens: dict[str, int] = {}
+            for v, n in values:
+                for t in v.split(sep):
+                    if t.strip():
+                        tokens[t.strip()] = tokens.get(t.strip(), 0) + n
+            mapped: dict[str, Any] = {}
+            todo = []
+            for t in tokens:
+                flag = _flag_for(t)
+                if flag:
+                    mapped[t] = [flag]
+                elif t.lower() not in MISSING_WORDS:
+                    todo.append(t)
+            drafts.append(
+                ColumnDraft(col, {"split": sep, "values": mapped}, True, f"multi-select ({target})", todo)
+            )
+            continue
+        if target and std.has_field(target) and target not in used:
+            f = std.field(target)
+            used.add(target)
+            if f.type == "country":
+                todo = [
+                    v
+                    for v, _ in values
+                    if v.strip() and v.lower() not in MISSING_WORDS and res.resolve(v).iso3 is None
+                ]
+                drafts.append(
+                    ColumnDraft(col, {"field": target}, True, "country names/codes resolved by the hub", todo)
+                )
+            elif f.type == "integer":
+                drafts.append(ColumnDraft(col, {"field": target}, True))
+            elif target == "traffickMonths" and _numeric_share(values) > 0.6:
+                drafts.append(ColumnDraft(col, {"field": target, "derive": "months"}, True))
+            else:
+                vmap, todo = _map_values(std, target, values)
+                body = {"field": target}
+                if vmap:
+                    body["values"] = vmap
+                drafts.append(ColumnDraft(col, body, True, "", todo))
+            continue
+        if _is_pii(key):
+            drafts.append(ColumnDraft(col, {"drop": "looks like a direct identifier"}, True))
+            continue
+        drafts.append(
+            ColumnDraft(col, {"drop": "TODO: not matched - map it to a field, or say ignore or drop"}, False)
+        )
+    return Suggestion(spec_name, drafts)
+
+
+def render_yaml(s: Suggestion, *, file_label: str, source: dict[str, Any]) -> str:
+    """The draft as commented YAML, ready to edit and then check with `ctdhub mapping check`."""
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.width = 120
+    lines = [
+        f"# Draft mapping spec for {file_label}, written by `ctdhub mapping suggest`.",
+        "# Review every line marked TODO, then dry-run it: ctdhub mapping check THIS.yaml FILE",
+        "# Columns the draft could not match are dropped, so nothing unknown can reach the store.",
+    ]
+    doc: dict[str, Any] = {
+        "spec": s.spec_name,
+        "version": "0.1",
+        "standard": "1.0",
+        "description": f"Draft for {file_label}",
+    }
+    if source:
+        doc["source"] = source
+    doc["missing_values"] = {"unknown": ["Unknown", "Desconocido", "Inconnu", "N/A", "NULL", "-99"]}
+    doc["constants"] = {}
+    buf = StringIO()
+    yaml.dump(doc, buf)
+    body = [buf.getvalue().rstrip(), "columns:"]
+    for d in s.drafts:
+        sub = StringIO()
+        yaml.dump({d.column: d.body}, sub)
+        text = sub.getvalue().rstrip().splitlines()
+        note = d.note
+        if d.todo_values:
+            shown = ", ".join(repr(v) for v in d.todo_values[:10])
+            note = (note + "; " if note else "") + f"TODO values not matched: {shown}"
+        if note:
+            body.append(f"  # {note}")
+        body += ["  " + t for t in text]
+    return "\n".join(lines + body) + "\n"

@@ -1,0 +1,205 @@
+"""Ingest end to end on one messy file per defect: every row stored or quarantined, with clear findings."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from ctdhub.errors import ConfigError, CtdhubError
+from ctdhub.ingest import check_mapping, ingest_file
+from ctdhub.mapping import load_spec
+from ctdhub.store import Hub, init_store
+from ctdhub.store.quarantine import export_quarantine
+
+DATA = Path(__file__).parent / "data" / "ingest"
+SPEC = DATA / "test-org.yaml"
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Hub:
+    h, _ = init_store(tmp_path / "hub")
+    return h
+
+
+def cases(hub: Hub, where: str = "true") -> list[dict[str, object]]:
+    with hub.connect() as con:
+        rel = con.execute(f"SELECT * FROM cases WHERE {where} ORDER BY source_row")
+        names = [d[0] for d in rel.description]
+        return [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
+
+
+def quarantined(hub: Hub) -> dict[int, list[str]]:
+    with hub.connect() as con:
+        return {
+            int(r): list(m) for r, m in con.execute("SELECT source_row, reasons FROM quarantine").fetchall()
+        }
+
+
+def test_clean_file_maps_every_field(hub: Hub) -> None:
+    stages: list[str] = []
+    r = ingest_file(hub, DATA / "clean.csv", "test-org", SPEC, progress=stages.append)
+    assert stages == ["read", "map", "validate", "store"]
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (5, 5, 0)
+    rows = cases(hub)
+    first = rows[0]
+    assert first["source_row"] == 2
+    assert (
+        first["gender"] == "Female" and first["ageBroad"] == "24--26" and first["majorityStatus"] == "Adult"
+    )
+    assert first["citizenship"] == "PHL" and first["CountryOfExploitation"] == "MYS"
+    assert first["yearOfRegistration"] == 2019 and first["Datasource"] == "Case Management"
+    assert first["isSexualExploit"] == 1 and first["isForcedLabour"] == 0
+    assert first["meansOfControlDebtBondage"] == 1 and first["meansOfControlThreats"] == 1
+    assert first["meansOfControlWithholdsDocuments"] == 0
+    assert first["traffickMonths"] is not None
+    assert rows[2]["citizenship"] == "CIV" and rows[2]["majorityStatus"] == "Minor"
+    assert rows[3]["typeOfLabourAgriculture"] == 1 and rows[3]["typeOfLabourDomesticWork"] == 1
+    last = rows[4]
+    assert last["ageBroad"] is None and last["citizenship"] is None  # -99 and Unknown: unknown
+    assert "meansOfControlDebtBondage" in last["na_fields"]  # type: ignore[operator]
+    assert "case_ref" not in first and "A-001" not in str(rows)
+    assert "case_ref" in r.dropped_columns and r.ignored_columns == ["office"]
+
+
+def test_not_collected_fields_are_recorded(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "clean.csv", "test-org", SPEC)
+    with hub.connect() as con:
+        collected = dict(
+            con.execute(
+                "SELECT field, collected FROM batch_fields WHERE batch_id = ?", [r.batch_id]
+            ).fetchall()
+        )
+    assert collected["gender"] is True
+    assert collected["isAbduction"] is False
+    assert collected["Datasource"] is True
+
+
+def test_unknown_country_is_quarantined_with_reason(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "unknown-country.csv", "test-org", SPEC)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (2, 1, 1)
+    assert r.unmapped["nationality"] == {"Atlantis": 1}
+    reasons = quarantined(hub)[3]
+    assert any("Atlantis" in m for m in reasons)
+    assert r.rules["unknown_country"]["rows"] == 1
+
+
+def test_unmapped_pii_column_stops_the_ingest(hub: Hub) -> None:
+    with pytest.raises(CtdhubError) as err:
+        ingest_file(hub, DATA / "pii-column-unmapped.csv", "test-org", SPEC)
+    assert "client_name" in str(err.value) and "nothing was ingested" in str(err.value)
+    assert cases(hub) == []
+    with hub.connect() as con:
+        assert con.execute("SELECT count(*) FROM batches").fetchone() == (0,)
+
+
+def test_unmapped_values_are_the_work_queue(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "unmapped-value.csv", "test-org", SPEC)
+    assert (r.rows_stored, r.rows_quarantined) == (1, 1)
+    assert r.unmapped["sex"] == {"Femal": 1}
+    assert r.unmapped["control"] == {"Sleep deprivation": 1}
+
+
+def test_year_range(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "future-year.csv", "test-org", SPEC)
+    assert (r.rows_stored, r.rows_quarantined) == (1, 2)
+    assert {"year_in_future", "year_too_early"} <= set(r.rules)
+
+
+def test_majority_contradicting_age_band(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "majority-conflict.csv", "test-org", SPEC)
+    assert (r.rows_stored, r.rows_quarantined) == (1, 1)
+    assert list(quarantined(hub)) == [2]
+    assert "majority_vs_age" in r.rules
+
+
+def test_duplicate_rows_are_stored_with_a_warning(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "duplicate-rows.csv", "test-org", SPEC)
+    assert (r.rows_stored, r.rows_quarantined, r.rows_with_warnings) == (3, 0, 1)
+    flagged = [c for c in cases(hub) if c["warnings"]]
+    assert [c["source_row"] for c in flagged] == [3]
+
+
+def test_labour_type_without_forced_labour_is_a_warning(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "labour-type-without-labour.csv", "test-org", SPEC)
+    assert (r.rows_stored, r.rows_quarantined) == (2, 0)
+    assert r.rules["labour_type_without_forced_labour"] == {"severity": "warning", "findings": 1, "rows": 1}
+
+
+def test_unreadable_numbers_dates_and_ages(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "bad-date-and-age.csv", "test-org", SPEC)
+    assert (r.rows_stored, r.rows_quarantined) == (0, 4)
+    assert {"age_out_of_range", "not_a_number", "not_a_date", "not_a_duration"} <= set(r.rules)
+    with hub.connect() as con:
+        rows = con.execute(
+            'SELECT source_row, "column", value, rule FROM findings ORDER BY source_row'
+        ).fetchall()
+    assert (2, "age", "140", "age_out_of_range") in rows
+    assert (4, "registration_date", "not a date", "not_a_date") in rows
+
+
+def test_long_layout_is_pivoted(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "long-format.csv", "test-org", DATA / "test-org-long.yaml")
+    assert (r.rows_read, r.rows_stored) == (2, 2)
+    got = {(c["gender"], c["citizenship"], c["isForcedLabour"]) for c in cases(hub)}
+    assert got == {("Female", "UKR", None), ("Male", "MDA", 1)}
+
+
+def test_same_file_twice_is_refused(hub: Hub) -> None:
+    ingest_file(hub, DATA / "clean.csv", "test-org", SPEC)
+    with pytest.raises(CtdhubError, match="already ingested"):
+        ingest_file(hub, DATA / "clean.csv", "test-org", SPEC)
+    assert len(cases(hub)) == 5
+
+
+def test_bad_spec_names_file_line_and_key() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_spec(DATA / "bad-spec.yaml")
+    text = str(err.value)
+    assert "bad-spec.yaml" in text and "line" in text and "columns" in text
+
+
+def test_quarantine_export_fix_resubmit_and_revert(hub: Hub, tmp_path: Path) -> None:
+    from ctdhub.store.batches import revert_batch
+
+    first = ingest_file(hub, DATA / "unmapped-value.csv", "test-org", SPEC)
+    out = tmp_path / "fix.csv"
+    with hub.connect() as con:
+        exported = export_quarantine(con, out)
+    assert exported["rows"] == 1
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["_source_row"] == "2" and rows[0]["sex"] == "Femal"
+    assert "case_ref" not in rows[0]  # dropped identifiers are not kept in quarantine
+    rows[0]["sex"] = "F"
+    rows[0]["control"] = "Debt bondage"
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    again = ingest_file(hub, out, "test-org", SPEC, resubmission=True, parent_batch_id=first.batch_id)
+    assert (again.rows_read, again.rows_stored, again.rows_quarantined) == (1, 1, 0)
+    assert again.resubmission_of == [first.batch_id]
+    with hub.connect() as con:
+        assert con.execute("SELECT count(*) FROM quarantine WHERE status = 'open'").fetchone() == (0,)
+    assert len(cases(hub)) == 2
+    with pytest.raises(CtdhubError, match="already ingested"):
+        ingest_file(hub, out, "test-org", SPEC, resubmission=True, parent_batch_id=first.batch_id)
+    out.write_text(out.read_text(encoding="utf-8").replace(",F,", ",M,"), encoding="utf-8")
+    with pytest.raises(CtdhubError, match="not an open quarantined row"):
+        ingest_file(hub, out, "test-org", SPEC, resubmission=True, parent_batch_id=first.batch_id)
+    with hub.writer() as con:
+        with pytest.raises(CtdhubError, match="revert those first"):
+            revert_batch(con, first.batch_id)
+        revert_batch(con, again.batch_id)
+        assert con.execute("SELECT count(*) FROM quarantine WHERE status = 'open'").fetchone() == (1,)
+        revert_batch(con, first.batch_id)
+    assert cases(hub) == []
+
+
+def test_check_mapping_is_a_dry_run(hub: Hub) -> None:
+    r = check_mapping(DATA / "unknown-country.csv", SPEC)
+    assert r["rows"] == 2 and r["rows_would_be_quarantined"] == 1
+    assert r["unmapped"] == {"nationality": {"Atlantis": 1}}
+    assert r["field_fill"]["gender"] == 1.0
+    assert cases(hub) == []
