@@ -29,7 +29,7 @@ if mode == "duckdb":
     con.close()
     out = {"rows": rows}
 else:
-    from ctdhub.demo import demo_spec_path
+    from ctdhub.demo.generate import demo_spec_path
     from ctdhub.ingest import ingest_file
     from ctdhub.store import init_store
     hub, _ = init_store(work / "hub")
@@ -56,7 +56,7 @@ def _child(mode: str, csv_path: Path, work: Path) -> dict[str, Any]:
 def run(rows: int = 1_000_000, repeats: int = 2, quick: bool = False) -> dict[str, Any]:
     if quick:
         rows, repeats = 100_000, 1
-    from ctdhub.demo import write_casework_csv
+    from ctdhub.demo.generate import write_casework_csv
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)

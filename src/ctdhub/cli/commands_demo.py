@@ -28,7 +28,7 @@ def demo() -> None:
 @command_output
 def demo_generate(rows: int, out_dir: str, seed: int) -> Result:
     """Write files for three invented contributors (CSV, Latin-1 semicolon CSV, Spanish .xlsx)."""
-    from ctdhub.demo import generate
+    from ctdhub.demo.generate import generate
 
     files = generate(Path(out_dir), rows, seed=seed)
     data = {"files": [_file_dict(f) for f in files]}
@@ -53,7 +53,7 @@ def _file_dict(f: Any) -> dict[str, Any]:
 @command_output
 def demo_run(rows: int, out_dir: str, seed: int, fresh: bool) -> Result:
     """Generate the demo files, create a hub store and ingest every file."""
-    from ctdhub.demo import generate
+    from ctdhub.demo.generate import generate
 
     base = Path(out_dir)
     if fresh and base.exists():

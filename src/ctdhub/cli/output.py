@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,16 @@ def command_output(func: F) -> F:
                 emit_json({"ok": False, **err.to_dict()})
             error_line(str(err))
             sys.exit(err.exit_code)
+        except Exception as exc:  # a bug, not bad input: one line, the traceback only on request
+            if os.environ.get("CTDHUB_DEBUG"):
+                raise
+            message = (
+                f"internal error ({type(exc).__name__}: {exc}); set CTDHUB_DEBUG=1 for details and report it."
+            )
+            if as_json:
+                emit_json({"ok": False, "error": "InternalError", "message": message})
+            error_line(message)
+            sys.exit(1)
         if as_json:
             emit_json({"ok": True, **result.data})
         else:

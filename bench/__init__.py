@@ -1,0 +1,1 @@
+"""Benchmarks for ctdhub (run as modules, e.g. ``python -m bench.synth``)."""

@@ -1,0 +1,195 @@
+"""Loading a CSV file into DuckDB: detection in Python on the first bytes, parsing by DuckDB `read_csv`.
+
+DuckDB parses the file (all VARCHAR, strict, explicit delimiter and quote) on a cursor and streams Arrow
+batches, which are cleaned by Arrow kernels and written to the output table (`batches.store_batches`).
+`_row` is the physical line where each record starts: a vectorised byte pass (`csv_lines`) finds the
+start line of every record, so quoted newlines and empty lines are accounted for exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from ctdhub.errors import CtdhubError
+from ctdhub.read.batches import Chunk, store_batches
+from ctdhub.read.csv_detect import (
+    SAMPLE_BYTES,
+    decode_sample,
+    guess_delimiter,
+    guess_encoding,
+    normalise_encoding,
+    read_sample,
+    skip_lines,
+)
+from ctdhub.read.csv_lines import LineScan, record_lines
+from ctdhub.read.csv_transcode import line_of_offset, transcode_or_fail, transcode_to_utf8
+from ctdhub.read.headers import clean_headers
+from ctdhub.read.source_info import SourceInfo
+from ctdhub.sql import ql
+
+UTF8 = ("utf-8", "utf-8-sig")
+HEADER_SAMPLE = 4 * 1024 * 1024
+BATCH_ROWS = 122_880
+
+
+def _first_record(path: Path, encoding: str, delimiter: str, header_row: int) -> list[str] | None:
+    """The header record (parsed by Python's csv module from the start of the file), or None if absent."""
+    size = SAMPLE_BYTES
+    while True:
+        sample = read_sample(path, size)
+        text = skip_lines(decode_sample(sample, encoding).lstrip("\ufeff"), header_row - 1)
+        complete = len(sample) < size
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+        try:
+            record = next(reader, None)
+        except csv.Error:
+            record = None
+        if record is not None and (complete or reader.line_num < text.count("\n")):
+            return record
+        if complete or size >= HEADER_SAMPLE:
+            return record
+        size *= 4
+
+
+def _physical_line(path: Path, duck_line: int, header_row: int) -> int:
+    """DuckDB's error position counts records (empty lines included) after the skipped lines; turn it
+    into the physical line where that record starts."""
+    records = record_lines(path, first_line=header_row, keep_empty=True).lines
+    index = duck_line - header_row
+    return int(records[index]) if 0 <= index < records.size else duck_line
+
+
+def _describe_duckdb_error(err: duckdb.Error, path: Path, label: str, header_row: int) -> CtdhubError:
+    text = str(err)
+    m = re.search(r"CSV Error on Line: (\d+)", text)
+    where = f"{label}, line {_physical_line(path, int(m.group(1)), header_row)}" if m else label
+    cols = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if cols:
+        what = f"the row has {cols.group(2)} values but the header has {cols.group(1)} columns"
+        hint = "Check for a stray delimiter or a missing value on that line (or set source.delimiter)."
+    elif "unterminated quote" in text.lower():
+        what = "a quoted value is never closed"
+        hint = "Check the quotes on that line."
+    elif "invalid unicode" in text.lower():
+        what = "the file is not valid UTF-8"
+        hint = "Set source.encoding in the mapping to the file's real encoding."
+    else:
+        detail = next((ln for ln in text.splitlines()[1:] if ln.strip() and ":" not in ln[:20]), "")
+        what = f"the CSV file could not be parsed ({detail.strip() or text.splitlines()[0]})"
+        hint = "Check the delimiter, quotes and encoding of the file."
+    return CtdhubError(f"{where}: {what}.", hint=hint)
+
+
+def _read_csv_sql(path: Path, ncols: int, delimiter: str, header_row: int) -> str:
+    """DuckDB's parse of the file from the header line on, the header being the first record.
+
+    header=false on purpose: DuckDB 2.0 returns no rows for a file with a BOM whose first header cell
+    is quoted; the header text comes from Python's csv module (`_first_record`) instead.
+    """
+    columns = "{" + ", ".join(f"{ql(f'c{i}')}: 'VARCHAR'" for i in range(1, ncols + 1)) + "}"
+    return (
+        f"SELECT * FROM read_csv({ql(str(path))}, columns={columns}, header=false, skip={header_row - 1}, "
+        f"auto_detect=false, delim={ql(delimiter)}, quote='\"', escape='\"', strict_mode=true, "
+        "null_padding=false, ignore_errors=false, comment='', encoding='utf-8')"
+    )
+
+
+def _chunks(con: duckdb.DuckDBPyConnection, sql: str, scan: LineScan, header_row: int) -> Iterator[Chunk]:
+    """(start lines, columns) per Arrow batch of the parsed file, in file order."""
+    lines = scan.lines  # the header record is parsed as data (see _read_csv_sql) and dropped here
+    cursor = con.cursor()
+    try:
+        done = 0
+        for batch in cursor.sql(sql).to_arrow_reader(BATCH_ROWS):
+            n = batch.num_rows
+            if done + n <= lines.size:
+                rows = lines[done : done + n]
+            else:  # the byte pass and DuckDB disagree (should not happen): fall back to ordinals
+                rows = np.arange(done, done + n, dtype=np.int64) + header_row
+            columns = list(batch.columns)
+            if done == 0 and n:
+                rows, columns = rows[1:], [c.slice(1) for c in columns]
+            done += n
+            yield rows, columns
+    finally:
+        cursor.close()
+
+
+def _scan(path: Path, header_row: int, check_utf8: bool) -> LineScan:
+    return record_lines(path, first_line=header_row, check_utf8=check_utf8)
+
+
+def read_csv_source(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    table: str,
+    header_row: int | None,
+    encoding: str | None,
+    delimiter: str | None,
+) -> SourceInfo:
+    label = path.name
+    header = header_row or 1
+    sample = read_sample(path)
+    if not sample.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise CtdhubError(f"{label} is empty.", hint="Check that the right file was exported.")
+    enc = normalise_encoding(encoding, label) if encoding else guess_encoding(sample)
+    if delimiter is None:
+        text = skip_lines(decode_sample(sample, enc).lstrip("\ufeff"), header - 1)
+        delimiter = guess_delimiter(text, truncated=len(sample) == SAMPLE_BYTES)
+    elif delimiter.lower() in ("tab", "\\t"):
+        delimiter = "\t"
+    if len(delimiter) != 1:
+        raise CtdhubError(f"{label}: the delimiter must be one character, not {delimiter!r}.")
+    readable = path
+    temp: Path | None = None
+    try:
+        if enc in UTF8:
+            scan = _scan(path, header, check_utf8=True)
+            if scan.utf8_error is not None:
+                if encoding is not None:
+                    raise CtdhubError(
+                        f"{label}, line {line_of_offset(path, scan.utf8_error)}: the file is not valid UTF-8.",
+                        hint="Set source.encoding in the mapping to the file's real encoding.",
+                    )
+                # Invalid UTF-8 beyond the detection sample: the file is really cp1252 (or latin-1).
+                try:
+                    enc = "cp1252"
+                    temp = readable = transcode_to_utf8(path, enc)
+                except UnicodeDecodeError:
+                    enc = "iso8859-1"
+                    temp = readable = transcode_or_fail(path, enc, label)
+                scan = _scan(readable, header, check_utf8=False)
+        else:
+            temp = readable = transcode_or_fail(path, enc, label)
+            scan = _scan(readable, header, check_utf8=False)
+        record = _first_record(readable, "utf-8", delimiter, header)
+        if record is None or scan.lines.size == 0:
+            raise CtdhubError(f"{label} has no header on line {header}.", hint="Check source.header_row.")
+        names = clean_headers(record, label)
+        sql = _read_csv_sql(readable, len(names), delimiter, header)
+        try:
+            counts = store_batches(con, table, names, _chunks(con, sql, scan, header))
+        except duckdb.Error as err:
+            raise _describe_duckdb_error(err, readable, label, header) from None
+    finally:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+    return SourceInfo(
+        path=path,
+        format="csv",
+        encoding=enc,
+        delimiter=delimiter,
+        sheet=None,
+        header_row=header,
+        rows=counts.rows,
+        columns=names,
+        blank_rows_skipped=counts.blanks + scan.empty_lines,
+    )

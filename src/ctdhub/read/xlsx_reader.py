@@ -1,0 +1,139 @@
+"""Loading one sheet of an Excel workbook into DuckDB with python-calamine and a single Arrow insert."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+from ctdhub.errors import CtdhubError
+from ctdhub.read.batches import store_batches
+from ctdhub.read.headers import clean_headers, column_letter
+from ctdhub.read.source_info import SourceInfo
+from ctdhub.read.xlsx_cells import cell_text, is_filled, is_text_cell
+
+HEADER_SEARCH_ROWS = 30
+
+Grid = Sequence[Sequence[object]]
+
+
+def _open(path: Path) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as err:  # calamine raises several unrelated types for broken files
+        raise CtdhubError(
+            f"{path.name}: the workbook could not be opened ({type(err).__name__}: {err}).",
+            hint="Check that it is a real .xlsx file, not password-protected, and re-save it from Excel.",
+        ) from None
+
+
+def _grid(book: CalamineWorkbook, name: str) -> Grid:
+    rows: Grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return rows
+
+
+def _has_data(grid: Grid) -> bool:
+    return any(is_filled(v) for row in grid for v in row)
+
+
+def _choose_sheet(book: CalamineWorkbook, sheet: str | int | None, label: str) -> tuple[str, Grid]:
+    names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    listed = ", ".join(repr(n) for n in names)
+    if sheet is None:
+        for name in names:
+            grid = _grid(book, name)
+            if _has_data(grid):
+                return name, grid
+        raise CtdhubError(f"{label} is empty: no sheet has any data.", hint=f"Sheets: {listed}.")
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet not in names and sheet.strip().isdigit()):
+        index = int(sheet)
+        if not 1 <= index <= len(names):
+            raise CtdhubError(
+                f"{label} has no sheet number {index}; it has {len(names)} sheet(s): {listed}.",
+                hint="Set source.sheet to a sheet name or a number counted from 1.",
+            )
+        name = names[index - 1]
+    else:
+        match = [n for n in names if n == sheet] or [
+            n for n in names if n.strip().lower() == sheet.strip().lower()
+        ]
+        if not match:
+            raise CtdhubError(
+                f"{label} has no sheet named {sheet!r}; available sheets: {listed}.",
+                hint="Set source.sheet to one of those names.",
+            )
+        name = match[0]
+    return name, _grid(book, name)
+
+
+def detect_header_row(grid: Grid) -> int:
+    """0-based index of the header row: the first row, among the first rows, where most filled cells are
+    text and that has as many filled cells as any row above it and at least half as many as the widest
+    row nearby (so a one-cell title above the real header is passed over)."""
+    counts = [sum(1 for v in row if is_filled(v)) for row in grid[:HEADER_SEARCH_ROWS]]
+    widest = max(counts, default=0)
+    need = max(1, min(2, widest), math.ceil(widest / 2))
+    above = 0
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        filled = counts[i]
+        texts = sum(1 for v in row if is_text_cell(v))
+        if filled >= need and filled >= above and texts * 2 > filled:
+            return i
+        above = max(above, filled)
+    return next((i for i, c in enumerate(counts) if c), 0)
+
+
+def read_xlsx_source(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    table: str,
+    sheet: str | int | None,
+    header_row: int | None,
+) -> SourceInfo:
+    label = path.name
+    book = _open(path)
+    name, grid = _choose_sheet(book, sheet, label)
+    where = f"{label}, sheet {name!r}"
+    if not _has_data(grid):
+        raise CtdhubError(f"{where} is empty.")
+    if header_row is not None:
+        if not 1 <= header_row <= len(grid):
+            raise CtdhubError(f"{where} has no row {header_row} (it has {len(grid)} rows).")
+        head = header_row - 1
+    else:
+        head = detect_header_row(grid)
+    width = max(len(r) for r in grid)
+    data = grid[head + 1 :]
+    keep = [
+        c
+        for c in range(width)
+        if (c < len(grid[head]) and is_filled(grid[head][c]))
+        or any(c < len(r) and is_filled(r[c]) for r in data)
+    ]
+    header_cells = [cell_text(grid[head][c]) if c < len(grid[head]) else None for c in keep]
+    names = clean_headers(
+        header_cells,
+        where,
+        positions=[c + 1 for c in keep],
+        describe=lambda n: f"column {column_letter(n)}",
+    )
+    rows = np.arange(head + 2, head + 2 + len(data), dtype=np.int64)
+    columns = [pa.array([cell_text(r[c]) if c < len(r) else None for r in data], pa.string()) for c in keep]
+    counts = store_batches(con, table, names, [(rows, columns)])
+    return SourceInfo(
+        path=path,
+        format="xlsx",
+        encoding=None,
+        delimiter=None,
+        sheet=name,
+        header_row=head + 1,
+        rows=counts.rows,
+        columns=names,
+        blank_rows_skipped=counts.blanks,
+    )

@@ -1,0 +1,70 @@
+"""The releases of a hub: numbered directories under `<store>/releases/`, immutable once built.
+
+A release is never changed after it is built. Withdrawing one writes a separate `withdrawn.json` beside it
+(when, why); the gate then refuses to serve it, but its files stay for the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ctdhub.errors import CtdhubError
+
+RESTRICTED_DIR = "restricted"
+ID_RE = re.compile(r"^\d{4,}$")
+
+
+def release_dirs(releases: Path) -> list[Path]:
+    if not releases.is_dir():
+        return []
+    return sorted(
+        p for p in releases.iterdir() if p.is_dir() and ID_RE.match(p.name) and (p / "release.json").exists()
+    )
+
+
+def next_release_id(releases: Path) -> str:
+    taken = [int(p.name) for p in releases.iterdir() if ID_RE.match(p.name)] if releases.is_dir() else []
+    return f"{max(taken, default=0) + 1:04d}"
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((path / "release.json").read_text(encoding="utf-8"))
+    withdrawn = path / "withdrawn.json"
+    if withdrawn.exists():
+        manifest["status"] = "withdrawn"
+        manifest["withdrawn"] = json.loads(withdrawn.read_text(encoding="utf-8"))
+    return manifest
+
+
+def list_releases(releases: Path, *, include_withdrawn: bool = True) -> list[dict[str, Any]]:
+    out = []
+    for p in release_dirs(releases):
+        m = read_manifest(p)
+        if include_withdrawn or m["status"] != "withdrawn":
+            out.append(m)
+    return out
+
+
+def get_release(releases: Path, release_id: str) -> tuple[Path, dict[str, Any]]:
+    path = releases / release_id
+    if not ID_RE.match(release_id) or not (path / "release.json").exists():
+        known = ", ".join(p.name for p in release_dirs(releases)) or "none yet"
+        raise CtdhubError(f"There is no release {release_id!r} (releases: {known}).")
+    return path, read_manifest(path)
+
+
+def withdraw_release(releases: Path, release_id: str, reason: str) -> dict[str, Any]:
+    path, manifest = get_release(releases, release_id)
+    if manifest["status"] == "withdrawn":
+        raise CtdhubError(
+            f"Release {release_id} was already withdrawn on {manifest['withdrawn']['at'][:10]}."
+        )
+    if not reason.strip():
+        raise CtdhubError("Say why the release is withdrawn (--reason).")
+    record = {"at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), "reason": reason}
+    (path / "withdrawn.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return record

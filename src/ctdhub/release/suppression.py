@@ -1,0 +1,326 @@
+"""Primary and secondary cell suppression over a set of linked frequency tables.
+
+The tables are held as cells (one per non-zero combination; an absent cell is a published zero).
+``link`` derives the relations an attacker can use, ``protect`` suppresses.
+
+Relations (all between cells that exist, i.e. count > 0):
+
+- **Margin / hierarchy equalities.** Table M is *derivable* from table T when each dimension of M is a
+  dimension of T or a coarsening of one (country → UN sub-region → UN region), and the remaining
+  dimensions of T are single-valued (summed out). Then every cell of M equals the sum of the cells of T
+  that project onto it. This covers rows, columns and margins within a table (the 1-way table is the
+  margin of each 2-way table, the total of each 1-way table, the 2-way tables of each 3-way table) and
+  the geographic hierarchies. Flag-family dimensions are never summed out (a case can have several
+  flags); a family dimension must match category by category, so each flag is modelled as its own
+  slice "flag = 1": its cells add up along the other dimensions exactly like an ordinary table.
+- **Flag-family inequalities.** For a family category c: ``T(x, c) <= B(x)`` where B is the table
+  without the family (flag = 1 count + flag = 0 count + unknown = total, the last two unpublished);
+  ``T(x, f) <= T(x, any)`` for each substantive flag f; ``T(x, any) <= sum_f T(x, f)``.
+- **Bounds.** Every suppressed cell is >= 1 (zero cells are absent, so a listed cell is not zero).
+
+Primary suppression: 0 < count < threshold. Secondary suppression, iterated to a fixed point:
+(1) every equality with exactly one suppressed member gets another — its smallest published member;
+(2) an LP check per connected group of suppressed cells (scipy HiGHS) finds any suppressed cell whose
+feasible interval under all relations holds only its true integer value; the smallest published cell
+in a relation with it is suppressed too; back to (1). Suppressing everything in a group is always safe
+(the constraints become homogeneous), so the loop terminates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linprog  # type: ignore[import-untyped]
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+
+Key = tuple[str, ...]
+_EPS = 1e-6
+
+
+@dataclass
+class CellTable:
+    """One frequency table: cells by dimension values, with true counts (> 0)."""
+
+    name: str
+    dims: tuple[str, ...]
+    cells: dict[Key, int]
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """What is known about the dimensions: flag families and coarsening maps."""
+
+    families: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)  # name -> (substantive, any)
+    coarsen: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (coarse, fine) -> map
+
+
+@dataclass
+class Relations:
+    """Cells indexed globally, with the equalities and inequalities between them."""
+
+    ids: list[dict[Key, int]]
+    counts: np.ndarray
+    equalities: list[tuple[int, list[int]]]  # margin = sum(children)
+    inequalities: list[tuple[list[int], list[int]]]  # sum(lhs) <= sum(rhs)
+    by_cell: list[list[int]]  # relation indices per cell: eq as i, ineq as -1 - i
+
+    def members(self, r: int) -> list[int]:
+        if r >= 0:
+            m, ch = self.equalities[r]
+            return [m, *ch]
+        lhs, rhs = self.inequalities[-1 - r]
+        return [*lhs, *rhs]
+
+
+def _projection(t: CellTable, m: CellTable, link: Linkage) -> list[tuple[int, dict[str, str] | None]] | None:
+    """For each dim of m, (index of its source dim in t, coarsening map or None); None if not derivable."""
+    used: set[int] = set()
+    proj: list[tuple[int, dict[str, str] | None]] = []
+    for d in m.dims:
+        if d in t.dims:
+            proj.append((t.dims.index(d), None))
+            used.add(t.dims.index(d))
+            continue
+        src = [i for i, f in enumerate(t.dims) if (d, f) in link.coarsen and f not in m.dims]
+        if len(src) != 1:
+            return None
+        proj.append((src[0], link.coarsen[(d, t.dims[src[0]])]))
+        used.add(src[0])
+    summed = [t.dims[i] for i in range(len(t.dims)) if i not in used]
+    if any(d in link.families for d in summed):
+        return None
+    if not summed and all(mp is None for _, mp in proj):
+        return None  # same table
+    return proj
+
+
+def link(tables: Sequence[CellTable], linkage: Linkage) -> Relations:
+    """Index cells and derive every relation between them."""
+    ids: list[dict[Key, int]] = []
+    counts: list[int] = []
+    for t in tables:
+        idx: dict[Key, int] = {}
+        for key in sorted(t.cells):
+            idx[key] = len(counts)
+            counts.append(t.cells[key])
+        ids.append(idx)
+    eqs: list[tuple[int, list[int]]] = []
+    for ti, t in enumerate(tables):
+        for mi, m in enumerate(tables):
+            if ti == mi or len(m.dims) > len(t.dims):
+                continue
+            proj = _projection(t, m, linkage)
+            if proj is None:
+                continue
+            groups: dict[Key, list[int]] = {}
+            for key, cid in ids[ti].items():
+                pk = tuple(key[i] if mp is None else mp.get(key[i], "Unknown") for i, mp in proj)
+                groups.setdefault(pk, []).append(cid)
+            for pk, children in groups.items():
+                margin = ids[mi].get(pk)
+                if margin is None:
+                    raise ValueError(f"inconsistent tables: {m.name}{pk} is zero but {t.name} is not")
+                eqs.append((margin, children))
+    ineqs = _family_inequalities(tables, ids, linkage)
+    by_cell: list[list[int]] = [[] for _ in counts]
+    for r, (m, ch) in enumerate(eqs):
+        for c in (m, *ch):
+            by_cell[c].append(r)
+    for r, (lhs, rhs) in enumerate(ineqs):
+        for c in {*lhs, *rhs}:
+            by_cell[c].append(-1 - r)
+    return Relations(ids, np.array(counts, dtype=float), eqs, ineqs, by_cell)
+
+
+def _family_inequalities(
+    tables: Sequence[CellTable], ids: list[dict[Key, int]], linkage: Linkage
+) -> list[tuple[list[int], list[int]]]:
+    out: list[tuple[list[int], list[int]]] = []
+    by_dims = {t.dims: i for i, t in enumerate(tables)}
+    for ti, t in enumerate(tables):
+        fams = [i for i, d in enumerate(t.dims) if d in linkage.families]
+        if len(fams) != 1:
+            continue
+        fi = fams[0]
+        substantive, any_cat = linkage.families[t.dims[fi]]
+        base = by_dims.get(t.dims[:fi] + t.dims[fi + 1 :])
+        slices: dict[Key, dict[str, int]] = {}
+        for key, cid in ids[ti].items():
+            rest = key[:fi] + key[fi + 1 :]
+            slices.setdefault(rest, {})[key[fi]] = cid
+            if base is not None:
+                out.append(([cid], [ids[base][rest]]))
+        for cats in slices.values():
+            flags = [cid for cat, cid in cats.items() if cat in substantive]
+            any_id = cats.get(any_cat)
+            if any_id is None:
+                continue
+            out += [([f], [any_id]) for f in flags]
+            out.append(([any_id], flags))
+    return out
+
+
+def _components(rel: Relations, suppressed: np.ndarray) -> list[list[int]]:
+    parent = {int(c): int(c) for c in np.flatnonzero(suppressed)}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for r in range(-len(rel.inequalities), len(rel.equalities)):
+        sup = [c for c in rel.members(r) if suppressed[c]]
+        for c in sup[1:]:
+            a, b = find(sup[0]), find(c)
+            if a != b:
+                parent[a] = b
+    comps: dict[int, list[int]] = {}
+    for c in parent:
+        comps.setdefault(find(c), []).append(c)
+    return [sorted(v) for _, v in sorted(comps.items())]
+
+
+def _lp_system(
+    rel: Relations, comp: list[int], suppressed: np.ndarray
+) -> tuple[coo_matrix | None, np.ndarray, coo_matrix | None, np.ndarray]:
+    col = {c: j for j, c in enumerate(comp)}
+    rels = sorted({r for c in comp for r in rel.by_cell[c]})
+    eq_rows: list[tuple[dict[int, float], float]] = []
+    ub_rows: list[tuple[dict[int, float], float]] = []
+    for r in rels:
+        if r >= 0:
+            m, ch = rel.equalities[r]
+            terms = [(m, -1.0), *((c, 1.0) for c in ch)]
+            target = eq_rows
+        else:
+            lhs, rhs = rel.inequalities[-1 - r]
+            terms = [*((c, 1.0) for c in lhs), *((c, -1.0) for c in rhs)]
+            target = ub_rows
+        coef: dict[int, float] = {}
+        const = 0.0
+        for c, s in terms:
+            if suppressed[c]:
+                coef[col[c]] = coef.get(col[c], 0.0) + s
+            else:
+                const += s * rel.counts[c]
+        target.append((coef, -const))
+    return (*_sparse(eq_rows, len(comp)), *_sparse(ub_rows, len(comp)))
+
+
+def _sparse(rows: list[tuple[dict[int, float], float]], n: int) -> tuple[coo_matrix | None, np.ndarray]:
+    if not rows:
+        return None, np.zeros(0)
+    r_idx = [i for i, (coef, _) in enumerate(rows) for _ in coef]
+    c_idx = [j for coef, _ in rows for j in coef]
+    vals = [v for coef, _ in rows for v in coef.values()]
+    return coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), n)), np.array([b for _, b in rows])
+
+
+def _solve(
+    c: np.ndarray,
+    system: tuple[coo_matrix | None, np.ndarray, coo_matrix | None, np.ndarray],
+    bounds: list[tuple[float, float | None]],
+) -> np.ndarray | None:
+    """An optimal vertex, or None when unbounded."""
+    a_eq, b_eq, a_ub, b_ub = system
+    res = linprog(
+        c,
+        A_ub=a_ub,
+        b_ub=b_ub if a_ub is not None else None,
+        A_eq=a_eq,
+        b_eq=b_eq if a_eq is not None else None,
+        bounds=bounds,
+        method="highs",
+    )
+    if res.status == 3:
+        return None
+    if res.status != 0:
+        raise RuntimeError(f"suppression LP failed: {res.message}")
+    return np.asarray(res.x, dtype=float)
+
+
+def determined_cells(rel: Relations, comp: list[int], suppressed: np.ndarray) -> list[int]:
+    """Suppressed cells of a component whose LP interval holds no integer but the true value.
+
+    The true values x* are feasible, so a cell is safe once some feasible point has it at x* ± 1.
+    First many cells at once: maximise (then minimise) the sum of unresolved cells inside the box
+    x* ± 1; then one LP per remaining cell without the box.
+    """
+    system = _lp_system(rel, comp, suppressed)
+    n = len(comp)
+    truth = rel.counts[comp]
+    safe = np.zeros(n, dtype=bool)
+    box = [(max(1.0, t - 1.0), t + 1.0) for t in truth]
+    for sign in (-1.0, 1.0):
+        while not safe.all():
+            c = np.where(safe, 0.0, sign)
+            x = _solve(c, system, box)
+            assert x is not None  # boxed
+            newly = ~safe & (np.abs(x - truth) >= 1 - _EPS)
+            if not newly.any():
+                break
+            safe |= newly
+    free: list[tuple[float, float | None]] = [(1.0, None)] * n
+    for j in np.flatnonzero(~safe):
+        for sign in (-1.0, 1.0):
+            c = np.zeros(n)
+            c[j] = sign
+            x = _solve(c, system, free)
+            if x is None or abs(x[j] - truth[j]) >= 1 - _EPS:
+                safe[j] = True
+                break
+            safe |= np.abs(x - truth) >= 1 - _EPS
+    return [comp[j] for j in np.flatnonzero(~safe)]
+
+
+def _smallest_published(rel: Relations, suppressed: np.ndarray, cells: Iterable[int]) -> int | None:
+    cands = [c for c in set(cells) if not suppressed[c]]
+    return min(cands, key=lambda c: (rel.counts[c], c)) if cands else None
+
+
+def _line_pass(rel: Relations, suppressed: np.ndarray, reason: list[str | None]) -> None:
+    todo = set(range(len(rel.equalities)))
+    while todo:
+        r = todo.pop()
+        mem = rel.members(r)
+        if sum(1 for c in mem if suppressed[c]) != 1:
+            continue
+        pick = _smallest_published(rel, suppressed, mem)
+        if pick is None:
+            continue
+        suppressed[pick] = True
+        reason[pick] = "secondary"
+        todo.update(x for x in rel.by_cell[pick] if x >= 0)
+
+
+def protect(rel: Relations, threshold: int) -> list[str | None]:
+    """Reason per cell: 'primary', 'secondary' or None (published)."""
+    suppressed = (rel.counts > 0) & (rel.counts < threshold)
+    reason: list[str | None] = ["primary" if s else None for s in suppressed]
+    checked: set[tuple[int, ...]] = set()
+    while True:
+        _line_pass(rel, suppressed, reason)
+        changed = False
+        for comp in _components(rel, suppressed):
+            if tuple(comp) in checked:
+                continue
+            bad = determined_cells(rel, comp, suppressed)
+            if not bad:
+                checked.add(tuple(comp))
+                continue
+            for c in bad:
+                pool = [m for r in rel.by_cell[c] for m in rel.members(r)]
+                pick = _smallest_published(rel, suppressed, pool)
+                if pick is None:
+                    pool = [m for x in comp for r in rel.by_cell[x] for m in rel.members(r)]
+                    pick = _smallest_published(rel, suppressed, pool)
+                if pick is not None and not suppressed[pick]:
+                    suppressed[pick] = True
+                    reason[pick] = "secondary"
+                    changed = True
+            break  # components changed: recompute
+        if not changed:
+            return reason
