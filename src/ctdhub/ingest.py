@@ -119,6 +119,7 @@ def ingest_file(
             delimiter=src.get("delimiter"),
         )
         raw = "raw_file"
+        con.execute("SET preserve_insertion_order = false")  # rows carry _row; order no longer matters
         skipped = info.blank_rows_skipped + _skip_non_case_rows(con, raw, spec)
         resolves = None
         if resubmission:

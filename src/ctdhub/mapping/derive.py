@@ -11,14 +11,27 @@ from ctdhub.standard import Standard
 ISO_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d")
 
 
+TEXT_SUFFIX = " \u00b7text"
+KEY_SUFFIX = " \u00b7key"
+
+
 def text(col: str) -> str:
-    """Trimmed text of a raw column, NULL when blank."""
-    return f"nullif(trim({qi(col)}), '')"
+    """Trimmed text of a raw column, NULL when blank (a column of `prepared()`, computed once per row)."""
+    return qi(col + TEXT_SUFFIX)
 
 
 def key(col: str) -> str:
-    """Case-insensitive matching key of a raw column."""
-    return f"lower(trim({qi(col)}))"
+    """Case-insensitive matching key of a raw column (a column of `prepared()`)."""
+    return qi(col + KEY_SUFFIX)
+
+
+def prepared(source: str, columns: list[str]) -> str:
+    """The source with each column's text and key computed once, for the many checks that use them."""
+    extra = ", ".join(
+        f"nullif(trim({qi(c)}), '') AS {qi(c + TEXT_SUFFIX)}, lower(nullif(trim({qi(c)}), '')) AS {qi(c + KEY_SUFFIX)}"
+        for c in columns
+    )
+    return f"(SELECT *{', ' + extra if extra else ''} FROM {qi(source)})"
 
 
 def as_date(col: str, date_format: str | None) -> str:

@@ -43,6 +43,7 @@ class _Build:
     contributions: dict[str, list[str]] = field(default_factory=dict)
     na_conditions: dict[str, list[str]] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
+    row_checks: list[tuple[str, str]] = field(default_factory=list)  # (condition, struct) checked in one scan
     joins: list[str] = field(default_factory=list)
 
     def add(self, target: str, expr: str) -> None:
@@ -86,6 +87,8 @@ class _Mapper:
     def __init__(self, con: duckdb.DuckDBPyConnection, spec: MappingSpec, std: Standard, source: str) -> None:
         self.con, self.spec, self.std, self.source = con, spec, std, source
         self.b = _Build()
+        cols = [r[0] for r in con.execute(f"DESCRIBE {qi(source)}").fetchall() if r[0] != "_row"]
+        self.src = dv.prepared(source, cols)
         self.severity_unmapped = "error" if spec.on_unmapped == "quarantine" else "warning"
         self._lookups = 0
 
@@ -106,11 +109,11 @@ class _Mapper:
         value_sql: str | None = None,
     ) -> None:
         value = value_sql or dv.text(rule.column)
-        self.b.findings.append(
-            f'SELECT _row, {ql(rule.column)} AS "column", {ql(fld)} AS field, {value} AS value, '
-            f"{ql(name)} AS rule, {ql(severity)} AS severity, {message_sql} AS message "
-            f"FROM {qi(self.source)} r WHERE {cond}"
+        struct = (
+            f"{{'column': {ql(rule.column)}, 'field': {ql(fld)}, 'value': CAST({value} AS VARCHAR), "
+            f"'rule': {ql(name)}, 'severity': {ql(severity)}, 'message': CAST({message_sql} AS VARCHAR)}}"
         )
+        self.b.row_checks.append((cond, struct))
 
     def not_missing(self, rule: ColumnRule) -> str:
         unknown, na = self.missing_lists(rule)
@@ -167,7 +170,7 @@ class _Mapper:
         distinct = [
             r[0]
             for r in self.con.execute(
-                f"SELECT DISTINCT trim({qi(rule.column)}) FROM {qi(self.source)} WHERE {dv.text(rule.column)} IS NOT NULL"
+                f"SELECT DISTINCT trim({qi(rule.column)}) FROM {self.src} WHERE {dv.text(rule.column)} IS NOT NULL"
             ).fetchall()
         ]
         keys, iso, method, reason = [], [], [], []
@@ -208,7 +211,7 @@ class _Mapper:
             f'SELECT r._row, {ql(rule.column)} AS "column", {ql(rule.field)} AS field, '
             f"{dv.text(rule.column)} AS value, "
         )
-        src = f"FROM {qi(self.source)} r JOIN {name} {alias} ON {alias}._lk = trim(r.{qi(rule.column)})"
+        src = f"FROM {self.src} r JOIN {name} {alias} ON {alias}._lk = trim(r.{qi(rule.column)})"
         col = rule.column.replace("'", "")
         self.b.findings.append(
             base + f"'unknown_country' AS rule, {ql(self.severity_unmapped)} AS severity, "
@@ -258,7 +261,7 @@ class _Mapper:
             f'SELECT _row, {ql(rule.column)} AS "column", {ql(",".join(targets))} AS field, value, '
             f"'unmapped_value' AS rule, {ql(self.severity_unmapped)} AS severity, "
             f"'value ''' || value || ''' in multi-select column {col} is not mapped to a flag' AS message "
-            f"FROM (SELECT _row, unnest({unmapped_list}) AS value FROM {qi(self.source)} r WHERE {has_info})"
+            f"FROM (SELECT _row, unnest({unmapped_list}) AS value FROM {self.src} r WHERE {has_info})"
         )
 
     def derive_column(self, rule: ColumnRule) -> None:
@@ -350,9 +353,17 @@ class _Mapper:
         )
         sql = (
             f"CREATE OR REPLACE TEMP TABLE {qi(target)} AS SELECT r._row, {', '.join(selects)}, {na_expr} AS na_fields "
-            f"FROM {qi(self.source)} r {' '.join(self.b.joins)}"
+            f"FROM {self.src} r {' '.join(self.b.joins)}"
         )
         self.con.execute(sql)
+        if self.b.row_checks:  # every per-row check in one scan of the source, not one scan per check
+            checks = ", ".join(f"CASE WHEN {cond} THEN {struct} END" for cond, struct in self.b.row_checks)
+            self.b.findings.append(
+                "SELECT _row, f['column'] AS \"column\", f['field'] AS field, f['value'] AS value, "
+                "f['rule'] AS rule, f['severity'] AS severity, f['message'] AS message FROM ("
+                f"SELECT r._row, unnest(list_filter([{checks}], lambda x: x IS NOT NULL)) AS f "
+                f"FROM {self.src} r WHERE {' OR '.join(f'coalesce({c}, false)' for c, _ in self.b.row_checks)})"
+            )
         union = (
             " UNION ALL ".join(self.b.findings)
             if self.b.findings

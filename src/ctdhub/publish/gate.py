@@ -139,6 +139,16 @@ class ReleaseView:
             hint="GET /api/v1/tables lists the published combinations.",
         )
 
+    def restricted_snapshot(self, purpose: str) -> Path:
+        """The harmonised records the release was built from — for server-side computations whose every
+        figure is then protected before it is shown (briefings). Never served, never listed."""
+        if purpose != "briefing":
+            raise DisclosureError(f"The restricted snapshot is not available for {purpose!r}.")
+        path = self.path / RESTRICTED_DIR / "snapshot.parquet"
+        if not path.exists():
+            raise DisclosureError(f"Release {self.release_id} has no restricted snapshot.")
+        return path
+
     def aggregate_dims(self) -> list[list[str]]:
         return [
             list(r.get("schema", {}).get("ctdhub:dims", []))

@@ -141,7 +141,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, source: str, std: Standard, dims: s
 
 def _count(con: duckdb.DuckDBPyConnection, spec: TableSpec, families: set[str]) -> dict[Key, int]:
     cols = [qi(d) for d in spec.dims]
-    inner = ", ".join(f"unnest({c}) AS {c}" if d in families else c for d, c in zip(spec.dims, cols, strict=True))
+    inner = ", ".join(
+        f"unnest({c}) AS {c}" if d in families else c for d, c in zip(spec.dims, cols, strict=True)
+    )
     sel = ", ".join([*cols, "count(*)"])
     group = f"GROUP BY {', '.join(cols)}" if cols else ""
     src = f"(SELECT {inner} FROM {SOURCE_TABLE})" if cols else SOURCE_TABLE
@@ -151,9 +153,7 @@ def _count(con: duckdb.DuckDBPyConnection, spec: TableSpec, families: set[str]) 
 
 def linkage(std: Standard) -> Linkage:
     """Flag families and the geographic coarsening maps, as the suppression model needs them."""
-    families = {
-        fam.name: (frozenset(fam.substantive), ANY_INFO) for fam in std.families
-    }
+    families = {fam.name: (frozenset(fam.substantive), ANY_INFO) for fam in std.families}
     rows = resolver().region_rows()
     coarsen: dict[tuple[str, str], dict[str, str]] = {}
     for coarse, (fine, col) in GEO_DIMS.items():
@@ -176,8 +176,14 @@ def _rounded(c: int, base: int | None, threshold: int) -> int:
 
 
 def _write(
-    con: duckdb.DuckDBPyConnection, name: str, spec: TableSpec, cells: dict[Key, int], ids: dict[Key, int],
-    reason: list[str | None], rounding: int | None, threshold: int,
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    spec: TableSpec,
+    cells: dict[Key, int],
+    ids: dict[Key, int],
+    reason: list[str | None],
+    rounding: int | None,
+    threshold: int,
 ) -> None:
     keys = sorted(cells)
     data: dict[str, pa.Array] = {

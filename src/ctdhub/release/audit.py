@@ -6,9 +6,21 @@ linear relations from the table dimensions itself, and never sees true values of
 
 from __future__ import annotations
 
-from ctdhub.sql import qi
+import math
+from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
+import numpy as np
+from scipy.optimize import linprog  # type: ignore[import-untyped]
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+
+from ctdhub.geo import resolver
+from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, AggTable
+from ctdhub.sql import qi
+from ctdhub.standard import load_standard
+
+_EPS = 1e-6
 
 
 def audit_kanon(con: duckdb.DuckDBPyConnection, table: str, qis: list[str], k: int) -> list[str]:
@@ -22,3 +34,249 @@ def audit_kanon(con: duckdb.DuckDBPyConnection, table: str, qis: list[str], k: i
         f"SELECT {cols}, count(*) AS c FROM {qi(table)} GROUP BY {cols} HAVING count(*) < {k} LIMIT 20"
     ).fetchall()
     return [f"{table}: class {r[:-1]} has {r[-1]} rows (< {k})" for r in rows]
+
+
+# --- aggregate tables --------------------------------------------------------------------------------
+
+Cell = tuple[int, tuple[str, ...]]  # (table index, dimension values)
+
+
+@dataclass
+class _Model:
+    """Published cells with their known bounds, and the linear relations an attacker can use."""
+
+    lo: dict[Cell, float] = field(default_factory=dict)
+    hi: dict[Cell, float] = field(default_factory=dict)
+    eqs: list[dict[Cell, float]] = field(default_factory=list)  # sum(coef * x) == 0
+    les: list[dict[Cell, float]] = field(default_factory=list)  # sum(coef * x) <= 0
+
+    def variable(self, c: Cell) -> bool:
+        return self.lo[c] != self.hi[c]
+
+
+def _geo_maps() -> dict[tuple[str, str], dict[str, str]]:
+    """(coarse dim, fine dim) -> value map, rebuilt from the geo table."""
+    rows = resolver().region_rows()
+    maps: dict[tuple[str, str], dict[str, str]] = {}
+    for side, fine in (("citizenship", "citizenship"), ("exploitation", "CountryOfExploitation")):
+        sub = {r["iso3"]: r["un_subregion"] or UNKNOWN for r in rows}
+        reg = {r["iso3"]: r["un_region"] or UNKNOWN for r in rows}
+        maps[(f"{side}_subregion", fine)] = sub
+        maps[(f"{side}_region", fine)] = reg
+        maps[(f"{side}_region", f"{side}_subregion")] = {sub[c]: reg[c] for c in sub}
+    for m in maps.values():
+        m[UNKNOWN] = UNKNOWN
+    return maps
+
+
+def _derive(
+    fine: tuple[str, ...],
+    coarse: tuple[str, ...],
+    maps: dict[tuple[str, str], dict[str, str]],
+    fams: set[str],
+) -> list[tuple[int, dict[str, str] | None]] | None:
+    """How to project a cell of the fine table onto the coarse one (None: not derivable)."""
+    out: list[tuple[int, dict[str, str] | None]] = []
+    for d in coarse:
+        if d in fine:
+            out.append((fine.index(d), None))
+            continue
+        src = [i for i, f in enumerate(fine) if (d, f) in maps and f not in coarse]
+        if len(src) != 1:
+            return None
+        out.append((src[0], maps[(d, fine[src[0]])]))
+    used = {i for i, _ in out}
+    rest = [fine[i] for i in range(len(fine)) if i not in used]
+    if any(d in fams for d in rest) or (not rest and all(m is None for _, m in out)):
+        return None
+    return out
+
+
+def _bounds(value: int | None, suppressed: bool, rounding: int | None) -> tuple[float, float]:
+    if suppressed or value is None:
+        return 1.0, math.inf
+    if rounding and rounding > 1:
+        return max(1.0, value - rounding + 1.0), value + math.ceil(rounding / 2) - 1.0
+    return float(value), float(value)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, tables: list[AggTable], threshold: int
+) -> tuple[list[dict[tuple[str, ...], tuple[int | None, bool]]], list[str]]:
+    data: list[dict[tuple[str, ...], tuple[int | None, bool]]] = []
+    problems: list[str] = []
+    for t in tables:
+        cols = ", ".join([*(qi(d) for d in t.dims), "count", "suppressed"])
+        cells: dict[tuple[str, ...], tuple[int | None, bool]] = {}
+        for row in con.execute(f"SELECT {cols} FROM {qi(t.table)}").fetchall():
+            key, count, sup = tuple(str(v) for v in row[:-2]), row[-2], bool(row[-1])
+            if sup and count is not None:
+                problems.append(f"{t.name}{key}: suppressed but count {count} published")
+            if not sup and (count is None or 0 < count < threshold):
+                problems.append(f"{t.name}{key}: published count {count} is below the threshold {threshold}")
+            cells[key] = (None if sup else count, sup)
+        data.append(cells)
+    return data, problems
+
+
+def _model(tables: list[AggTable], data: list[dict[tuple[str, ...], tuple[int | None, bool]]]) -> _Model:
+    std = load_standard()
+    fams = {f.name: f for f in std.families}
+    maps = _geo_maps()
+    m = _Model()
+    for ti, (t, cells) in enumerate(zip(tables, data, strict=True)):
+        for key, (value, sup) in cells.items():
+            m.lo[(ti, key)], m.hi[(ti, key)] = _bounds(value, sup, t.rounding)
+    dims = [tuple(t.dims) for t in tables]
+    derivable = {
+        (a, b): p
+        for a in range(len(tables))
+        for b in range(len(tables))
+        if a != b and (p := _derive(dims[a], dims[b], maps, set(fams))) is not None
+    }
+    for (a, b), proj in derivable.items():
+        if any((a, i) in derivable and (i, b) in derivable for i in range(len(tables))):
+            continue
+        sums: dict[tuple[str, ...], dict[Cell, float]] = {}
+        for key in data[a]:
+            pk = tuple(key[i] if mp is None else mp.get(key[i], UNKNOWN) for i, mp in proj)
+            sums.setdefault(pk, {})[(a, key)] = 1.0
+        for pk in set(sums) | set(data[b]):
+            row = dict(sums.get(pk, {}))
+            if pk in data[b]:
+                row[(b, pk)] = -1.0
+            m.eqs.append(row)
+    for ti, d in enumerate(dims):
+        fam = [i for i, x in enumerate(d) if x in fams]
+        if len(fam) != 1:
+            continue
+        fi = fam[0]
+        base = dims.index(d[:fi] + d[fi + 1 :]) if d[:fi] + d[fi + 1 :] in dims else None
+        substantive = set(fams[d[fi]].substantive)
+        slices: dict[tuple[str, ...], dict[str, Cell]] = {}
+        for key in data[ti]:
+            rest = key[:fi] + key[fi + 1 :]
+            slices.setdefault(rest, {})[key[fi]] = (ti, key)
+            if base is not None:
+                m.les.append({(ti, key): 1.0, (base, rest): -1.0})
+        for cats in slices.values():
+            if ANY_INFO not in cats:
+                continue
+            flags = [c for cat, c in cats.items() if cat in substantive]
+            m.les += [{f: 1.0, cats[ANY_INFO]: -1.0} for f in flags]
+            m.les.append({cats[ANY_INFO]: 1.0, **{f: -1.0 for f in flags}})
+    return m
+
+
+def _groups(m: _Model) -> list[tuple[list[Cell], list[dict[Cell, float]], list[dict[Cell, float]]]]:
+    """Connected groups of variable cells with the relations that touch them."""
+    parent: dict[Cell, Cell] = {c: c for c in m.lo if m.variable(c)}
+
+    def find(x: Cell) -> Cell:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for row in (*m.eqs, *m.les):
+        vs = [c for c in row if c in parent]
+        for c in vs[1:]:
+            parent[find(vs[0])] = find(c)
+    members: dict[Cell, list[Cell]] = {}
+    for c in parent:
+        members.setdefault(find(c), []).append(c)
+    eqs: dict[Cell, list[dict[Cell, float]]] = {}
+    les: dict[Cell, list[dict[Cell, float]]] = {}
+    for rows, into in ((m.eqs, eqs), (m.les, les)):
+        for row in rows:
+            vs = [c for c in row if c in parent]
+            if vs:
+                into.setdefault(find(vs[0]), []).append(row)
+    return [(sorted(v), eqs.get(r, []), les.get(r, [])) for r, v in sorted(members.items())]
+
+
+def _matrix(rows: list[dict[Cell, float]], col: dict[Cell, int], m: _Model) -> tuple[Any, Any]:
+    if not rows:
+        return None, None
+    r_idx: list[int] = []
+    c_idx: list[int] = []
+    vals: list[float] = []
+    b = np.zeros(len(rows))
+    for i, row in enumerate(rows):
+        for c, coef in row.items():
+            if c in col:
+                r_idx.append(i)
+                c_idx.append(col[c])
+                vals.append(coef)
+            else:
+                b[i] -= coef * m.lo[c]
+    return coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), len(col))).tocsr(), b
+
+
+def _intervals(
+    m: _Model, cells: list[Cell], eqs: list[dict[Cell, float]], les: list[dict[Cell, float]]
+) -> list[Cell]:
+    """Cells of the group whose feasible interval holds a single integer."""
+    col = {c: j for j, c in enumerate(cells)}
+    a_eq, b_eq = _matrix(eqs, col, m)
+    a_ub, b_ub = _matrix(les, col, m)
+    bounds = [(m.lo[c], None if math.isinf(m.hi[c]) else m.hi[c]) for c in cells]
+    n = len(cells)
+    lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+
+    def solve(obj: np.ndarray, bnds: list[tuple[float, float | None]]) -> bool:
+        nonlocal lo, hi
+        res = linprog(obj, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bnds, method="highs")
+        if res.status == 3:
+            return False
+        if res.status != 0:
+            raise RuntimeError(f"audit LP failed: {res.message}")
+        lo, hi = np.minimum(lo, res.x), np.maximum(hi, res.x)
+        return True
+
+    def open_() -> np.ndarray:
+        return np.floor(hi + _EPS) - np.ceil(lo - _EPS) >= 1
+
+    solve(np.ones(n), bounds)
+    box = [
+        (max(b[0], v - 2.0), v + 2.0 if b[1] is None else min(b[1], v + 2.0))
+        for b, v in zip(bounds, lo, strict=True)
+    ]
+    # many cells at once: push the still-closed cells in random directions inside the box
+    rng = np.random.default_rng(0)
+    stale = 0
+    while not open_().all() and stale < 3:
+        before = int(open_().sum())
+        solve(np.where(open_(), 0.0, rng.choice([-1.0, 1.0], n)), box)
+        stale = stale + 1 if int(open_().sum()) == before else 0
+    bad: list[Cell] = []
+    for j in np.flatnonzero(~open_()):
+        if open_()[j]:
+            continue
+        unbounded = False
+        for sign in (-1.0, 1.0):
+            obj = np.zeros(n)
+            obj[j] = sign
+            if not solve(obj, bounds):
+                unbounded = True
+        if not unbounded and not open_()[j]:
+            bad.append(cells[j])
+    return bad
+
+
+def audit_tables(con: duckdb.DuckDBPyConnection, tables: list[AggTable], threshold: int) -> list[str]:
+    """Violations in protected aggregate tables: published small counts and exactly recoverable cells.
+
+    Relations rebuilt here: margins (a table whose dimensions are those of another, minus single-valued
+    ones, or coarsened country → UN sub-region → UN region, is its sum), flag-family bounds (a flag
+    count <= its table-without-the-family count; substantive flag <= "(any information)" <= sum of
+    substantive flags) and bounds (suppressed cell >= 1; rounded cell within its rounding interval).
+    A suppressed cell violates when its LP interval holds only one integer.
+    """
+    data, problems = _load(con, tables, threshold)
+    m = _model(tables, data)
+    for cells, eqs, les in _groups(m):
+        for ti, key in _intervals(m, cells, eqs, les):
+            if m.hi[(ti, key)] != m.lo[(ti, key)] and data[ti][key][1]:
+                problems.append(f"{tables[ti].name}{key}: suppressed cell is recoverable exactly")
+    return problems

@@ -34,7 +34,14 @@ from dataclasses import dataclass
 
 import duckdb
 
-from ctdhub.release.hierarchy import Hierarchy, ensure_region_table, geo_joins, hierarchy_for
+from ctdhub.release.hierarchy import (
+    MAJORITY_FIELD,
+    Hierarchy,
+    ensure_region_table,
+    geo_joins,
+    hierarchy_for,
+    majority_expr,
+)
 from ctdhub.sql import qi, ql
 from ctdhub.standard import Standard, load_standard
 
@@ -157,12 +164,12 @@ class _Lattice:
 
 def _children(node: Node) -> list[Node]:
     """Direct specialisations (one QI one level lower)."""
-    return [node[:i] + (lv - 1,) + node[i + 1 :] for i, lv in enumerate(node) if lv > 0]
+    return [(*node[:i], lv - 1, *node[i + 1 :]) for i, lv in enumerate(node) if lv > 0]
 
 
 def _parents(node: Node, hs: list[Hierarchy]) -> list[Node]:
     """Direct generalisations (one QI one level higher)."""
-    return [node[:i] + (lv + 1,) + node[i + 1 :] for i, lv in enumerate(node) if lv < hs[i].height]
+    return [(*node[:i], lv + 1, *node[i + 1 :]) for i, lv in enumerate(node) if lv < hs[i].height]
 
 
 def _search(lat: _Lattice, budget: int, rows_in: int) -> tuple[Node, int]:
@@ -225,6 +232,8 @@ def _write_output(
     k: int,
 ) -> None:
     gen = {h.field: h.exprs[lv] for h, lv in zip(hs, node, strict=True)}
+    if std.has_field(MAJORITY_FIELD):
+        gen.setdefault(MAJORITY_FIELD, majority_expr(std))  # consistent with the age band even if not a QI
     select = ", ".join(f"{gen.get(f, 's.' + qi(f))} AS {qi(f)}" for f in std.field_names)
     part = ", ".join(qi(h.field) for h in hs)
     window = f"count(*) OVER (PARTITION BY {part})" if hs else "count(*) OVER ()"

@@ -37,6 +37,7 @@ from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 
 Key = tuple[str, ...]
 _EPS = 1e-6
+_MAX_SINGLE_LPS = 24
 
 
 @dataclass
@@ -52,7 +53,9 @@ class CellTable:
 class Linkage:
     """What is known about the dimensions: flag families and coarsening maps."""
 
-    families: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)  # name -> (substantive, any)
+    families: dict[str, tuple[frozenset[str], str]] = field(
+        default_factory=dict
+    )  # name -> (substantive, any)
     coarsen: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (coarse, fine) -> map
 
 
@@ -106,27 +109,30 @@ def link(tables: Sequence[CellTable], linkage: Linkage) -> Relations:
             idx[key] = len(counts)
             counts.append(t.cells[key])
         ids.append(idx)
+    projs = {
+        (ti, mi): p
+        for ti, t in enumerate(tables)
+        for mi, m in enumerate(tables)
+        if ti != mi and (p := _projection(t, m, linkage)) is not None
+    }
     eqs: list[tuple[int, list[int]]] = []
-    for ti, t in enumerate(tables):
-        for mi, m in enumerate(tables):
-            if ti == mi or len(m.dims) > len(t.dims):
-                continue
-            proj = _projection(t, m, linkage)
-            if proj is None:
-                continue
-            groups: dict[Key, list[int]] = {}
-            for key, cid in ids[ti].items():
-                pk = tuple(key[i] if mp is None else mp.get(key[i], "Unknown") for i, mp in proj)
-                groups.setdefault(pk, []).append(cid)
-            for pk, children in groups.items():
-                margin = ids[mi].get(pk)
-                if margin is None:
-                    raise ValueError(f"inconsistent tables: {m.name}{pk} is zero but {t.name} is not")
-                eqs.append((margin, children))
+    for (ti, mi), proj in sorted(projs.items()):
+        t, m = tables[ti], tables[mi]
+        if any((ti, i) in projs and (i, mi) in projs for i in range(len(tables))):
+            continue  # implied by a chain through an intermediate table
+        groups: dict[Key, list[int]] = {}
+        for key, cid in ids[ti].items():
+            pk = tuple(key[i] if mp is None else mp.get(key[i], "Unknown") for i, mp in proj)
+            groups.setdefault(pk, []).append(cid)
+        for pk, children in groups.items():
+            margin = ids[mi].get(pk)
+            if margin is None:
+                raise ValueError(f"inconsistent tables: {m.name}{pk} is zero but {t.name} is not")
+            eqs.append((margin, children))
     ineqs = _family_inequalities(tables, ids, linkage)
     by_cell: list[list[int]] = [[] for _ in counts]
-    for r, (m, ch) in enumerate(eqs):
-        for c in (m, *ch):
+    for r, (mc, ch) in enumerate(eqs):
+        for c in (mc, *ch):
             by_cell[c].append(r)
     for r, (lhs, rhs) in enumerate(ineqs):
         for c in {*lhs, *rhs}:
@@ -246,23 +252,23 @@ def determined_cells(rel: Relations, comp: list[int], suppressed: np.ndarray) ->
     """Suppressed cells of a component whose LP interval holds no integer but the true value.
 
     The true values x* are feasible, so a cell is safe once some feasible point has it at x* ± 1.
-    First many cells at once: maximise (then minimise) the sum of unresolved cells inside the box
-    x* ± 1; then one LP per remaining cell without the box.
+    First many cells at once: push the unresolved cells in random directions inside the box x* ± 1; then one LP per remaining cell without the box — unless too many remain, in which case
+    they are all reported (more suppression than strictly needed, never less).
     """
     system = _lp_system(rel, comp, suppressed)
     n = len(comp)
     truth = rel.counts[comp]
     safe = np.zeros(n, dtype=bool)
     box = [(max(1.0, t - 1.0), t + 1.0) for t in truth]
-    for sign in (-1.0, 1.0):
-        while not safe.all():
-            c = np.where(safe, 0.0, sign)
-            x = _solve(c, system, box)
-            assert x is not None  # boxed
-            newly = ~safe & (np.abs(x - truth) >= 1 - _EPS)
-            if not newly.any():
-                break
-            safe |= newly
+    rng = np.random.default_rng(0)  # deterministic
+    stale = 0
+    while not safe.all() and stale < 3:
+        x = _solve(np.where(safe, 0.0, rng.choice([-1.0, 1.0], n)), system, box)
+        newly = ~safe & (np.abs(x - truth) >= 1 - _EPS) if x is not None else ~safe
+        stale = 0 if newly.any() else stale + 1
+        safe |= newly
+    if (~safe).sum() > _MAX_SINGLE_LPS:  # conservative: treat them all as at risk
+        return [comp[j] for j in np.flatnonzero(~safe)]
     free: list[tuple[float, float | None]] = [(1.0, None)] * n
     for j in np.flatnonzero(~safe):
         for sign in (-1.0, 1.0):

@@ -161,6 +161,9 @@ def run_validation(
                 'SELECT _row, NULL AS "column", NULL AS field, CAST(first_row AS VARCHAR) AS value, '
                 "'duplicate_row' AS rule, 'warning' AS severity, "
                 "'row repeats row ' || first_row || ' of the same file exactly' AS message FROM ("
-                f"SELECT _row, min(_row) OVER (PARTITION BY {part}) AS first_row FROM {qi(raw)}) WHERE _row <> first_row"
+                # rows are grouped by a 64-bit hash of all their values, then compared exactly within a group
+                f"SELECT r._row, min(r._row) OVER (PARTITION BY d._h, {part}) AS first_row FROM {qi(raw)} r "
+                f"JOIN (SELECT _h FROM (SELECT hash({part}) AS _h FROM {qi(raw)}) GROUP BY _h HAVING count(*) > 1) d "
+                f"ON hash({', '.join('r.' + qi(c) for c in raw_cols)}) = d._h) WHERE _row <> first_row"
             )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {qi(findings)} AS {' UNION ALL '.join(parts)}")

@@ -1,0 +1,74 @@
+"""The public web application: the API (`/api/v1`), its documentation, the dashboard when installed,
+and `/healthz`. Build with `create_app(releases_dir)`; serve with `ctdhub serve`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from ctdhub import __version__
+from ctdhub.publish.api import router as api_router
+from ctdhub.publish.apidocs import docs_html
+from ctdhub.publish.errors import install_error_handlers
+from ctdhub.publish.tables import ReleaseViews
+
+OPENAPI_URL = "/api/openapi.json"
+ENV_RELEASES = "CTDHUB_SERVE_RELEASES"
+ENV_RELEASE = "CTDHUB_SERVE_RELEASE"
+DESCRIPTION = (
+    "Protected counts of identified cases of human trafficking, from the hub's published releases. "
+    "Counts below the release threshold are suppressed; every figure is a sum of published cells."
+)
+
+
+def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
+    """The app over the releases in `releases_dir` (gate views and tables cached per release id).
+
+    `release` pins the release served as 'latest' to one id (it is checked at start-up).
+    """
+    app = FastAPI(
+        title="ctdhub",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+    )
+    views = ReleaseViews(releases_dir)
+    if release:
+        views.pin(release)
+    app.state.release_views = views
+    install_error_handlers(app)
+    app.include_router(api_router)
+    _include_web(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"ok": True, "version": __version__})
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return HTMLResponse(docs_html(app.openapi(), OPENAPI_URL))
+
+    return app
+
+
+def _include_web(app: FastAPI) -> None:
+    """Include the dashboard (`ctdhub.publish.web.router`) when that package exists."""
+    try:
+        web = importlib.import_module("ctdhub.publish.web")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("ctdhub.publish.web", "ctdhub.publish"):
+            raise
+        return
+    app.include_router(web.router)
+
+
+def app_from_env() -> FastAPI:
+    """Factory for multi-worker servers: releases dir and pinned release from the environment."""
+    return create_app(Path(os.environ[ENV_RELEASES]), release=os.environ.get(ENV_RELEASE) or None)
