@@ -12,6 +12,8 @@ from ctdhub.cli.output import Result, command_output, wants_json
 from ctdhub.cli.progress import stage_progress
 from ctdhub.errors import CtdhubError
 from ctdhub.ingest import STAGES, ingest_file
+from ctdhub.release.create import STAGES as RELEASE_STAGES
+from ctdhub.release.create import create_release
 from ctdhub.standard import load_standard
 from ctdhub.store import init_store
 
@@ -50,9 +52,12 @@ def _file_dict(f: Any) -> dict[str, Any]:
 @click.option("--dir", "out_dir", type=click.Path(file_okay=False), default="demo-hub", show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--fresh/--keep", default=True, show_default=True, help="Start from an empty directory.")
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the dashboard at the end.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
 @command_output
-def demo_run(rows: int, out_dir: str, seed: int, fresh: bool) -> Result:
-    """Generate the demo files, create a hub store and ingest every file."""
+def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host: str, port: int) -> Result:
+    """Generate the demo files, create a hub store, ingest every file, release, and serve the dashboard."""
     from ctdhub.demo.generate import generate
 
     base = Path(out_dir)
@@ -77,9 +82,31 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool) -> Result:
         row = con.execute("SELECT count(*), count(DISTINCT contributor) FROM cases").fetchone()
     cases = int(row[0]) if row else 0
     lines.append(f"Store holds {cases} cases in the standard {summary.get('version')}.")
-    if not wants_json():
-        lines.append("Next: ctdhub quarantine list --store " + str(hub.path))
-    return Result(
-        {"store": str(hub.path), "files": [_file_dict(f) for f in files], "ingests": reports, "cases": cases},
-        lines,
-    )
+    with stage_progress("release", RELEASE_STAGES) as step:
+        rel = create_release(hub, None, progress=step)
+    lines.append(f"Release {rel.release_id} at {rel.path} (report: {rel.path / 'report.html'}).")
+    data = {
+        "store": str(hub.path),
+        "files": [_file_dict(f) for f in files],
+        "ingests": reports,
+        "cases": cases,
+        "release_id": rel.release_id,
+        "release_path": str(rel.path),
+    }
+    if serve and not wants_json():
+        for line in lines:
+            click.echo(line)
+        _serve(hub.releases_dir, host, port)
+        return Result(data, [])
+    return Result(data, lines)
+
+
+def _serve(releases_dir: Path, host: str, port: int) -> None:
+    try:
+        import uvicorn
+
+        from ctdhub.publish.app import create_app
+    except ImportError as exc:  # the publishing extras are part of the package; this is a broken install
+        raise CtdhubError(f"Cannot serve the dashboard: {exc}.") from None
+    click.echo(f"Dashboard at http://{host}:{port}/ (API at http://{host}:{port}/api/v1/); Ctrl+C to stop.")
+    uvicorn.run(create_app(releases_dir), host=host, port=port, log_level="warning")

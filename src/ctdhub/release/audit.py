@@ -26,7 +26,7 @@ _EPS = 1e-6
 def audit_kanon(con: duckdb.DuckDBPyConnection, table: str, qis: list[str], k: int) -> list[str]:
     """Violations of k-anonymity: every combination of the QIs (NULL is a value) must have >= k rows."""
     if not qis:
-        row = con.execute(f"SELECT count(*) FROM {qi(table)}").fetchone()
+        row = next(iter(con.execute(f"SELECT count(*) FROM {qi(table)}").fetchall()), None)
         n = int(row[0]) if row else 0
         return [f"{table}: {n} rows in the single class (< {k})"] if 0 < n < k else []
     cols = ", ".join(qi(q) for q in qis)

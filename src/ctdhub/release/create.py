@@ -22,6 +22,7 @@ import duckdb
 from ctdhub import __version__
 from ctdhub.errors import CtdhubError
 from ctdhub.release.aggregates import build_aggregates
+from ctdhub.release.audit import audit_kanon, audit_tables
 from ctdhub.release.diff import diff_markdown, release_diff
 from ctdhub.release.encode import decode, domains_for, encode
 from ctdhub.release.files import MEDIATYPES, copy_table, sha256_of, write_xlsx
@@ -230,6 +231,11 @@ def _build(
             max_suppression=policy.max_suppression,
             std=std,
         )
+        bad = audit_kanon(con, "kanon_full", list(policy.quasi_identifiers), policy.k)
+        if bad:
+            raise CtdhubError(
+                f"The k-anonymised table failed the independent check: {bad[0]}; no release was written."
+            )
         field_cols = ", ".join(qi(f) for f in std.field_names if f in _columns(con, "kanon_full"))
         con.execute(f"CREATE TABLE kanon AS SELECT {field_cols} FROM kanon_full")
         kanon_info = {
@@ -253,6 +259,14 @@ def _build(
         )
     step("aggregates")
     tables = build_aggregates(con, "snap", threshold=policy.threshold, rounding=policy.rounding, std=std)
+    violations = audit_tables(
+        con, tables, policy.threshold
+    )  # independent re-check before anything is written
+    if violations:
+        raise CtdhubError(
+            f"The aggregate tables failed the disclosure audit ({len(violations)} problem(s), first: "
+            f"{violations[0]}); no release was written."
+        )
     agg_info: dict[str, Any] = {"tables": len(tables), "cells": 0, "primary": 0, "secondary": 0, "list": []}
     for t in tables:
         agg_info["cells"] += t.cells
@@ -268,16 +282,22 @@ def _build(
             }
         )
         rname = t.name.lower()  # Data Package names are lower case
-        paths = _write_table(con, t.table, rname, out, tuple(f for f in policy.formats if f != "xlsx"))
+        # `reason` (primary/secondary) is for the data team only: knowing it narrows suppressed cells
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {qi('pub_' + t.table)} AS SELECT * EXCLUDE (reason) FROM {qi(t.table)}"
+        )
+        paths = _write_table(
+            con, "pub_" + t.table, rname, out, tuple(f for f in policy.formats if f != "xlsx")
+        )
         add(
             rname,
             paths,
             "aggregate",
             "Counts by " + (", ".join(t.dims) or "total"),
-            _field_schema(con, t.table) | {"ctdhub:dims": list(t.dims)},
+            _field_schema(con, "pub_" + t.table) | {"ctdhub:dims": list(t.dims)},
         )
     if "xlsx" in policy.formats:
-        sheets = {f"T{i + 1:03d}": t.table for i, t in enumerate(tables)}
+        sheets = {f"T{i + 1:03d}": "pub_" + t.table for i, t in enumerate(tables)}
         con.execute(
             "CREATE TABLE agg_index AS SELECT * FROM (VALUES "
             + ", ".join(

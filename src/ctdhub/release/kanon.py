@@ -109,7 +109,7 @@ class _Lattice:
         )
         self.con.execute(f"DROP TABLE {FREQ_TABLE}_v")
         maxes = ", ".join([*(f"max({_col(i, lv)})" for i, lv in levels), "sum(n)"])
-        row = self.con.execute(f"SELECT {maxes} FROM {FREQ_TABLE}").fetchone() or ()
+        row = next(iter(self.con.execute(f"SELECT {maxes} FROM {FREQ_TABLE}").fetchall()), ())
         for j, (i, lv) in enumerate(levels):
             self.cards[(i, lv)] = int(row[j]) + 1 if row[j] is not None else 1
         self.rollups[tuple(0 for _ in self.heavy)] = FREQ_TABLE
@@ -296,5 +296,5 @@ def k_anonymise(
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
+    row = next(iter(con.execute(sql).fetchall()), None)
     return int(row[0]) if row else 0
