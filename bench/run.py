@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-BENCHMARKS = ["ingest", "synth", "release"]
+BENCHMARKS = ["ingest", "synth", "release", "serve"]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
 

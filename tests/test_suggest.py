@@ -12,7 +12,7 @@ DATA = Path(__file__).parent / "data" / "suggest"
 
 
 def draft(name: str) -> tuple[str, dict[str, object]]:
-    profiles, detected = profile_file(DATA / name)
+    profiles, _detected = profile_file(DATA / name)
     s = suggest_spec(profiles, spec_name="draft")
     return render_yaml(s, file_label=name, source={}), s.summary
 

@@ -32,6 +32,8 @@ def _register_optional() -> None:
         ("ctdhub.cli.commands_ingest", ["ingest", "quarantine", "batch", "mapping"]),
         ("ctdhub.cli.commands_demo", ["demo"]),
         ("ctdhub.cli.commands_release", ["release"]),
+        ("ctdhub.cli.commands_serve", ["serve"]),
+        ("ctdhub.cli.commands_briefing", ["briefing"]),
     ]:
         try:
             mod = importlib.import_module(module)

@@ -54,12 +54,16 @@ def quarantine_summary(
     return {
         "rows": int(total[0]) if total else 0,
         "status": status,
-        "by_batch": [
-            {"batch_id": b, "contributor": c, "file": f, "rows": int(n)} for b, c, f, n in by_batch
-        ],
+        "by_batch": [{"batch_id": b, "contributor": c, "file": f, "rows": int(n)} for b, c, f, n in by_batch],
         "by_reason": {r: int(n) for r, n in by_reason},
         "first": [
-            {"batch_id": b, "source_row": int(r), "status": s, "reasons": list(reasons), "original": json.loads(o)}
+            {
+                "batch_id": b,
+                "source_row": int(r),
+                "status": s,
+                "reasons": list(reasons),
+                "original": json.loads(o),
+            }
             for b, r, s, reasons, o in rows
         ],
     }
