@@ -19,9 +19,10 @@ Relations (all between cells that exist, i.e. count > 0):
 - **Bounds.** Every suppressed cell is >= 1 (zero cells are absent, so a listed cell is not zero).
 
 Primary suppression: 0 < count < threshold. Secondary suppression, iterated to a fixed point:
-(1) every equality with exactly one suppressed member gets another — its smallest published member;
+(1) every equality with exactly one suppressed member gets another — the published member that opens
+the fewest new such equalities (so suppression does not cascade through linked tables), then the smallest;
 (2) an LP check per connected group of suppressed cells (scipy HiGHS) finds any suppressed cell whose
-feasible interval under all relations holds only its true integer value; the smallest published cell
+feasible interval under all relations holds only its true integer value; the cheapest published cell (same rule)
 in a relation with it is suppressed too; back to (1). Suppressing everything in a group is always safe
 (the constraints become homogeneous), so the loop terminates.
 """
@@ -282,33 +283,55 @@ def determined_cells(rel: Relations, comp: list[int], suppressed: np.ndarray) ->
     return [comp[j] for j in np.flatnonzero(~safe)]
 
 
-def _smallest_published(rel: Relations, suppressed: np.ndarray, cells: Iterable[int]) -> int | None:
-    cands = [c for c in set(cells) if not suppressed[c]]
-    return min(cands, key=lambda c: (rel.counts[c], c)) if cands else None
+class _State:
+    """Suppression flags and, per equality, how many of its members are suppressed (kept up to date)."""
+
+    def __init__(self, rel: Relations, suppressed: np.ndarray) -> None:
+        self.rel = rel
+        self.suppressed = suppressed
+        self.n_sup = np.zeros(len(rel.equalities), dtype=np.int64)
+        for r, (m, ch) in enumerate(rel.equalities):
+            self.n_sup[r] = int(suppressed[m]) + int(suppressed[ch].sum()) if ch else int(suppressed[m])
+
+    def suppress(self, c: int) -> None:
+        self.suppressed[c] = True
+        for r in self.rel.by_cell[c]:
+            if r >= 0:
+                self.n_sup[r] += 1
+
+    def cost(self, c: int) -> tuple[int, float, int]:
+        """Prefer cells that open no new equality with a single suppressed member (no cascade), then small."""
+        opened = sum(1 for r in self.rel.by_cell[c] if r >= 0 and self.n_sup[r] == 0)
+        return (opened, float(self.rel.counts[c]), c)
+
+    def pick(self, cells: Iterable[int]) -> int | None:
+        cands = [c for c in set(cells) if not self.suppressed[c]]
+        return min(cands, key=self.cost) if cands else None
 
 
-def _line_pass(rel: Relations, suppressed: np.ndarray, reason: list[str | None]) -> None:
-    todo = set(range(len(rel.equalities)))
+def _line_pass(st: _State, reason: list[str | None]) -> None:
+    rel = st.rel
+    todo = {r for r in range(len(rel.equalities)) if st.n_sup[r] == 1}
     while todo:
         r = todo.pop()
-        mem = rel.members(r)
-        if sum(1 for c in mem if suppressed[c]) != 1:
+        if st.n_sup[r] != 1:
             continue
-        pick = _smallest_published(rel, suppressed, mem)
+        pick = st.pick(rel.members(r))
         if pick is None:
             continue
-        suppressed[pick] = True
+        st.suppress(pick)
         reason[pick] = "secondary"
-        todo.update(x for x in rel.by_cell[pick] if x >= 0)
+        todo.update(x for x in rel.by_cell[pick] if x >= 0 and st.n_sup[x] == 1)
 
 
 def protect(rel: Relations, threshold: int) -> list[str | None]:
     """Reason per cell: 'primary', 'secondary' or None (published)."""
     suppressed = (rel.counts > 0) & (rel.counts < threshold)
     reason: list[str | None] = ["primary" if s else None for s in suppressed]
+    st = _State(rel, suppressed)
     checked: set[tuple[int, ...]] = set()
     while True:
-        _line_pass(rel, suppressed, reason)
+        _line_pass(st, reason)
         changed = False
         for comp in _components(rel, suppressed):
             if tuple(comp) in checked:
@@ -318,13 +341,11 @@ def protect(rel: Relations, threshold: int) -> list[str | None]:
                 checked.add(tuple(comp))
                 continue
             for c in bad:
-                pool = [m for r in rel.by_cell[c] for m in rel.members(r)]
-                pick = _smallest_published(rel, suppressed, pool)
+                pick = st.pick(m for r in rel.by_cell[c] for m in rel.members(r))
                 if pick is None:
-                    pool = [m for x in comp for r in rel.by_cell[x] for m in rel.members(r)]
-                    pick = _smallest_published(rel, suppressed, pool)
+                    pick = st.pick(m for x in comp for r in rel.by_cell[x] for m in rel.members(r))
                 if pick is not None and not suppressed[pick]:
-                    suppressed[pick] = True
+                    st.suppress(pick)
                     reason[pick] = "secondary"
                     changed = True
             break  # components changed: recompute
