@@ -1,0 +1,125 @@
+"""The briefing's languages: a message catalogue and category labels kept as YAML data, Babel formatting.
+
+``locale/messages.yaml`` holds every message in en/fr/es (str.format placeholders, checked to be the
+same in every language when loaded); ``locale/labels.yaml`` the French and Spanish labels of categories
+(English labels come from the standard). Numbers and percentages are formatted with babel.numbers.
+A suppressed figure prints as ``<threshold`` (e.g. "<10").
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from babel.numbers import format_decimal, format_percent
+
+from ctdhub.errors import ConfigError, ConfigProblem
+from ctdhub.geo import resolver
+from ctdhub.release.aggregates import ANY_INFO, UNKNOWN
+from ctdhub.standard import load_standard
+from ctdhub.yamlconf import load_yaml_text, plain
+
+LANGS: tuple[str, ...] = ("en", "fr", "es")
+_ENGLISH_SPECIAL = {UNKNOWN: "Unknown", ANY_INFO: "Any information"}
+
+
+def _load(name: str) -> dict[str, Any]:
+    text = resources.files("ctdhub.publish.briefing").joinpath("locale", name).read_text(encoding="utf-8")
+    doc: dict[str, Any] = plain(load_yaml_text(text, f"publish/briefing/locale/{name}"))
+    return doc
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+@cache
+def messages() -> dict[str, dict[str, str]]:
+    """The catalogue, checked: every message in every language, with the same placeholders."""
+    doc = _load("messages.yaml")
+    problems = []
+    for key, entry in doc.items():
+        missing = [lang for lang in LANGS if not isinstance(entry, dict) or lang not in entry]
+        if missing:
+            problems.append(ConfigProblem("locale/messages.yaml", None, key, f"missing {', '.join(missing)}"))
+            continue
+        want = _fields(entry["en"])
+        for lang in LANGS[1:]:
+            if _fields(entry[lang]) != want:
+                problems.append(
+                    ConfigProblem(
+                        "locale/messages.yaml", None, f"{key}.{lang}", "placeholders differ from en"
+                    )
+                )
+    if problems:
+        raise ConfigError(problems)
+    return doc
+
+
+@cache
+def labels() -> dict[str, dict[str, str]]:
+    return _load("labels.yaml")
+
+
+@dataclass(frozen=True)
+class Language:
+    """Messages, labels and number formats of one language, with the threshold for "<t"."""
+
+    lang: str
+    threshold: int
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGS:
+            raise ValueError(f"unsupported language {self.lang!r}")
+
+    def t(self, key: str, **values: object) -> str:
+        return messages()[key][self.lang].format(**values)
+
+    def num(self, n: int | None) -> str:
+        """A count, or "<threshold" when suppressed."""
+        if n is None:
+            return f"<{self.threshold}"
+        return str(format_decimal(n, locale=self.lang))
+
+    def pct(self, p: float | None, digits: int = 0) -> str:
+        if p is None:
+            return "–"
+        if digits == 0:
+            return str(format_percent(p, locale=self.lang))
+        return str(format_percent(p, format="#,##0." + "0" * digits + "%", locale=self.lang))
+
+    def label(self, code: str) -> str:
+        """A category's label: country names, standard codes and flags, regions."""
+        if len(code) == 3 and code.isupper():
+            c = resolver().get(code)
+            if c is not None:
+                return c.name(self.lang)
+        if self.lang != "en" and code in labels():
+            return labels()[code].get(self.lang, code)
+        if code in _ENGLISH_SPECIAL:
+            return _ENGLISH_SPECIAL[code]
+        return _standard_label(code)
+
+    def join(self, items: list[str], word: str = "and") -> str:
+        if len(items) <= 1:
+            return "".join(items)
+        return ", ".join(items[:-1]) + f" {self.t(word)} " + items[-1]
+
+
+@cache
+def _standard_labels() -> dict[str, str]:
+    std = load_standard()
+    out: dict[str, str] = {}
+    for f in std.fields:
+        if f.type == "flag":
+            out[f.name] = f.label
+        for c in f.values:
+            out.setdefault(c.code, c.label)
+    return out
+
+
+def _standard_label(code: str) -> str:
+    return _standard_labels().get(code, code)

@@ -1,0 +1,345 @@
+"""The briefing as one self-contained HTML file: inline CSS, charts as inline SVG images, no external URL.
+
+Tables and charts are built from the protected figures only: suppressed cells print as "<threshold"
+and are left out of the charts (the chart's alternative text says how many); no row adds cells up
+(an "other countries" sum would be a new, unprotected figure). Charts use the dashboard's Vega-Lite
+builders in ``ctdhub.publish.charts``, drawn offline to SVG by vl-convert.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from ctdhub import __version__
+from ctdhub.publish import charts
+from ctdhub.publish.briefing.figures import FAMILIES, BriefingFigures, PeriodFigures, share
+from ctdhub.publish.briefing.i18n import Language
+from ctdhub.publish.briefing.methods import citation, methods
+from ctdhub.publish.briefing.narrative import sections, selection_text, trend_by_year
+from ctdhub.release.aggregates import ANY_INFO, UNKNOWN
+from ctdhub.standard import load_standard
+
+TOP = 10
+
+
+@dataclass
+class Block:
+    """One table, figure or note of a section."""
+
+    kind: str
+    title: str = ""
+    header: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    note: str = ""
+    src: str = ""
+    alt: str = ""
+    text: str = ""
+
+
+@dataclass
+class Section:
+    id: str
+    heading: str
+    sentences: list[str]
+    blocks: list[Block]
+
+
+def _template_text(name: str) -> str:
+    return resources.files("ctdhub.publish.briefing").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def svg_data_uri(spec: charts.Spec) -> str:
+    svg = charts.render_svg(spec)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _figure(spec: charts.Spec) -> Block:
+    return Block("figure", src=svg_data_uri(spec), alt=str(spec.get("description", "")))
+
+
+class _Builder:
+    def __init__(self, figs: BriefingFigures, L: Language) -> None:
+        self.figs, self.L, self.main = figs, L, figs.main
+
+    # --- tables -------------------------------------------------------------------------------------
+    def ranked_table(
+        self, name: str, title: str, *, top: int | None = None, col: str = "c_category"
+    ) -> Block:
+        """Categories by count (largest first), with shares over the breakdown's base."""
+        period, L = self.main, self.L
+        den = period.denominator(name) if name in FAMILIES else period.total
+        ranked = period[name].ranked()
+        shown = ranked[:top] if top else ranked
+        rows = [[L.label(k), L.num(v), L.pct(share(v, den))] for k, v in shown]
+        unknown = period[name].cells.get((UNKNOWN,), 0) if name not in FAMILIES else 0
+        if name not in FAMILIES and unknown != 0 and (top is None or len(ranked) <= top):
+            rows.append([L.label(UNKNOWN), L.num(unknown), L.pct(share(unknown, den))])
+        note = ""
+        if top and len(ranked) > top:
+            hidden = ranked[top:]
+            note = L.t(
+                "more_rows",
+                n=L.num(len(hidden)),
+                s=L.num(sum(1 for _, v in hidden if v is None)),
+                lt=L.num(None),
+            )
+        base = L.t("share_of_info", n=L.num(den)) if name in FAMILIES else L.t("share_of_all", n=L.num(den))
+        return Block(
+            "table",
+            title=title,
+            header=[L.t(col), L.t("c_cases"), L.t("c_share")],
+            rows=rows,
+            note=" ".join(x for x in (base, note) if x),
+        )
+
+    def gender_age_table(self) -> Block:
+        L, p = self.L, self.main
+        genders = [
+            g
+            for g in ("Female", "Male", "Transgender/NonConforming", UNKNOWN)
+            if any(k[0] == g for k in p["gender_ageBroad"].cells)
+        ]
+        ages = [*load_standard().field("ageBroad").codes, UNKNOWN]
+        ages = [a for a in ages if (a,) in p["ageBroad"].cells]
+        rows = [
+            [
+                L.label(a),
+                *(L.num(p["gender_ageBroad"].value(g, a)) for g in genders),
+                L.num(p["ageBroad"].value(a)),
+            ]
+            for a in ages
+        ]
+        rows.append([L.t("c_total"), *(L.num(p["gender"].value(g)) for g in genders), L.num(p.total)])
+        return Block(
+            "table",
+            title=L.t("t_gender_age"),
+            header=[L.t("c_age"), *(L.label(g) for g in genders), L.t("c_total")],
+            rows=rows,
+        )
+
+    def trend_table(self) -> Block:
+        L = self.L
+        years = trend_by_year(self.figs)
+        return Block(
+            "table",
+            title=L.t("t_trend"),
+            header=[L.t("c_year"), L.t("c_cases")],
+            rows=[[str(y), L.num(v)] for y, v in years.items()],
+        )
+
+    # --- charts -------------------------------------------------------------------------------------
+    def bar(self, name: str, title: str, *, top: int | None = None, percent: bool = False) -> Block:
+        p, L = self.main, self.L
+        ranked = p[name].ranked()[: top or None]
+        den = p.denominator(name) if name in FAMILIES else p.total
+        rows: list[dict[str, Any]] = [
+            {"category": L.label(k), "value": share(v, den) if percent else v} for k, v in ranked
+        ]
+        spec = charts.bar_spec(
+            rows,
+            "category",
+            value="value",
+            title=title,
+            value_title=L.t("c_share") if percent else L.t("c_cases"),
+            category_title="",
+            percent=percent,
+            width=380,
+        )
+        return _figure(spec)
+
+    def gender_age_chart(self) -> Block:
+        p, L = self.main, self.L
+        order = {a: i for i, a in enumerate(load_standard().field("ageBroad").codes)}
+        rows: list[dict[str, Any]] = [
+            {"age": L.label(a), "gender": L.label(g), "count": v, "_o": order.get(a, 99)}
+            for (g, a), v in p["gender_ageBroad"].items()
+            if a != UNKNOWN and g != UNKNOWN
+        ]
+        rows.sort(key=lambda r: r["_o"])
+        spec = charts.stacked_bar_spec(
+            rows,
+            "age",
+            "gender",
+            title=L.t("t_gender_age"),
+            value_title=L.t("c_cases"),
+            x_title=L.t("c_age"),
+            color_title=L.t("c_gender"),
+            width=420,
+            height=220,
+        )
+        spec["encoding"]["x"]["sort"] = [r["age"] for r in rows]
+        return _figure(spec)
+
+    def trend_chart(self) -> Block | None:
+        L = self.L
+        years = trend_by_year(self.figs)
+        if len(years) < 2:
+            return None
+        rows: list[dict[str, Any]] = [{"year": str(y), "count": v} for y, v in years.items()]
+        spec = charts.line_spec(
+            rows, "year", title=L.t("t_trend"), value_title=L.t("c_cases"), x_title="", width=460, height=200
+        )
+        return _figure(spec)
+
+    def trend_type_chart(self) -> Block | None:
+        L = self.L
+        rows: list[dict[str, Any]] = []
+        for period in reversed(self.figs.periods()):
+            for (y, t), v in period["yearOfRegistration_typeOfExploit"].items():
+                if y.isdigit() and t != ANY_INFO:
+                    rows.append({"year": y, "type": L.label(t), "count": v})
+        if len({r["year"] for r in rows}) < 2:
+            return None
+        spec = charts.line_spec(
+            rows,
+            "year",
+            color="type",
+            title=L.t("t_trend_type"),
+            value_title=L.t("c_cases"),
+            x_title="",
+            color_title="",
+            width=460,
+            height=200,
+        )
+        return _figure(spec)
+
+    def where_chart(self) -> Block:
+        """A choropleth when the dashboard provides one, else a ranked bar chart."""
+        L, p = self.L, self.main
+        choropleth = getattr(charts, "choropleth_spec", None)
+        if choropleth is not None:
+            try:
+                rows = [
+                    {"iso3": k, "name": L.label(k), "count": v} for k, v in p["exploitation_country"].ranked()
+                ]
+                return _figure(choropleth(rows, title=L.t("t_exploitation_region")))
+            except Exception:
+                pass
+        return self.bar("exploitation_country", L.t("t_exploitation_country", n=TOP), top=TOP)
+
+    # --- sections -----------------------------------------------------------------------------------
+    def sections(self) -> tuple[list[str], list[Section]]:
+        L = self.L
+        text = sections(self.figs, L)
+        secs = [
+            Section(
+                "where",
+                L.t("h_where"),
+                text["where"],
+                [
+                    self.where_chart(),
+                    self.ranked_table(
+                        "exploitation_country", L.t("t_exploitation_country", n=TOP), top=TOP, col="c_country"
+                    ),
+                    self.ranked_table("exploitation_region", L.t("t_exploitation_region"), col="c_region"),
+                ],
+            ),
+            Section(
+                "profile",
+                L.t("h_profile"),
+                text["profile"],
+                [self.gender_age_chart(), self.gender_age_table()],
+            ),
+            Section(
+                "origin",
+                L.t("h_origin"),
+                text["origin"],
+                [
+                    self.bar("citizenship", L.t("t_citizenship", n=TOP), top=TOP),
+                    self.ranked_table("citizenship", L.t("t_citizenship", n=TOP), top=TOP, col="c_country"),
+                    self.ranked_table("citizenship_region", L.t("t_citizenship_region"), col="c_region"),
+                ],
+            ),
+            Section(
+                "exploitation",
+                L.t("h_exploitation"),
+                text["exploitation"],
+                [
+                    self.bar("typeOfExploit", L.t("t_typeOfExploit"), percent=True),
+                    self.ranked_table("typeOfExploit", L.t("t_typeOfExploit")),
+                    self.ranked_table("typeOfLabour", L.t("t_typeOfLabour")),
+                    self.ranked_table("typeOfSex", L.t("t_typeOfSex")),
+                ],
+            ),
+            Section(
+                "control",
+                L.t("h_control"),
+                text["control"],
+                [
+                    self.bar("meansOfControl", L.t("t_meansOfControl"), percent=True),
+                    self.ranked_table("meansOfControl", L.t("t_meansOfControl")),
+                ],
+            ),
+            Section(
+                "recruiter",
+                L.t("h_recruiter"),
+                text["recruiter"],
+                [
+                    self.ranked_table("recruiterRelation", L.t("t_recruiterRelation")),
+                ],
+            ),
+            Section(
+                "trend",
+                L.t("h_trend"),
+                text["trend"],
+                [
+                    b
+                    for b in (self.trend_chart(), self.trend_type_chart(), self.trend_table())
+                    if b is not None
+                ],
+            ),
+        ]
+        return text["headline"], secs
+
+    def keyfigs(self) -> list[dict[str, str]]:
+        L, p, cmp = self.L, self.main, self.figs.comparison
+        out = [{"value": L.num(p.total), "label": L.t("k_cases")}]
+        if cmp is not None and cmp.selection.years is not None:
+            from ctdhub.publish.briefing.figures import change
+
+            c = change(p.total, cmp.total)
+            value = L.t("not_published") if c is None else ("+" if c > 0 else "") + L.pct(c)
+            out.append({"value": value, "label": L.t("k_change", period=str(cmp.selection.years))})
+        out.append({"value": L.num(p.countries()), "label": L.t("k_countries")})
+        women = share(p["gender"].value("Female"), p.known("gender") or p.total)
+        out.append({"value": L.pct(women), "label": L.t("k_women")})
+        minors = share(p["majorityStatus"].value("Minor"), p.known("majorityStatus"))
+        out.append({"value": L.pct(minors), "label": L.t("k_minors")})
+        return out
+
+
+def _has_suppressed(p: PeriodFigures) -> bool:
+    return any(b.suppressed() for b in p.tables.values())
+
+
+def briefing_html(figs: BriefingFigures, L: Language, *, extra_css: str = "") -> str:
+    """The whole briefing as one HTML document."""
+    b = _Builder(figs, L)
+    headline, secs = b.sections()
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(_template_text("briefing.html"))
+    return template.render(
+        lang=L.lang,
+        version=__version__,
+        title=L.t("title"),
+        subtitle=L.t(
+            "subtitle",
+            release=figs.release_id,
+            selection=selection_text(figs.main.selection, L, figs.manifest.get("years")),
+        ),
+        css=_template_text("briefing.css") + extra_css,
+        t=L.t,
+        keyfigs=b.keyfigs(),
+        narrative={"headline": headline},
+        sections=secs,
+        methods=methods(figs, L),
+        suppressed_note=L.t("n_suppressed", lt=L.num(None), max=figs.threshold - 1)
+        if _has_suppressed(figs.main)
+        else "",
+        citation=citation(figs, L),
+    )

@@ -1,0 +1,112 @@
+"""The briefing as one JSON object: every number it prints, suppressed ones as null and listed.
+
+Top-level keys: the release (``release_id``, ``threshold``, ``rounding``), the selection echo,
+``cases``, ``countries``, ``change``, one object per breakdown (``"gender": {"Female": n, ...}``; a
+two-way breakdown nests, ``"gender_ageBroad": {"Female": {"0--8": n}}``), ``percent`` (shares computed
+from published figures), ``suppressed`` (``[{"table", "key"}]``), the comparison period's figures,
+the narrative sentences and the methods text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ctdhub import __version__
+from ctdhub.publish.briefing.figures import FAMILIES, TABLES, BriefingFigures, PeriodFigures, change, share
+from ctdhub.publish.briefing.i18n import Language
+from ctdhub.publish.briefing.methods import methods
+from ctdhub.publish.briefing.narrative import sections, selection_text
+from ctdhub.release.aggregates import ANY_INFO, UNKNOWN
+from ctdhub.standard import load_standard
+
+FORMAT = "ctdhub-briefing"
+VERSION = 1
+CODED = ("gender", "ageBroad", "majorityStatus", "Datasource")
+
+
+def _zero_filled(name: str) -> list[str]:
+    std = load_standard()
+    if name in CODED:
+        return [*std.field(name).codes, UNKNOWN]
+    if name in FAMILIES:
+        return [*std.family(name).members, ANY_INFO]
+    return []
+
+
+def breakdowns(period: PeriodFigures) -> dict[str, Any]:
+    """Each breakdown as a JSON object (one-way: category → n; two-way: nested)."""
+    out: dict[str, Any] = {}
+    for name, dims in TABLES.items():
+        if name == "total":
+            continue
+        b = period[name]
+        if len(dims) == 1:
+            obj: dict[str, int | None] = {k: 0 for k in _zero_filled(name)}
+            obj.update({k[0]: v for k, v in b.items()})
+            out[name] = obj
+        else:
+            nested: dict[str, dict[str, int | None]] = {}
+            for (a, c), v in b.items():
+                nested.setdefault(a, {})[c] = v
+            out[name] = nested
+    return out
+
+
+def percents(period: PeriodFigures) -> dict[str, Any]:
+    """Shares of each one-way breakdown over its base (family: any information; else known cases)."""
+    out: dict[str, Any] = {}
+    for name, dims in TABLES.items():
+        if len(dims) != 1 or name in ("yearOfRegistration", "contributor"):
+            continue
+        den = period.denominator(name)
+        out[name] = {
+            "base": den,
+            "base_kind": "any information" if name in FAMILIES else "known",
+            "shares": {
+                k[0]: share(v, den) for k, v in period[name].items() if k[0] not in (UNKNOWN, ANY_INFO)
+            },
+        }
+    return out
+
+
+def suppressed(period: PeriodFigures) -> list[dict[str, Any]]:
+    return [{"table": b.name, "key": list(k)} for b in period.tables.values() for k in b.suppressed()]
+
+
+def briefing_json(figs: BriefingFigures, L: Language) -> dict[str, Any]:
+    main, cmp = figs.main, figs.comparison
+    years = figs.manifest.get("years")
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "ctdhub_version": __version__,
+        "lang": L.lang,
+        "release_id": figs.release_id,
+        "release_created_at": figs.manifest.get("created_at"),
+        "threshold": figs.threshold,
+        "rounding": figs.rounding,
+        "suppressed_marker": L.num(None),
+        "selection": {**main.selection.echo(), "description": selection_text(main.selection, L, years)},
+        "cases": main.total,
+        "countries": main.countries(),
+        "citizenship_countries": main.countries("citizenship"),
+        "comparison": None,
+        "change": None,
+    }
+    if cmp is not None:
+        doc["comparison"] = {
+            **cmp.selection.echo(),
+            "description": selection_text(cmp.selection, L, years),
+            "cases": cmp.total,
+        }
+        diff = None if main.total is None or cmp.total is None else main.total - cmp.total
+        doc["change"] = {"cases": diff, "percent": change(main.total, cmp.total)}
+    doc.update(breakdowns(main))
+    doc["percent"] = percents(main)
+    doc["suppressed"] = suppressed(main)
+    doc["comparison_figures"] = (
+        None if cmp is None else {"cases": cmp.total, **breakdowns(cmp), "suppressed": suppressed(cmp)}
+    )
+    doc["narrative"] = sections(figs, L)
+    doc["methods"] = methods(figs, L)
+    return doc
