@@ -85,6 +85,8 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
     with stage_progress("release", RELEASE_STAGES) as step:
         rel = create_release(hub, None, progress=step)
     lines.append(f"Release {rel.release_id} at {rel.path} (report: {rel.path / 'report.html'}).")
+    briefing = _overview_briefing(hub.releases_dir, base / "briefings")
+    lines.append(f"Briefing over the whole release: {briefing}.")
     data = {
         "store": str(hub.path),
         "files": [_file_dict(f) for f in files],
@@ -92,6 +94,7 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
         "cases": cases,
         "release_id": rel.release_id,
         "release_path": str(rel.path),
+        "briefing": str(briefing),
     }
     if serve and not wants_json():
         for line in lines:
@@ -99,6 +102,20 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
         _serve(hub.releases_dir, host, port)
         return Result(data, [])
     return Result(data, lines)
+
+
+def _overview_briefing(releases_dir: Path, out_dir: Path) -> Path:
+    """An HTML briefing over the whole demo release (what `ctdhub briefing --format html` writes)."""
+    from ctdhub.publish import Gate
+    from ctdhub.publish.briefing import make_briefing
+    from ctdhub.publish.briefing.selection import Selection
+
+    view = Gate(releases_dir).latest()
+    out = make_briefing(view, Selection(), compare=None, lang="en", fmt="html")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"overview-{view.release_id}-en.html"
+    path.write_bytes(out.content)
+    return path
 
 
 def _serve(releases_dir: Path, host: str, port: int) -> None:
