@@ -43,7 +43,7 @@ def main() -> None:
     p.add_argument("--only", nargs="*", default=BENCHMARKS)
     p.add_argument("--quick", action="store_true", help="Smaller inputs, for a smoke run.")
     a = p.parse_args()
-    previous: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    fresh: dict[str, Any] = {}
     for name in a.only:
         try:
             mod = importlib.import_module(f"bench.{name}")
@@ -52,13 +52,16 @@ def main() -> None:
             continue
         print(f"== {name}", file=sys.stderr)
         result = mod.run(quick=a.quick) if "quick" in mod.run.__code__.co_varnames else mod.run()
-        previous[name] = {
+        fresh[name] = {
             "result": result,
             "markdown": mod.markdown(result),
             "date": dt.date.today().isoformat(),
             "machine": machine(),
             "command": "make bench" + (" (python -m bench.run --quick)" if a.quick else ""),
         }
+    # read the saved results only now: another `bench.run --only X` may have finished meanwhile
+    previous: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    previous.update(fresh)
     RESULTS.write_text(json.dumps(previous, indent=2, default=str) + "\n")
     parts = [
         "# Benchmarks",

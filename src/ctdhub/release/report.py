@@ -68,6 +68,20 @@ def build_report(
     return report
 
 
+def _ledger_summary(ledger: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """The budget ledger grouped by mechanism: how many measurements and how much ρ each spent."""
+    groups: dict[str, tuple[int, float]] = {}
+    for m in ledger:
+        key = str(m.get("mechanism", ""))
+        n, rho = groups.get(key, (0, 0.0))
+        groups[key] = (n + 1, rho + float(m.get("rho", 0.0)))
+    rows: list[tuple[str, Any]] = [
+        (mech, f"{n} measurement{'s' if n != 1 else ''}, ρ = {rho:.4g}") for mech, (n, rho) in groups.items()
+    ]
+    rows.append(("total", f"ρ = {sum(r for _, r in groups.values()):.4g}"))
+    return rows
+
+
 def _table(rows: list[tuple[str, Any]]) -> str:
     body = "".join(
         f"<tr><th scope='row'>{html.escape(str(k))}</th><td>{html.escape(_fmt(v))}</td></tr>" for k, v in rows
@@ -164,12 +178,15 @@ def report_html(r: dict[str, Any]) -> str:
                 ]
             ),
             "<h3>Privacy budget ledger</h3>",
+            _table(_ledger_summary(s["ledger"])),
+            f"<details><summary>Every measurement ({len(s['ledger'])})</summary>",
             _table(
                 [
                     (m.get("what", ""), f"{m.get('mechanism', '')}: ρ = {m.get('rho', 0):.4g}")
                     for m in s["ledger"]
                 ]
             ),
+            "</details>",
         ]
     style = (
         "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"

@@ -1,0 +1,66 @@
+"""The privacy and utility report of a release renders in a real browser (Debian's chromium), offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ctdhub.demo.generate import generate
+from ctdhub.ingest import ingest_file
+from ctdhub.release.create import create_release
+from ctdhub.store import init_store
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+POLICY = """
+policy: report-test
+title: Report test
+kanon: {k: 5}
+synthetic: {epsilon: 4, delta: 1.0e-6, seed: 3}
+aggregates: {threshold: 5}
+formats: [csv]
+"""
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("report")
+    hub, _ = init_store(base / "hub")
+    for f in generate(base / "files", 2_000, seed=21):
+        ingest_file(hub, f.path, f.contributor, f.spec)
+    policy = base / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    return create_release(hub, policy).path
+
+
+def test_report_renders_offline_in_chromium(release: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    outside: list[str] = []
+    errors: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+            def block(route: object) -> None:
+                url = route.request.url  # type: ignore[attr-defined]
+                if not url.startswith(("file://", "data:", "about:")):
+                    outside.append(url)
+                    route.abort()  # type: ignore[attr-defined]
+                else:
+                    route.continue_()  # type: ignore[attr-defined]
+
+            page.route("**/*", block)
+            page.goto((release / "report.html").as_uri())
+            text = page.inner_text("body")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "release-report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert outside == [] and errors == []
+    assert "ε" in text and "k = 5" in text
+    assert "total-variation" in text.lower() or "tvd" in text.lower()
