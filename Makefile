@@ -30,8 +30,8 @@ demo: $(STAMP)
 	$(BIN)/ctdhub demo run --dir $(DEMO_DIR)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

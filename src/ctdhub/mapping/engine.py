@@ -83,6 +83,9 @@ def check_columns(spec: MappingSpec, columns: list[str], file_label: str) -> Non
         )
 
 
+CHECKS = "_row_checks"  # transient column of `target`: the findings of each row
+
+
 class _Mapper:
     def __init__(self, con: duckdb.DuckDBPyConnection, spec: MappingSpec, std: Standard, source: str) -> None:
         self.con, self.spec, self.std, self.source = con, spec, std, source
@@ -351,18 +354,20 @@ class _Mapper:
             if na_items
             else "[]::VARCHAR[]"
         )
+        # One scan of the source computes the standard's columns and, beside them, the list of per-row
+        # findings (usually empty); the findings are then unnested from that column, not from a second scan.
+        checks = ", ".join(f"CASE WHEN {cond} THEN {struct} END" for cond, struct in self.b.row_checks)
+        check_col = f", list_filter([{checks}], lambda x: x IS NOT NULL) AS {CHECKS}" if checks else ""
         sql = (
-            f"CREATE OR REPLACE TEMP TABLE {qi(target)} AS SELECT r._row, {', '.join(selects)}, {na_expr} AS na_fields "
-            f"FROM {self.src} r {' '.join(self.b.joins)}"
+            f"CREATE OR REPLACE TEMP TABLE {qi(target)} AS SELECT r._row, {', '.join(selects)}, {na_expr} AS na_fields"
+            f"{check_col} FROM {self.src} r {' '.join(self.b.joins)}"
         )
         self.con.execute(sql)
-        if self.b.row_checks:  # every per-row check in one scan of the source, not one scan per check
-            checks = ", ".join(f"CASE WHEN {cond} THEN {struct} END" for cond, struct in self.b.row_checks)
+        if checks:
             self.b.findings.append(
                 "SELECT _row, f['column'] AS \"column\", f['field'] AS field, f['value'] AS value, "
                 "f['rule'] AS rule, f['severity'] AS severity, f['message'] AS message FROM ("
-                f"SELECT r._row, unnest(list_filter([{checks}], lambda x: x IS NOT NULL)) AS f "
-                f"FROM {self.src} r WHERE {' OR '.join(f'coalesce({c}, false)' for c, _ in self.b.row_checks)})"
+                f"SELECT _row, unnest({CHECKS}) AS f FROM {qi(target)} WHERE len({CHECKS}) > 0)"
             )
         union = (
             " UNION ALL ".join(self.b.findings)
@@ -375,6 +380,8 @@ class _Mapper:
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {qi(findings)} AS SELECT {FINDING_COLUMNS} FROM ({union})"
         )
+        if checks:
+            self.con.execute(f"ALTER TABLE {qi(target)} DROP COLUMN {CHECKS}")
 
 
 def apply_mapping(
