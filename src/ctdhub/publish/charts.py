@@ -9,7 +9,7 @@ browser), so the same spec draws the dashboard's SVG and the briefing's figure.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -119,12 +119,21 @@ def stacked_bar_spec(
     normalize: bool = False,
     width: int = 480,
     height: int = 260,
+    x_sort: Sequence[str] | None = None,
+    color_sort: Sequence[str] | None = None,
 ) -> Spec:
-    """Vertical bars of ``value`` by ``x``, stacked by ``color`` (share of each bar with ``normalize``)."""
+    """Vertical bars of ``value`` by ``x``, stacked by ``color`` (share of each bar with ``normalize``).
+
+    ``x_sort`` / ``color_sort`` give the order of the categories (default: ascending)."""
     spec = _base(title, rows, value, [x, color], width, height)
     spec["mark"] = {"type": "bar"}
     spec["encoding"] = {
-        "x": {"field": x, "type": "ordinal", "title": x_title if x_title is not None else x},
+        "x": {
+            "field": x,
+            "type": "ordinal",
+            "title": x_title if x_title is not None else x,
+            **({"sort": list(x_sort)} if x_sort is not None else {}),
+        },
         "y": {
             "field": value,
             "type": "quantitative",
@@ -136,6 +145,7 @@ def stacked_bar_spec(
             "field": color,
             "type": "nominal",
             "title": color_title if color_title is not None else color,
+            **({"sort": list(color_sort)} if color_sort is not None else {}),
         },
         "tooltip": [{"field": x}, {"field": color}, {"field": value, "format": ",d"}],
     }
@@ -170,10 +180,173 @@ def line_spec(
     return spec
 
 
-def render_svg(spec: Spec) -> str:
-    """The spec drawn as an SVG document, offline."""
+def heatmap_spec(
+    rows: Sequence[Row],
+    x: str,
+    y: str,
+    *,
+    value: str = "count",
+    title: str = "",
+    value_title: str = "Cases",
+    x_title: str | None = None,
+    y_title: str | None = None,
+    suppressed_label: str = "suppressed",
+    x_sort: Sequence[str] | None = None,
+    y_sort: Sequence[str] | None = None,
+    cell: int = 44,
+    number_format: Callable[[int], str] | None = None,
+) -> Spec:
+    """A matrix of ``value`` by ``y`` (rows) and ``x`` (columns), e.g. region of citizenship → region of
+    exploitation: a sequential colour per cell with its number printed; suppressed cells are grey and
+    labelled ``suppressed_label`` (their value is unknown, so they carry no colour of the scale)."""
+    xs = list(x_sort) if x_sort is not None else sorted({str(r[x]) for r in rows})
+    ys = list(y_sort) if y_sort is not None else sorted({str(r[y]) for r in rows})
+    values = [
+        {
+            x: r[x],
+            y: r[y],
+            value: r.get(value),
+            "label": suppressed_label
+            if r.get(value) is None
+            else (number_format(r[value]) if number_format else f"{r[value]:,}"),
+        }
+        for r in rows
+    ]
+    spec: Spec = {
+        "$schema": VEGA_LITE_SCHEMA,
+        "title": title,
+        "description": _description(title, rows, value, [x, y]),
+        "width": max(120, cell * len(xs)),
+        "height": max(60, 28 * len(ys)),
+        "data": {"values": values},
+        "config": _config(),
+        "encoding": {
+            "x": {
+                "field": x,
+                "type": "nominal",
+                "title": x_title if x_title is not None else x,
+                "sort": xs,
+                "axis": {"labelAngle": -30, "orient": "top"},
+            },
+            "y": {"field": y, "type": "nominal", "title": y_title if y_title is not None else y, "sort": ys},
+        },
+        "layer": [
+            {
+                "mark": {"type": "rect", "stroke": "white"},
+                "encoding": {
+                    "color": {
+                        "condition": {
+                            "test": f"datum[{value!r}] === null",
+                            "value": "#d9d9d9",
+                        },
+                        "field": value,
+                        "type": "quantitative",
+                        "title": value_title,
+                        "scale": {"scheme": "blues", "type": "symlog"},
+                        "legend": {"format": ",d"},
+                    },
+                    "tooltip": [{"field": y}, {"field": x}, {"field": "label", "title": value_title}],
+                },
+            },
+            {
+                "mark": {"type": "text", "fontSize": 10},
+                "encoding": {
+                    "text": {"field": "label"},
+                    "color": {
+                        "condition": {
+                            "test": f"datum[{value!r}] > 0 && datum[{value!r}] > {_dark(rows, value)}",
+                            "value": "white",
+                        },
+                        "value": "black",
+                    },
+                },
+            },
+        ],
+    }
+    return spec
+
+
+def _dark(rows: Sequence[Row], value: str) -> float:
+    """Above this value a heatmap cell is dark enough for white text (upper third, log scale)."""
+    vals = [float(r[value]) for r in rows if r.get(value)]
+    return max(vals) ** (2 / 3) if vals else 0.0
+
+
+def choropleth_spec(
+    rows: Sequence[Row],
+    geo: dict[str, Any],
+    *,
+    key: str = "iso3",
+    value: str = "count",
+    title: str = "",
+    value_title: str = "Cases",
+    width: int = 640,
+    height: int = 330,
+) -> Spec:
+    """A world choropleth (Equal Earth) of ``value`` by ISO3 ``key``, from a GeoJSON FeatureCollection
+    whose features carry ``properties.iso3`` (the package's world geometry). Suppressed countries are
+    hatched grey in print terms: drawn light grey, and counted in the description."""
+    published = {str(r[key]): r.get(value) for r in rows}
+    features = []
+    for f in geo["features"]:
+        iso = f["properties"].get("iso3")
+        state = "none" if iso not in published else ("suppressed" if published[iso] is None else "count")
+        features.append(
+            {
+                **f,
+                "properties": {**f["properties"], "value": published.get(iso), "state": state},
+            }
+        )
+    spec: Spec = {
+        "$schema": VEGA_LITE_SCHEMA,
+        "title": title,
+        "description": _description(title, rows, value, [key]),
+        "width": width,
+        "height": height,
+        "projection": {"type": "equalEarth"},
+        "data": {
+            "values": {"type": "FeatureCollection", "features": features},
+            "format": {"property": "features"},
+        },
+        "config": _config(),
+        "layer": [
+            {
+                "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.3, "fill": "#f2f2f2"},
+            },
+            {
+                "transform": [{"filter": "datum.properties.state === 'suppressed'"}],
+                "mark": {"type": "geoshape", "stroke": "#737373", "strokeWidth": 0.3, "fill": "#bdbdbd"},
+            },
+            {
+                "transform": [{"filter": "datum.properties.state === 'count'"}],
+                "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.3},
+                "encoding": {
+                    "color": {
+                        "field": "properties.value",
+                        "type": "quantitative",
+                        "title": value_title,
+                        "scale": {"scheme": "blues", "type": "symlog"},
+                        "legend": {"format": ",d"},
+                    }
+                },
+            },
+        ],
+    }
+    return spec
+
+
+# d3-format locales for the axis numbers of the dashboard's languages (vl-convert ships them)
+FORMAT_LOCALES = {"en": "en-GB", "fr": "fr-FR", "es": "es-ES"}
+
+
+def render_svg(spec: Spec, *, locale: str | None = None) -> str:
+    """The spec drawn as an SVG document, offline; ``locale`` ('en', 'fr', 'es' or a d3 locale name
+    such as 'fr-FR') formats the axis numbers."""
     import vl_convert as vlc
 
+    if locale:
+        fmt: Any = FORMAT_LOCALES.get(locale, locale)
+        return str(vlc.vegalite_to_svg(spec, format_locale=fmt))
     return str(vlc.vegalite_to_svg(spec))
 
 

@@ -1,0 +1,162 @@
+"""The world map: country outlines shipped with the package, projected (Equal Earth) to SVG paths.
+
+`static/world-110m.geo.json` is Natural Earth 1:110m (public domain), keyed by ISO3 and built once by
+`tools/make_world_geometry.py`. Nothing is fetched at run time. `world_map_svg` draws a choropleth as
+plain SVG with one link per country that has published data, a `<title>` per country as its text
+alternative, a hatch pattern for suppressed countries and a legend.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from html import escape
+from pathlib import Path
+from typing import Any
+
+GEOJSON = Path(__file__).parent / "static" / "world-110m.geo.json"
+# ColorBrewer Blues (sequential, colour-blind safe), lightest to darkest
+SEQUENTIAL: tuple[str, ...] = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+NO_CASES = "#f2f2f2"
+SUPPRESSED_FILL = "url(#hatch)"
+
+_A1, _A2, _A3, _A4 = 1.340264, -0.081106, 0.000893, 0.003796
+_M = math.sqrt(3) / 2
+SCALE = 150.0
+WIDTH = 2 * 2.7066 * SCALE
+HEIGHT = 2 * 1.3173 * SCALE
+
+
+def equal_earth(lon: float, lat: float) -> tuple[float, float]:
+    """Equal Earth projection (Šavrič, Patterson & Jenny 2018), to SVG units (y down)."""
+    lam, phi = math.radians(lon), math.radians(lat)
+    t = math.asin(_M * math.sin(phi))
+    t2 = t * t
+    t6 = t2 * t2 * t2
+    x = 2 * math.sqrt(3) * lam * math.cos(t) / (3 * (9 * _A4 * t6 * t2 + 7 * _A3 * t6 + 3 * _A2 * t2 + _A1))
+    y = t * (_A1 + _A2 * t2 + t6 * (_A3 + _A4 * t2))
+    return (x * SCALE + WIDTH / 2, HEIGHT / 2 - y * SCALE)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One country outline: ISO3 (None when not matched), Natural Earth name and SVG path data."""
+
+    iso3: str | None
+    name: str
+    d: str
+
+
+def _ring(coords: Sequence[Sequence[float]]) -> str:
+    pts = [equal_earth(lon, lat) for lon, lat in coords]
+    return "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in pts) + "Z"
+
+
+@cache
+def shapes() -> tuple[Shape, ...]:
+    """The projected outlines (computed once per process)."""
+    doc: dict[str, Any] = json.loads(GEOJSON.read_text(encoding="utf-8"))
+    out = []
+    for f in doc["features"]:
+        g = f["geometry"]
+        polys = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
+        d = "".join(_ring(ring) for poly in polys for ring in poly)
+        out.append(Shape(f["properties"].get("iso3"), f["properties"]["name"], d))
+    return tuple(out)
+
+
+def geojson() -> dict[str, Any]:
+    """The raw (longitude/latitude) GeoJSON, e.g. for a Vega-Lite geoshape chart."""
+    data: dict[str, Any] = json.loads(GEOJSON.read_text(encoding="utf-8"))
+    return data
+
+
+def class_breaks(values: Sequence[int], n: int = len(SEQUENTIAL)) -> list[int]:
+    """Upper bounds of up to `n` classes (quantiles of the published counts, rounded, increasing)."""
+    vals = sorted(v for v in values if v > 0)
+    if not vals:
+        return []
+    breaks: list[int] = []
+    for i in range(1, n + 1):
+        b = vals[min(len(vals) - 1, math.ceil(i * len(vals) / n) - 1)]
+        if not breaks or b > breaks[-1]:
+            breaks.append(b)
+    return breaks
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str
+    fill: str
+
+
+def world_map_svg(
+    counts: Mapping[str, int | None],
+    *,
+    href: Callable[[str], str],
+    describe: Callable[[str, int | None], str],
+    legend_labels: Mapping[str, str],
+    fmt: Callable[[int], str],
+    title: str,
+    lowest: int = 1,
+) -> tuple[str, list[LegendItem]]:
+    """A choropleth of `counts` (ISO3 -> count, None = suppressed; absent = no case recorded).
+
+    Countries with published data are links (`href(iso3)`); each country has a `<title>`
+    (`describe(iso3, count)`). `lowest` is the smallest count that can be published (the release
+    threshold), the start of the first class. Returns the SVG markup and the legend (also drawn in the SVG).
+    """
+    breaks = class_breaks([v for v in counts.values() if v is not None])
+    legend: list[LegendItem] = []
+    lo = lowest
+    for i, b in enumerate(breaks):
+        colour = SEQUENTIAL[i + len(SEQUENTIAL) - len(breaks)]
+        legend.append(LegendItem(f"{fmt(lo)}–{fmt(b)}" if lo < b else fmt(b), colour))
+        lo = b + 1
+    legend.append(LegendItem(legend_labels["suppressed"], SUPPRESSED_FILL))
+    legend.append(LegendItem(legend_labels["none"], NO_CASES))
+
+    def fill(iso3: str | None) -> str:
+        if iso3 is None or iso3 not in counts:
+            return NO_CASES
+        v = counts[iso3]
+        if v is None:
+            return SUPPRESSED_FILL
+        for i, b in enumerate(breaks):
+            if v <= b:
+                return SEQUENTIAL[i + len(SEQUENTIAL) - len(breaks)]
+        return NO_CASES if v == 0 else SEQUENTIAL[-1]
+
+    parts = [
+        f'<svg class="worldmap" viewBox="0 0 {WIDTH:.0f} {HEIGHT + 40:.0f}" role="group" '
+        f'aria-label="{escape(title)}">',
+        '<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#d9d9d9"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#737373" stroke-width="2"/></pattern></defs>',
+        f"<title>{escape(title)}</title>",
+    ]
+    for s in shapes():
+        f = fill(s.iso3)
+        label = escape(describe(s.iso3, counts.get(s.iso3)) if s.iso3 else s.name)
+        path = f'<path d="{s.d}" fill="{f}"><title>{label}</title></path>'
+        if s.iso3 and s.iso3 in counts:
+            parts.append(
+                f'<a href="{escape(href(s.iso3))}" class="country" data-iso3="{s.iso3}" '
+                f'aria-label="{label}">{path}</a>'
+            )
+        else:
+            parts.append(f'<g class="country nodata" aria-hidden="true">{path}</g>')
+    y = HEIGHT + 12
+    x = 10.0
+    for item in legend:
+        parts.append(
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="14" height="14" fill="{item.fill}" stroke="#666" '
+            'stroke-width="0.5"/>'
+        )
+        parts.append(f'<text x="{x + 18:.0f}" y="{y + 11:.0f}" class="legend">{escape(item.label)}</text>')
+        x += 28 + 7.5 * len(item.label)
+    parts.append("</svg>")
+    return "".join(parts), legend

@@ -1,0 +1,580 @@
+"""The dashboard's pages: overview, map, flows, victim profile, country and region pages, downloads.
+
+Each page reads the release through the gate (`ReleaseViews`, shared with the API) and asks `stats()`
+for every figure, exactly as `/api/v1/stats` does; the filters live in the query string (plain GET
+form), as does the language (`?lang=fr`). A breakdown the published tables cannot answer for the
+chosen filters is listed as not published, never computed another way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ctdhub.geo import resolver
+from ctdhub.publish.api import file_url, resource_entry
+from ctdhub.publish.gate import DisclosureError, ReleaseView
+from ctdhub.publish.stats import FILTER_DIMS, Filters, StatsError, StatsResult, stats
+from ctdhub.publish.tables import ReleaseViews, published_values
+from ctdhub.publish.web import geometry
+from ctdhub.publish.web.i18n import LANG_NAMES, LANGS, N_, Lang, pick_lang
+from ctdhub.publish.web.jinja import render_page
+from ctdhub.publish.web.render import Panel, bar_panel, count_text, csv_url, two_dim_panel
+from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, YEAR
+
+router = APIRouter(include_in_schema=False)
+
+FILTER_KEYS: tuple[str, ...] = ("year_from", "year_to", *FILTER_DIMS)
+# (filter parameter, dimension whose published values fill its menu)
+FORM_FILTERS: tuple[tuple[str, str], ...] = (
+    ("exploitation_region", "exploitation_region"),
+    ("exploitation_country", "CountryOfExploitation"),
+    ("citizenship_region", "citizenship_region"),
+    ("citizenship", "citizenship"),
+    ("gender", "gender"),
+    ("ageBroad", "ageBroad"),
+    ("typeOfExploit", "typeOfExploit"),
+    ("Datasource", "Datasource"),
+)
+SIDE_FILTERS = {
+    "exploitation": ("exploitation_country", "exploitation_region", "exploitation_subregion"),
+    "citizenship": ("citizenship", "citizenship_region", "citizenship_subregion"),
+}
+NAV: tuple[tuple[str, str], ...] = (
+    ("/", N_("Overview")),
+    ("/map", N_("Map")),
+    ("/flows", N_("Flows")),
+    ("/profile", N_("Victim profile")),
+    ("/downloads", N_("Downloads")),
+)
+# id, title, dims, kind ('stacked', 'bar' in category order, 'family': shares of "(any information)")
+PROFILE: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("gender-age", N_("Gender and age band"), ("ageBroad", "gender"), "stacked"),
+    ("minors", N_("Minors and adults"), ("majorityStatus",), "bar"),
+    ("exploit", N_("Type of exploitation"), ("typeOfExploit",), "family"),
+    ("labour", N_("Industries of forced labour"), ("typeOfLabour",), "family"),
+    ("sex", N_("Types of sexual exploitation"), ("typeOfSex",), "family"),
+    ("control", N_("Means of control"), ("meansOfControl",), "family"),
+    ("recruiter", N_("Relationship with the recruiter"), ("recruiterRelation",), "family"),
+)
+
+
+class PageNotFound(Exception):
+    """An unknown country or region: a friendly 404 page."""
+
+
+@dataclass
+class Ctx:
+    """One request: language, release view, the user's filters and how to build links that keep them."""
+
+    request: Request
+    lang: Lang
+    view: ReleaseView
+    release_param: str | None
+    query: list[tuple[str, str]]
+    filters: Filters
+    extra: dict[str, str] = field(default_factory=dict)
+    hide: set[str] = field(default_factory=set)
+
+    def params(self, *, keep_filters: bool = True, lang: str | None = None, **extra: str | None) -> str:
+        q: list[tuple[str, str]] = list(self.query) if keep_filters else []
+        merged = {**self.extra, **extra}
+        q += [(k, v) for k, v in merged.items() if v]
+        if self.release_param:
+            q.append(("release", self.release_param))
+        code = lang or self.lang.code
+        if code != "en":
+            q.append(("lang", code))
+        return urlencode(q)
+
+    def url(self, path: str, *, keep_filters: bool = True, **extra: str | None) -> str:
+        """A dashboard link keeping the language (and, by default, the filters and page options)."""
+        qs = self.params(keep_filters=keep_filters, **extra)
+        return path + ("?" + qs if qs else "")
+
+    def plain_url(self, path: str) -> str:
+        """A link keeping the language and release only."""
+        q = [("release", self.release_param)] if self.release_param else []
+        if self.lang.code != "en":
+            q.append(("lang", self.lang.code))
+        return path + ("?" + urlencode(q) if q else "")
+
+    def lang_url(self, code: str) -> str:
+        """This page in another language (filters and options kept)."""
+        qs = self.params(lang=code)
+        return self.request.url.path + ("?" + qs if qs else "")
+
+    def stats(self, dims: list[str], filters: Filters | None = None) -> StatsResult | str:
+        """`stats()` for these dims and filters, or the (translated) reason it is not published."""
+        try:
+            return stats(self.view, dims, filters if filters is not None else self.filters)
+        except StatsError as exc:
+            if "publishes no table" in exc.message:
+                return self.lang.gettext("Not published for this selection of filters.")
+            return exc.message
+
+    def panel(
+        self,
+        pid: str,
+        title: str,
+        dims: list[str],
+        filters: Filters | None = None,
+        build: Callable[[Panel, StatsResult], Panel] | None = None,
+    ) -> Panel:
+        """A panel for `dims`: its stats result turned into chart and table by `build`."""
+        p = Panel(pid, self.lang.gettext(title), dims)
+        result = self.stats(dims, filters)
+        if isinstance(result, str):
+            p.error = result
+            return p
+        p.csv_url = csv_url(result.dims, filter_query(result.filters), result.release)
+        p.source = source_line(self.lang, result)
+        return build(p, result) if build else p
+
+
+def filter_query(echo: dict[str, Any]) -> list[tuple[str, str]]:
+    """`Filters.echo()` -> query items (lists joined by commas)."""
+    return [(k, ",".join(v) if isinstance(v, list) else str(v)) for k, v in echo.items()]
+
+
+def source_line(lang: Lang, result: StatsResult) -> str:
+    years = result.years
+    y_from = result.filters.get("year_from", years[0] if years else None)
+    y_to = result.filters.get("year_to", years[1] if years else None)
+    span = f"{y_from}–{y_to}" if y_from is not None else lang.gettext("all years")
+    return lang.gettext(
+        "Identified cases, not prevalence. Release %(release)s; contributors: %(contributors)s; "
+        "years of registration: %(years)s."
+    ) % {
+        "release": result.release,
+        "contributors": ", ".join(str(c) for c in result.contributors) or "–",
+        "years": span,
+    }
+
+
+def _context(request: Request, extra_keys: tuple[str, ...] = ()) -> Ctx:
+    q = request.query_params
+    lang = Lang(pick_lang(q.get("lang")))
+    views: ReleaseViews = request.app.state.release_views
+    release_param = q.get("release") or None
+    view = views.view(release_param)
+    query = [(k, v) for k in FILTER_KEYS for v in q.getlist(k) if v.strip()]
+    raw: dict[str, Any] = {}
+    for k, v in query:
+        raw.setdefault(k, []).append(v)
+    raw = {k: (v[-1] if k in ("year_from", "year_to") else v) for k, v in raw.items()}
+    filters = Filters.from_mapping(raw)
+    extra = {k: q.get(k, "") for k in extra_keys if q.get(k)}
+    ctx = Ctx(request, lang, view, release_param, query, filters, extra)
+    stats(view, [], filters)  # checks the filter values (StatsError names the allowed ones)
+    return ctx
+
+
+def _page(
+    request: Request,
+    template: str,
+    title: str,
+    build: Callable[[Ctx], dict[str, Any]],
+    extra: tuple[str, ...] = (),
+    *,
+    with_filters: bool = True,
+) -> Response:
+    lang = Lang(pick_lang(request.query_params.get("lang")))
+    try:
+        ctx = _context(request, extra)
+    except StatsError as exc:
+        return _error(request, lang, 400, lang.gettext("These filters cannot be applied."), exc.message)
+    except DisclosureError as exc:
+        return _error(request, lang, 404, lang.gettext("No data available."), exc.message)
+    try:
+        data = build(ctx)
+    except PageNotFound as exc:
+        return _error(request, lang, 404, lang.gettext("Page not found"), str(exc), ctx=ctx)
+    page_title = data.pop("page_title", None) or lang.gettext(title)
+    page = common(ctx, title)
+    if not with_filters:
+        page["filters"] = []
+    html = render_page(template, ctx=ctx, title=page_title, page=page, **data)
+    return HTMLResponse(html)
+
+
+def _error(
+    request: Request, lang: Lang, status: int, heading: str, message: str, ctx: Ctx | None = None
+) -> Response:
+    html = render_page(
+        "error.html",
+        ctx=ctx,
+        lang=lang,
+        title=heading,
+        heading=heading,
+        message=message,
+        page={"nav": [(p, lang.gettext(t), False) for p, t in NAV], "langs": [], "filters": []},
+        home="/" + ("?lang=" + lang.code if lang.code != "en" else ""),
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def common(ctx: Ctx, title: str) -> dict[str, Any]:
+    """Navigation, language switcher, filter form and release facts shared by every page."""
+    lang = ctx.lang
+    path = ctx.request.url.path
+    nav = [(ctx.url(p), lang.gettext(t), path == p) for p, t in NAV]
+    langs = [(code, LANG_NAMES[code], ctx.lang_url(code), code == lang.code) for code in LANGS]
+    manifest = ctx.view.public_manifest()
+    years = manifest.get("years") or []
+    return {
+        "nav": nav,
+        "langs": langs,
+        "filters": filter_form(ctx),
+        "years": years,
+        "contributors": manifest.get("contributors") or [],
+        "release": ctx.view.release_id,
+        "threshold": ctx.view.threshold,
+        "reset": ctx.url(path, keep_filters=False),
+        "extra": ctx.extra,
+    }
+
+
+@dataclass
+class Select:
+    name: str
+    label: str
+    options: list[tuple[str, str, bool]]
+
+
+def filter_form(ctx: Ctx) -> list[Select]:
+    lang = ctx.lang
+    chosen: dict[str, set[str]] = {}
+    for k, v in ctx.query:
+        chosen.setdefault(k, set()).update(x.strip() for x in v.split(","))
+    years = [y for y in published_values(ctx.view, YEAR) if y != UNKNOWN]
+    out = [
+        Select(
+            "year_from",
+            lang.gettext("From year"),
+            [(y, y, y in chosen.get("year_from", set())) for y in years],
+        ),
+        Select(
+            "year_to", lang.gettext("To year"), [(y, y, y in chosen.get("year_to", set())) for y in years]
+        ),
+    ]
+    for param, dim in FORM_FILTERS:
+        if param in ctx.hide:
+            continue
+        values = [v for v in published_values(ctx.view, dim) if v != ANY_INFO]
+        opts = sorted(
+            ((v, lang.value(dim, v), v in chosen.get(param, set())) for v in values),
+            key=lambda o: (
+                o[0] == UNKNOWN,
+                o[1].casefold() if dim in ("citizenship", "CountryOfExploitation") else "",
+            ),
+        )
+        out.append(Select(param, lang.dim(dim), opts))
+    return out
+
+
+# --- pages ------------------------------------------------------------------------------------------
+
+
+def _kpis(ctx: Ctx, filters: Filters) -> list[tuple[str, str, str]]:
+    """Headline figures: (label, text, machine value) — cases, countries, contributors, years."""
+    lang = ctx.lang
+    total = stats(ctx.view, [], filters).cells[0]["count"]
+    out = [(lang.gettext("Identified cases"), count_text(lang, total), "" if total is None else str(total))]
+    for dim, label in (
+        ("citizenship", N_("Countries of citizenship")),
+        ("CountryOfExploitation", N_("Countries of exploitation")),
+    ):
+        r = ctx.stats([dim], filters)
+        if isinstance(r, str):
+            out.append((lang.gettext(label), "–", ""))
+        else:
+            n = sum(1 for c in r.cells if c[dim] != UNKNOWN and (c["count"] or c["suppressed"]))
+            out.append((lang.gettext(label), lang.int(n), str(n)))
+    manifest = ctx.view.public_manifest()
+    contributors = manifest.get("contributors") or []
+    out.append((lang.gettext("Contributors"), lang.int(len(contributors)), str(len(contributors))))
+    years = manifest.get("years") or []
+    y_from = filters.year_from or (years[0] if years else None)
+    y_to = filters.year_to or (years[1] if years else None)
+    out.append((lang.gettext("Years of registration"), f"{y_from}–{y_to}" if y_from else "–", ""))
+    return out
+
+
+def _trend(ctx: Ctx, filters: Filters, pid: str = "trend") -> Panel:
+    lang = ctx.lang
+    p = ctx.panel(
+        pid,
+        N_("Cases by year of registration and type of exploitation"),
+        [YEAR, "typeOfExploit"],
+        filters,
+        lambda p, r: two_dim_panel(p, r, lang, kind="line"),
+    )
+    if p.error:  # e.g. a filter with no year x exploitation table: fall back to the yearly total
+        p = ctx.panel(
+            pid,
+            N_("Cases by year of registration"),
+            [YEAR],
+            filters,
+            lambda p, r: bar_panel(p, r, lang, by_value=False),
+        )
+    return p
+
+
+def _profile_panels(ctx: Ctx, filters: Filters) -> list[Panel]:
+    lang = ctx.lang
+    out = []
+    for pid, title, dims, kind in PROFILE:
+
+        def build(p: Panel, r: StatsResult, kind: str = kind) -> Panel:
+            if kind == "stacked":
+                return two_dim_panel(p, r, lang, kind="stacked")
+            return bar_panel(p, r, lang, family=kind == "family", by_value=kind == "family")
+
+        out.append(ctx.panel(pid, title, list(dims), filters, build))
+    return out
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request) -> Response:
+    def build(ctx: Ctx) -> dict[str, Any]:
+        lang = ctx.lang
+        region = ctx.panel(
+            "regions",
+            N_("Cases by region of exploitation"),
+            ["exploitation_region"],
+            None,
+            lambda p, r: bar_panel(
+                p, r, lang, href=lambda v: None if v == UNKNOWN else ctx.url(f"/region/{v}")
+            ),
+        )
+        return {"kpis": _kpis(ctx, ctx.filters), "panels": [_trend(ctx, ctx.filters), region]}
+
+    return _page(request, "overview.html", N_("Overview"), build)
+
+
+@router.get("/map", response_class=HTMLResponse)
+def world_map(request: Request) -> Response:
+    def build(ctx: Ctx) -> dict[str, Any]:
+        lang = ctx.lang
+        by = "citizenship" if ctx.extra.get("by") == "citizenship" else "exploitation"
+        dim = "citizenship" if by == "citizenship" else "CountryOfExploitation"
+        side = "citizenship" if by == "citizenship" else None
+        title = (
+            N_("Cases by country of citizenship")
+            if by == "citizenship"
+            else N_("Cases by country of exploitation")
+        )
+
+        def href(iso3: str) -> str:
+            return ctx.url(f"/country/{iso3}", by=None, side=side)
+
+        def make(p: Panel, r: StatsResult) -> Panel:
+            counts = {c[dim]: c["count"] for c in r.cells if c[dim] != UNKNOWN}
+            svg, _legend = geometry.world_map_svg(
+                counts,
+                href=href,
+                describe=lambda iso, n: (
+                    f"{lang.value(dim, iso)}: "
+                    + (count_text(lang, n) if iso in counts else lang.gettext("no case recorded"))
+                ),
+                legend_labels={
+                    "suppressed": lang.gettext("suppressed"),
+                    "none": lang.gettext("no case recorded"),
+                },
+                fmt=lang.int,
+                title=lang.gettext(title),
+                lowest=ctx.view.threshold,
+            )
+            p = bar_panel(p, r, lang, href=lambda v: None if v == UNKNOWN else href(v))
+            p.img = None
+            p.raw_html = svg
+            p.notes.append(
+                lang.gettext(
+                    "Hatched countries have a suppressed count (too few cases to publish, or hidden to "
+                    "protect another cell). Select a country to open its page."
+                )
+            )
+            return p
+
+        toggle = [
+            (ctx.url("/map", by=None), lang.gettext("Country of exploitation"), by == "exploitation"),
+            (ctx.url("/map", by="citizenship"), lang.gettext("Country of citizenship"), by == "citizenship"),
+        ]
+        return {"panels": [ctx.panel("map", title, [dim], None, make)], "toggle": toggle}
+
+    return _page(request, "map.html", N_("Map"), build, ("by",))
+
+
+@router.get("/flows", response_class=HTMLResponse)
+def flows(request: Request) -> Response:
+    def build(ctx: Ctx) -> dict[str, Any]:
+        lang = ctx.lang
+        sub = ctx.extra.get("level") == "subregion"
+        dims = (
+            ["citizenship_subregion", "exploitation_subregion"]
+            if sub
+            else ["citizenship_region", "exploitation_region"]
+        )
+        p = ctx.panel(
+            "flows",
+            N_("From region of citizenship to region of exploitation"),
+            dims,
+            None,
+            lambda p, r: two_dim_panel(p, r, lang, kind="heatmap"),
+        )
+        if not p.error:
+            p.notes.append(
+                lang.gettext(
+                    "Each row is a region of citizenship, each column a region of exploitation; a cell "
+                    "counts the cases recorded with both."
+                )
+            )
+        toggle = [
+            (ctx.url("/flows", level=None), lang.gettext("Regions"), not sub),
+            (ctx.url("/flows", level="subregion"), lang.gettext("Subregions"), sub),
+        ]
+        return {"panels": [p], "toggle": toggle}
+
+    return _page(request, "flows.html", N_("Flows"), build, ("level",))
+
+
+@router.get("/profile", response_class=HTMLResponse)
+def profile(request: Request) -> Response:
+    def build(ctx: Ctx) -> dict[str, Any]:
+        return {"panels": _profile_panels(ctx, ctx.filters)}
+
+    return _page(request, "profile.html", N_("Victim profile"), build)
+
+
+def _scoped(ctx: Ctx, side: str, param: str, value: str) -> Filters:
+    """The user's filters with this page's place replacing any place filter of the same side."""
+    changes: dict[str, Any] = {k: () for k in SIDE_FILTERS[side]}
+    changes[param] = (value,)
+    return replace(ctx.filters, **changes)
+
+
+def _place_page(ctx: Ctx, kind: str, name: str, label: str, param_of: dict[str, str]) -> dict[str, Any]:
+    lang = ctx.lang
+    side = "citizenship" if ctx.extra.get("side") == "citizenship" else "exploitation"
+    other = "exploitation" if side == "citizenship" else "citizenship"
+    filters = _scoped(ctx, side, param_of[side], name)
+    ctx.hide = set(SIDE_FILTERS[side])
+    if kind == "country":
+        counter_dim = "CountryOfExploitation" if side == "citizenship" else "citizenship"
+        counter_title = (
+            N_("Countries of exploitation of these cases")
+            if side == "citizenship"
+            else N_("Countries of citizenship of these cases")
+        )
+    else:
+        counter_dim = f"{other}_region"
+        counter_title = (
+            N_("Regions of exploitation of these cases")
+            if side == "citizenship"
+            else N_("Regions of citizenship of these cases")
+        )
+
+    def counter_href(v: str) -> str | None:
+        if v == UNKNOWN:
+            return None
+        if kind == "country":
+            return ctx.url(f"/country/{v}", side=None if other == "exploitation" else "citizenship")
+        return ctx.url(f"/region/{v}", side=None if other == "exploitation" else "citizenship")
+
+    panels = [
+        _trend(ctx, filters),
+        ctx.panel(
+            "counterpart",
+            counter_title,
+            [counter_dim],
+            filters,
+            lambda p, r: bar_panel(p, r, lang, href=counter_href, limit=15),
+        ),
+        *_profile_panels(ctx, filters),
+    ]
+    available = [p for p in panels if not p.error]
+    missing = [p.title for p in panels if p.error]
+    heading = (
+        lang.gettext("Cases exploited in %(place)s")
+        if side == "exploitation"
+        else lang.gettext("Cases of citizens of %(place)s")
+    ) % {"place": label}
+    here = ctx.request.url.path
+    toggle = [
+        (ctx.url(here, side=None), lang.gettext("Exploited here"), side == "exploitation"),
+        (ctx.url(here, side="citizenship"), lang.gettext("Citizens of here"), side == "citizenship"),
+    ]
+    return {
+        "page_title": heading,
+        "heading": heading,
+        "kpis": _kpis(ctx, filters)[:1],
+        "panels": available,
+        "missing": missing,
+        "toggle": toggle,
+        "kind": kind,
+    }
+
+
+@router.get("/country/{iso3}", response_class=HTMLResponse)
+def country(request: Request, iso3: str) -> Response:
+    def build(ctx: Ctx) -> dict[str, Any]:
+        code = iso3.upper()
+        c = resolver().get(code)
+        if c is None or code != iso3:
+            raise PageNotFound(
+                ctx.lang.gettext("There is no country with the code %(code)s.") % {"code": iso3}
+            )
+        params = {"exploitation": "exploitation_country", "citizenship": "citizenship"}
+        return _place_page(ctx, "country", code, c.name(ctx.lang.code), params)
+
+    return _page(request, "place.html", N_("Country"), build, ("side",))
+
+
+@router.get("/region/{name}", response_class=HTMLResponse)
+def region(request: Request, name: str) -> Response:
+    def build(ctx: Ctx) -> dict[str, Any]:
+        level = next(
+            (
+                lv
+                for lv in ("region", "subregion")
+                if name in published_values(ctx.view, f"exploitation_{lv}")
+                or name in published_values(ctx.view, f"citizenship_{lv}")
+            ),
+            None,
+        )
+        if level is None or name == UNKNOWN:
+            raise PageNotFound(ctx.lang.gettext("There is no region called %(name)s.") % {"name": name})
+        params = {"exploitation": f"exploitation_{level}", "citizenship": f"citizenship_{level}"}
+        return _place_page(ctx, "region", name, ctx.lang.value(f"exploitation_{level}", name), params)
+
+    return _page(request, "place.html", N_("Region"), build, ("side",))
+
+
+@router.get("/downloads", response_class=HTMLResponse)
+def downloads(request: Request) -> Response:
+    def build(ctx: Ctx) -> dict[str, Any]:
+        view = ctx.view
+        resources = [resource_entry(view, r) for r in view.resources()]
+        by_role: dict[str, list[dict[str, Any]]] = {}
+        for r in resources:
+            by_role.setdefault(str(r.get("role", "")), []).append(r)
+        citation = ""
+        with contextlib.suppress(DisclosureError, OSError):
+            citation = view.file("CITATION.txt").read_text(encoding="utf-8")
+        return {
+            "resources": resources,
+            "by_role": by_role,
+            "citation": citation,
+            "datapackage": file_url(view.release_id, "datapackage.json"),
+            "checksums": file_url(view.release_id, "checksums.sha256"),
+            "release_api": f"/api/v1/releases/{view.release_id}",
+        }
+
+    return _page(request, "downloads.html", N_("Downloads"), build, with_filters=False)

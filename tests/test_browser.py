@@ -1,0 +1,170 @@
+"""The dashboard in a real browser (Playwright driving Debian's chromium) against a real uvicorn server
+over a small release: every page in English, French and Spanish, the filter form, the language switcher,
+a click on the map, keyboard access, a number compared with the API, and no request leaving the machine.
+Screenshots go to test-artifacts/screenshots/. Skipped when chromium or Playwright is missing."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from ctdhub.demo.generate import generate
+from ctdhub.ingest import ingest_file
+from ctdhub.publish.app import create_app
+from ctdhub.release.create import create_release
+from ctdhub.store import init_store
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("no /usr/bin/chromium", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+uvicorn = pytest.importorskip("uvicorn")
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+POLICY = (
+    "policy: t\nkanon: {k: 5}\naggregates: {threshold: 5}\nsynthetic: {seed: 1}\nformats: [csv, parquet]\n"
+)
+PAGES = {
+    "overview": "/",
+    "map": "/map",
+    "flows": "/flows",
+    "profile": "/profile",
+    "country": "/country/USA",
+    "region": "/region/Asia",
+    "downloads": "/downloads",
+}
+SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = tmp_path_factory.mktemp("browser")
+    hub, _ = init_store(base / "hub")
+    for f in generate(base / "files", 2_000, seed=7):
+        ingest_file(hub, f.path, f.contributor, f.spec)
+    policy = base / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    create_release(hub, policy)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(hub.releases_dir), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[tuple[Any, list[str]]]:
+    """A page whose every non-loopback request is blocked and recorded."""
+    blocked: list[str] = []
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        host = urlsplit(url).hostname or ""
+        if url.startswith(("data:", "blob:", "about:")) or host in LOOPBACK:
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        context = b.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page, blocked
+        context.close()
+        b.close()
+
+
+def api(server: str, path: str) -> Any:
+    with urllib.request.urlopen(server + path, timeout=10) as r:  # loopback only
+        return json.loads(r.read())
+
+
+def test_every_page_in_three_languages(browser: tuple[Any, list[str]]) -> None:
+    page, blocked = browser
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, path in PAGES.items():
+        for lang in ("en", "fr", "es"):
+            url = path if lang == "en" else f"{path}?lang={lang}"
+            resp = page.goto(url)
+            assert resp is not None and resp.status == 200, url
+            assert page.locator("html").get_attribute("lang") == lang
+            assert page.locator("h1").count() == 1
+            broken = page.evaluate(
+                "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length"
+            )
+            assert broken == 0, url
+            page.screenshot(path=str(SHOTS / f"{name}-{lang}.png"), full_page=True)
+    assert blocked == []
+
+
+def test_filter_form_language_switch_and_api(browser: tuple[Any, list[str]], server: str) -> None:
+    page, blocked = browser
+    page.goto("/")
+    total = int(page.locator("dd[data-value]").first.get_attribute("data-value"))
+    page.select_option("#f-gender", "Female")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/?*gender=Female*")
+    female = int(page.locator("dd[data-value]").first.get_attribute("data-value"))
+    assert female == api(server, "/api/v1/stats?gender=Female")["cells"][0]["count"]
+    assert 0 < female < total
+    shown = page.locator("dd[data-value]").first.inner_text()
+    assert int(shown.replace(",", "")) == female
+    page.locator('a[hreflang="fr"]').click()
+    page.wait_for_url("**lang=fr*")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert "gender=Female" in page.url
+    assert page.locator("#f-gender").input_value() == "Female"
+    assert page.get_by_role("button", name="Appliquer les filtres").count() == 1
+    page.screenshot(path=str(SHOTS / "overview-filtered-fr.png"), full_page=True)
+    assert blocked == []
+
+
+def test_map_click_opens_country(browser: tuple[Any, list[str]], server: str) -> None:
+    page, blocked = browser
+    page.goto("/map")
+    link = page.locator("svg.worldmap a.country").first
+    iso3 = link.get_attribute("data-iso3")
+    link.click()
+    page.wait_for_url(f"**/country/{iso3}")
+    assert page.locator("h1").count() == 1
+    shown = page.locator("dd[data-value]").first.get_attribute("data-value")
+    expected = api(server, f"/api/v1/stats?exploitation_country={iso3}")["cells"][0]["count"]
+    assert shown == ("" if expected is None else str(expected))  # "" : suppressed
+    assert blocked == []
+
+
+def test_keyboard_skip_link(browser: tuple[Any, list[str]]) -> None:
+    page, _ = browser
+    page.goto("/profile")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    # a data table opens from the keyboard
+    summary = page.locator("details.table-wrap summary").first
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("details.table-wrap").first.get_attribute("open") is not None

@@ -1,0 +1,86 @@
+"""Extract the dashboard's messages, merge them into the French and Spanish catalogues and compile them.
+
+Messages come from `src/ctdhub/publish/web` (Python `_()`, `gettext()`, `N_()` and the Jinja2 templates)
+plus the labels of dimensions and categories (`ctdhub.publish.web.i18n.english_labels`: the standard's
+labels and the UN region names). Existing translations are kept; new messages are added untranslated;
+messages no longer used are dropped. Then each `messages.po` is compiled to `messages.mo` next to it.
+
+    .venv/bin/python tools/update_catalogues.py          # extract + merge + compile
+    .venv/bin/python tools/update_catalogues.py --check  # exit 1 if a message is untranslated or a .mo is stale
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from ctdhub.publish.web.i18n import LANGS, english_labels
+
+WEB = Path(__file__).resolve().parents[1] / "src/ctdhub/publish/web"
+LOCALE = WEB / "locale"
+METHODS = [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]
+OPTIONS = {
+    "templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
+}
+
+
+def template() -> Catalog:
+    cat = Catalog(project="ctdhub dashboard", charset="utf-8")
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    for filename, lineno, message, _comments, _ctx in extract_from_dir(
+        WEB, METHODS, options_map=OPTIONS, keywords=keywords
+    ):
+        cat.add(message, None, [(filename, lineno)])
+    for label in english_labels():
+        if label not in cat:
+            cat.add(label, None, [("labels", 0)])
+    return cat
+
+
+def mo_bytes(cat: Catalog) -> bytes:
+    buf = io.BytesIO()
+    write_mo(buf, cat, use_fuzzy=False)
+    return buf.getvalue()
+
+
+def main(check: bool) -> int:
+    pot = template()
+    problems = 0
+    for lang in LANGS:
+        if lang == "en":
+            continue
+        po_path = LOCALE / lang / "LC_MESSAGES" / "messages.po"
+        mo_path = po_path.with_suffix(".mo")
+        old = read_po(po_path.open("rb"), locale=lang) if po_path.exists() else Catalog(locale=lang)
+        if check:
+            missing = [m.id for m in pot if m.id and (m.id not in old or not old[m.id].string)]
+            stale = not mo_path.exists() or mo_path.read_bytes() != mo_bytes(old)
+            for mid in missing:
+                print(f"{lang}: untranslated: {mid!r}")
+            if stale:
+                print(f"{lang}: {mo_path} is out of date")
+            problems += len(missing) + int(stale)
+            continue
+        new = Catalog(locale=lang, project="ctdhub dashboard", charset="utf-8")
+        for m in pot:
+            if not m.id:
+                continue
+            prev = old.get(m.id)
+            new.add(m.id, prev.string if prev is not None else "", m.locations)
+        po_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("wb") as f:
+            write_po(f, new, width=100, omit_header=False, sort_output=True)
+        mo_path.write_bytes(mo_bytes(new))
+        untranslated = sum(1 for m in new if m.id and not m.string)
+        print(f"{lang}: {len(new)} messages, {untranslated} untranslated -> {mo_path}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main("--check" in sys.argv))
