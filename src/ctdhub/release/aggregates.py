@@ -85,7 +85,7 @@ class AggTable:
 
 
 def default_specs(std: Standard | None = None) -> list[TableSpec]:
-    """The total, every 1-way table, a set of 2-way tables and a few 3-way tables."""
+    """The total, every 1-way table, 2-way tables (year by everything, profiles by place) and a few 3-way tables."""
     std = std or load_standard()
     fams = [f.name for f in std.families]
     one = [(d,) for d in (*SIMPLE_DIMS, *fams)]
@@ -105,6 +105,13 @@ def default_specs(std: Standard | None = None) -> list[TableSpec]:
         ("gender", "typeOfSex"),
         ("gender", "recruiterRelation"),
     ]
+    # where victims were identified and where they came from, with their profile (country and region pages)
+    for place in ("CountryOfExploitation", "citizenship"):
+        two += [(place, d) for d in ("gender", "ageBroad", "majorityStatus", "typeOfExploit")]
+    for region in ("exploitation_region", "citizenship_region"):
+        two += [
+            (region, d) for d in ("gender", "ageBroad", "majorityStatus", *fams) if (region, d) not in two
+        ]
     three = [
         (YEAR, "gender", "typeOfExploit"),
         (YEAR, "exploitation_region", "typeOfExploit"),

@@ -138,7 +138,8 @@ def bar_panel(
         if family:
             row.append(Cell(share_text(lang, c["count"], den)))
         panel.rows.append(row)
-    if family:
+    has_den = any(c[dim] == ANY_INFO for c in result.cells)
+    if family and has_den:
         panel.rows.append(
             [
                 Cell(lang.gettext("Cases with any information (denominator)")),
