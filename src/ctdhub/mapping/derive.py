@@ -26,10 +26,13 @@ def key(col: str) -> str:
 
 
 def prepared(source: str, columns: list[str]) -> str:
-    """The source with each column's text and key computed once, for the many checks that use them."""
+    """The source with each column's text and key computed once, for the many checks that use them.
+
+    Every reader already delivers text trimmed with empty values as NULL (see `ctdhub.read`), so the text
+    is the column itself and the key its lower case.
+    """
     extra = ", ".join(
-        f"nullif(trim({qi(c)}), '') AS {qi(c + TEXT_SUFFIX)}, lower(nullif(trim({qi(c)}), '')) AS {qi(c + KEY_SUFFIX)}"
-        for c in columns
+        f"{qi(c)} AS {qi(c + TEXT_SUFFIX)}, lower({qi(c)}) AS {qi(c + KEY_SUFFIX)}" for c in columns
     )
     return f"(SELECT *{', ' + extra if extra else ''} FROM {qi(source)})"
 

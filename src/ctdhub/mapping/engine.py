@@ -357,7 +357,13 @@ class _Mapper:
         # One scan of the source computes the standard's columns and, beside them, the list of per-row
         # findings (usually empty); the findings are then unnested from that column, not from a second scan.
         checks = ", ".join(f"CASE WHEN {cond} THEN {struct} END" for cond, struct in self.b.row_checks)
-        check_col = f", list_filter([{checks}], lambda x: x IS NOT NULL) AS {CHECKS}" if checks else ""
+        # the list is only built for the few rows where some check fires (CASE evaluates lazily)
+        any_check = " OR ".join(f"coalesce({c}, false)" for c, _ in self.b.row_checks)
+        check_col = (
+            f", CASE WHEN {any_check} THEN list_filter([{checks}], lambda x: x IS NOT NULL) END AS {CHECKS}"
+            if checks
+            else ""
+        )
         sql = (
             f"CREATE OR REPLACE TEMP TABLE {qi(target)} AS SELECT r._row, {', '.join(selects)}, {na_expr} AS na_fields"
             f"{check_col} FROM {self.src} r {' '.join(self.b.joins)}"
@@ -367,7 +373,7 @@ class _Mapper:
             self.b.findings.append(
                 "SELECT _row, f['column'] AS \"column\", f['field'] AS field, f['value'] AS value, "
                 "f['rule'] AS rule, f['severity'] AS severity, f['message'] AS message FROM ("
-                f"SELECT _row, unnest({CHECKS}) AS f FROM {qi(target)} WHERE len({CHECKS}) > 0)"
+                f"SELECT _row, unnest({CHECKS}) AS f FROM {qi(target)} WHERE {CHECKS} IS NOT NULL)"
             )
         union = (
             " UNION ALL ".join(self.b.findings)

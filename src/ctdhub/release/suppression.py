@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linprog  # type: ignore[import-untyped]
@@ -39,6 +40,7 @@ from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 Key = tuple[str, ...]
 _EPS = 1e-6
 _MAX_SINGLE_LPS = 24
+_GENTLE_ROUNDS = 3  # rounds of one-partner repair for a cell before all binding partners
 
 
 @dataclass
@@ -190,9 +192,16 @@ def _components(rel: Relations, suppressed: np.ndarray) -> list[list[int]]:
     return [sorted(v) for _, v in sorted(comps.items())]
 
 
+System = tuple[coo_matrix | None, np.ndarray, coo_matrix | None, np.ndarray]
+
+
 def _lp_system(
-    rel: Relations, comp: list[int], suppressed: np.ndarray
-) -> tuple[coo_matrix | None, np.ndarray, coo_matrix | None, np.ndarray]:
+    rel: Relations, comp: list[int], suppressed: np.ndarray, row_rels: list[list[int]] | None = None
+) -> System:
+    """Equalities and inequalities over the component's suppressed cells (published cells are constants).
+
+    ``row_rels``, when given, receives the relation index of each equality row and of each inequality row.
+    """
     col = {c: j for j, c in enumerate(comp)}
     rels = sorted({r for c in comp for r in rel.by_cell[c]})
     eq_rows: list[tuple[dict[int, float], float]] = []
@@ -206,6 +215,8 @@ def _lp_system(
             lhs, rhs = rel.inequalities[-1 - r]
             terms = [*((c, 1.0) for c in lhs), *((c, -1.0) for c in rhs)]
             target = ub_rows
+        if row_rels is not None:
+            row_rels[0 if r >= 0 else 1].append(r)
         coef: dict[int, float] = {}
         const = 0.0
         for c, s in terms:
@@ -226,12 +237,14 @@ def _sparse(rows: list[tuple[dict[int, float], float]], n: int) -> tuple[coo_mat
     return coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), n)), np.array([b for _, b in rows])
 
 
-def _solve(
-    c: np.ndarray,
-    system: tuple[coo_matrix | None, np.ndarray, coo_matrix | None, np.ndarray],
-    bounds: list[tuple[float, float | None]],
-) -> np.ndarray | None:
+def _solve(c: np.ndarray, system: System, bounds: list[tuple[float, float | None]]) -> np.ndarray | None:
     """An optimal vertex, or None when unbounded."""
+    res = _linprog(c, system, bounds)
+    return None if res is None else np.asarray(res.x, dtype=float)
+
+
+def _linprog(c: np.ndarray, system: System, bounds: list[tuple[float, float | None]]) -> Any:
+    """scipy's HiGHS result (primal and duals), or None when unbounded."""
     a_eq, b_eq, a_ub, b_ub = system
     res = linprog(
         c,
@@ -246,20 +259,58 @@ def _solve(
         return None
     if res.status != 0:
         raise RuntimeError(f"suppression LP failed: {res.message}")
-    return np.asarray(res.x, dtype=float)
+    return res
 
 
-def determined_cells(rel: Relations, comp: list[int], suppressed: np.ndarray) -> list[int]:
+def pinning_cells(
+    rel: Relations, comp: list[int], suppressed: np.ndarray, cells: Sequence[int]
+) -> dict[int, list[int] | None]:
+    """Per cell, the published cells in the relations that hold it at its maximum (None: it is not held).
+
+    Maximise the cell; the relations with a non-zero dual are the ones that bind. Turning one of their
+    published members into an unknown is what can give the cell room (suppressing a cell elsewhere in
+    the component usually does not).
+    """
+    rows: list[list[int]] = [[], []]
+    system = _lp_system(rel, comp, suppressed, rows)
+    col = {c: j for j, c in enumerate(comp)}
+    out: dict[int, list[int] | None] = {}
+    for cell in cells:
+        c = np.zeros(len(comp))
+        c[col[cell]] = -1.0
+        res = _linprog(c, system, [(1.0, None)] * len(comp))
+        if res is None or res.x[col[cell]] >= rel.counts[cell] + 1 - _EPS:
+            out[cell] = None  # not determined after all (it can grow): no partner needed
+            continue
+        binding: set[int] = set()
+        for kind, lin in ((0, res.eqlin), (1, res.ineqlin)):
+            if lin is None or not len(rows[kind]):
+                continue
+            for r, dual in zip(rows[kind], np.asarray(lin.marginals), strict=True):
+                if abs(dual) > _EPS:
+                    binding.add(r)
+        out[cell] = sorted({m for r in binding for m in rel.members(r) if not suppressed[m]})
+    return out
+
+
+def determined_cells(
+    rel: Relations, comp: list[int], suppressed: np.ndarray, known_safe: np.ndarray | None = None
+) -> list[int]:
     """Suppressed cells of a component whose LP interval holds no integer but the true value.
 
     The true values x* are feasible, so a cell is safe once some feasible point has it at x* ± 1.
-    First many cells at once: push the unresolved cells in random directions inside the box x* ± 1; then one LP per remaining cell without the box — unless too many remain, in which case
+    First many cells at once: push the unresolved cells in random directions inside the box x* ± 1;
+    then one LP per remaining cell without the box — unless too many remain, in which case
     they are all reported (more suppression than strictly needed, never less).
+    Cells flagged in ``known_safe`` (global mask) are not re-checked; the mask is updated with the cells
+    proven safe here. Suppressing more cells only frees variables, so a proof stays valid.
     """
-    system = _lp_system(rel, comp, suppressed)
     n = len(comp)
+    safe = np.zeros(n, dtype=bool) if known_safe is None else known_safe[comp].copy()
+    if safe.all():
+        return []
+    system = _lp_system(rel, comp, suppressed)
     truth = rel.counts[comp]
-    safe = np.zeros(n, dtype=bool)
     box = [(max(1.0, t - 1.0), t + 1.0) for t in truth]
     rng = np.random.default_rng(0)  # deterministic
     stale = 0
@@ -268,18 +319,19 @@ def determined_cells(rel: Relations, comp: list[int], suppressed: np.ndarray) ->
         newly = ~safe & (np.abs(x - truth) >= 1 - _EPS) if x is not None else ~safe
         stale = 0 if newly.any() else stale + 1
         safe |= newly
-    if (~safe).sum() > _MAX_SINGLE_LPS:  # conservative: treat them all as at risk
-        return [comp[j] for j in np.flatnonzero(~safe)]
-    free: list[tuple[float, float | None]] = [(1.0, None)] * n
-    for j in np.flatnonzero(~safe):
-        for sign in (-1.0, 1.0):
-            c = np.zeros(n)
-            c[j] = sign
-            x = _solve(c, system, free)
-            if x is None or abs(x[j] - truth[j]) >= 1 - _EPS:
-                safe[j] = True
-                break
-            safe |= np.abs(x - truth) >= 1 - _EPS
+    if (~safe).sum() <= _MAX_SINGLE_LPS:  # else conservative: treat them all as at risk
+        free: list[tuple[float, float | None]] = [(1.0, None)] * n
+        for j in np.flatnonzero(~safe):
+            for sign in (-1.0, 1.0):
+                c = np.zeros(n)
+                c[j] = sign
+                x = _solve(c, system, free)
+                if x is None or abs(x[j] - truth[j]) >= 1 - _EPS:
+                    safe[j] = True
+                    break
+                safe |= np.abs(x - truth) >= 1 - _EPS
+    if known_safe is not None:
+        known_safe[np.asarray(comp)[safe]] = True
     return [comp[j] for j in np.flatnonzero(~safe)]
 
 
@@ -329,25 +381,52 @@ def protect(rel: Relations, threshold: int) -> list[str | None]:
     suppressed = (rel.counts > 0) & (rel.counts < threshold)
     reason: list[str | None] = ["primary" if s else None for s in suppressed]
     st = _State(rel, suppressed)
-    checked: set[tuple[int, ...]] = set()
+    known_safe = np.zeros(len(suppressed), dtype=bool)
+    attempts = np.zeros(len(suppressed), dtype=np.int64)
     while True:
         _line_pass(st, reason)
         changed = False
         for comp in _components(rel, suppressed):
-            if tuple(comp) in checked:
-                continue
-            bad = determined_cells(rel, comp, suppressed)
-            if not bad:
-                checked.add(tuple(comp))
-                continue
-            for c in bad:
-                pick = st.pick(m for r in rel.by_cell[c] for m in rel.members(r))
-                if pick is None:
-                    pick = st.pick(m for x in comp for r in rel.by_cell[x] for m in rel.members(r))
-                if pick is not None and not suppressed[pick]:
+            bad = determined_cells(rel, comp, suppressed, known_safe)
+            picks: set[int] = set()
+            for i in range(0, len(bad), _MAX_SINGLE_LPS):  # a chunk at a time: most need one LP each
+                chunk = bad[i : i + _MAX_SINGLE_LPS]
+                pins = pinning_cells(rel, comp, suppressed, chunk)
+                for c in chunk:
+                    cands = pins[c]
+                    if cands is None:
+                        known_safe[c] = True
+                        continue
+                    attempts[c] += 1
+                    picks.update(_partners(st, rel, c, comp, cands, widen=attempts[c] > _GENTLE_ROUNDS))
+                if picks:
+                    break
+            for pick in sorted(picks):
+                if not suppressed[pick]:
                     st.suppress(pick)
                     reason[pick] = "secondary"
                     changed = True
-            break  # components changed: recompute
+            if changed:
+                break  # components changed: recompute
         if not changed:
             return reason
+
+
+def _partners(
+    st: _State, rel: Relations, c: int, comp: list[int], cands: list[int], *, widen: bool
+) -> list[int]:
+    """Published cells to suppress so that the determined cell ``c`` gets room.
+
+    ``cands`` are the published members of the relations that bind ``c`` (LP duals), else of any relation
+    of ``c``, else of the component. Normally the cheapest candidate; when that keeps failing (suppression
+    walking through linked tables a few cells per round), all binding candidates at once: more
+    suppression, but the loop ends in a few rounds on any table set.
+    """
+    if widen and cands:
+        return cands
+    pick = st.pick(cands)
+    if pick is None:
+        pick = st.pick(m for r in rel.by_cell[c] for m in rel.members(r))
+    if pick is None:
+        pick = st.pick(m for x in comp for r in rel.by_cell[x] for m in rel.members(r))
+    return [] if pick is None else [pick]
