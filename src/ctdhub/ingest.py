@@ -20,6 +20,7 @@ from ctdhub.errors import CtdhubError, UsageError
 from ctdhub.mapping import MappingSpec, apply_mapping, load_spec
 from ctdhub.mapping.layout import pivot_long
 from ctdhub.read import read_source
+from ctdhub.read.batches import drop_source
 from ctdhub.sql import qi
 from ctdhub.standard import STANDARD_VERSION, load_standard
 from ctdhub.store import Hub
@@ -120,7 +121,8 @@ def ingest_file(
         )
         raw = "raw_file"
         con.execute("SET preserve_insertion_order = false")  # rows carry _row; order no longer matters
-        skipped = info.blank_rows_skipped + _skip_non_case_rows(con, raw, spec)
+        raw, left_out = _skip_non_case_rows(con, raw, spec)
+        skipped = info.blank_rows_skipped + left_out
         resolves = None
         if resubmission:
             resolves = _split_resubmission(con, raw, p.name)
@@ -137,6 +139,7 @@ def ingest_file(
             "SELECT * FROM val_findings"
         )
         step("store")
+        raw, rows_read = _keep_rows_to_quarantine(con, raw)
         batch_id = new_batch_id(contributor, sha)
         meta = BatchMeta(
             batch_id=batch_id,
@@ -151,7 +154,13 @@ def ingest_file(
             parent_batch_id=parent_batch_id,
         )
         counts = write_batch(
-            con, std, meta, raw=raw, resolves=resolves, withheld=tuple(outcome.dropped_columns)
+            con,
+            std,
+            meta,
+            raw=raw,
+            resolves=resolves,
+            withheld=tuple(outcome.dropped_columns),
+            rows_read=rows_read,
         )
         rules = _rule_counts(con, "all_findings")
         warn = con.execute(
@@ -186,19 +195,37 @@ def ingest_file(
     )
 
 
-def _skip_non_case_rows(con: duckdb.DuckDBPyConnection, raw: str, spec: MappingSpec) -> int:
-    """Remove rows that are not cases: the spec's `skip_rows` (e.g. a row of labels under the header)
-    and rows whose only content is the spec's `index_column` (e.g. a template's pre-numbered empty rows)."""
-    before = _count(con, raw)
+def _keep_rows_to_quarantine(con: duckdb.DuckDBPyConnection, raw: str) -> tuple[str, int]:
+    """The source rows with an error, as a new table, and how many rows the source had; the whole
+    source is then dropped (its memory freed before the store writes), as `mapped` holds the rest."""
+    rows = _count(con, raw)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE raw_to_quarantine AS SELECT * FROM {qi(raw)} "
+        "WHERE _row IN (SELECT _row FROM all_findings WHERE severity = 'error')"
+    )
+    drop_source(con, raw)
+    return "raw_to_quarantine", rows
+
+
+def _skip_non_case_rows(con: duckdb.DuckDBPyConnection, raw: str, spec: MappingSpec) -> tuple[str, int]:
+    """Leave out rows that are not cases: the spec's `skip_rows` (e.g. a row of labels under the header)
+    and rows whose only content is the spec's `index_column` (e.g. a template's pre-numbered empty rows).
+    Returns the table of the remaining rows (`raw` itself when nothing applies) and how many were left out."""
     skip = [int(r) for r in spec.source.get("skip_rows") or []]
-    if skip:
-        con.execute(f"DELETE FROM {qi(raw)} WHERE _row IN ({', '.join(str(r) for r in skip)})")
+    conds = [f"_row IN ({', '.join(str(r) for r in skip)})"] if skip else []
     index = spec.source.get("index_column")
     cols = [r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall() if r[0] != "_row"]
     content = [c for c in cols if c != index]
     if index in cols and content:
-        con.execute(f"DELETE FROM {qi(raw)} WHERE {' AND '.join(f'{qi(c)} IS NULL' for c in content)}")
-    return before - _count(con, raw)
+        conds.append("(" + " AND ".join(f"{qi(c)} IS NULL" for c in content) + ")")
+    if not conds:
+        return raw, 0
+    before = _count(con, raw)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE raw_cases AS SELECT * FROM {qi(raw)} WHERE NOT ({' OR '.join(conds)})"
+    )
+    drop_source(con, raw)
+    return "raw_cases", before - _count(con, "raw_cases")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -280,8 +307,8 @@ def check_mapping(path: str | Path, mapping: str | Path | MappingSpec) -> dict[s
         encoding=src.get("encoding"),
         delimiter=src.get("delimiter"),
     )
-    raw = "raw_file"
-    skipped = info.blank_rows_skipped + _skip_non_case_rows(con, raw, spec)
+    raw, left_out = _skip_non_case_rows(con, "raw_file", spec)
+    skipped = info.blank_rows_skipped + left_out
     if spec.long is not None:
         raw = pivot_long(con, raw, spec.long, p.name)
     outcome = apply_mapping(con, spec, source=raw, file_label=p.name, std=std)

@@ -92,6 +92,7 @@ class _Mapper:
         self.b = _Build()
         cols = [r[0] for r in con.execute(f"DESCRIBE {qi(source)}").fetchall() if r[0] != "_row"]
         self.src = dv.prepared(source, cols)
+        self.derived = dv.Derived()
         self.severity_unmapped = "error" if spec.on_unmapped == "quarantine" else "warning"
         self._lookups = 0
 
@@ -141,21 +142,21 @@ class _Mapper:
         if f.type == "country":
             return self.map_country(rule)
         if f.type == "integer":
-            n = dv.as_whole_number(rule.column)
+            n = self.derived.whole_number(rule.column)
             self.b.add(f.name, f"CASE WHEN {self.not_missing(rule)} THEN {n} END")
             self.bad_value(rule, f.name, f"{n} IS NOT NULL", "not_a_number", "is not a whole number")
             self.add_na(rule, [f.name])
             return None
         vmap = value_map(f, rule.values)
         unknown, na = self.missing_lists(rule)
-        k = dv.key(rule.column)
-        whens = " ".join(
-            f"WHEN {k} = {ql(src)} THEN {ql(code)}" for src, code in vmap.items() if code is not None
-        )
-        expr = f"CASE WHEN {in_list(k, unknown + na)} THEN NULL {whens} END"
-        self.b.add(f.name, f"CAST({expr} AS {f.sql_type})")
-        known = list(vmap) + unknown + na
-        cond = f"{dv.text(rule.column)} IS NOT NULL AND NOT {in_list(k, known)}"
+        missing = set(unknown + na)  # missing-value codes win over a value map entry
+        pairs = [(src, code) for src, code in vmap.items() if code is not None and src not in missing]
+        value = self.derived.lookup(rule.column, f.name, pairs)
+        self.b.add(f.name, f"CAST({value} AS {f.sql_type})")
+        silent = [src for src, code in vmap.items() if code is None or src in missing] + unknown + na
+        cond = f"{value} IS NULL AND {dv.text(rule.column)} IS NOT NULL"
+        if silent:
+            cond += f" AND NOT list_contains({ql_list(dict.fromkeys(silent))}, {dv.key(rule.column)})"
         msg = (
             f"'value ''' || {dv.text(rule.column)} || ''' in column {rule.column.replace(chr(39), '')} "
             f"is not mapped to a code of {f.name}'"
@@ -271,7 +272,7 @@ class _Mapper:
         c = rule.column
         if rule.derive == "year":
             assert rule.field is not None
-            y = dv.year_of(c, rule.date_format)
+            y = self.derived.year_of(c, rule.date_format)
             self.b.add(rule.field, f"CASE WHEN {self.not_missing(rule)} THEN {y} END")
             self.bad_value(
                 rule,
@@ -283,7 +284,7 @@ class _Mapper:
             self.add_na(rule, [rule.field])
         elif rule.derive == "months":
             assert rule.field is not None
-            m = dv.as_number(c)
+            m = self.derived.number(c)
             self.b.add(
                 rule.field, f"CASE WHEN {self.not_missing(rule)} THEN {dv.months_band(self.std, m)} END"
             )
@@ -291,14 +292,18 @@ class _Mapper:
             self.add_na(rule, [rule.field])
         else:
             if rule.derive == "age":
-                age = dv.as_whole_number(c)
+                age = self.derived.whole_number(c)
                 what = "is not an age in whole years"
             else:
                 ref = self.spec.columns[rule.reference or ""]
-                age = dv.age_from_birthdate(c, ref.column, rule.date_format, ref.date_format)
+                age = self.derived.age_from_birthdate(c, ref.column, rule.date_format, ref.date_format)
                 what = "is not a birth date" + (f" in format {rule.date_format}" if rule.date_format else "")
                 self.bad_value(
-                    rule, "ageBroad", f"{dv.as_date(c, rule.date_format)} IS NOT NULL", "not_a_date", what
+                    rule,
+                    "ageBroad",
+                    f"{self.derived.date(c, rule.date_format)} IS NOT NULL",
+                    "not_a_date",
+                    what,
                 )
             ok = f"({age} BETWEEN 0 AND {dv.MAX_AGE})"
             self.b.add(
@@ -366,7 +371,7 @@ class _Mapper:
         )
         sql = (
             f"CREATE OR REPLACE TEMP TABLE {qi(target)} AS SELECT r._row, {', '.join(selects)}, {na_expr} AS na_fields"
-            f"{check_col} FROM {self.src} r {' '.join(self.b.joins)}"
+            f"{check_col} FROM {self.derived.wrap(self.src)} r {' '.join(self.b.joins)}"
         )
         self.con.execute(sql)
         if checks:

@@ -1,7 +1,8 @@
 """Writing Arrow record batches into the output table: values trimmed, empty text as NULL, blank rows dropped.
 
 Used by the CSV and Excel readers. The per-value work is done by Arrow compute kernels on whole batches,
-and DuckDB pulls the batches through a RecordBatchReader, so no Python code runs per row.
+so no Python code runs per row. The result stays an Arrow table that DuckDB scans in place (registered
+under the table's name): copying it into a DuckDB table would cost as much as parsing the file again.
 """
 
 from __future__ import annotations
@@ -41,10 +42,12 @@ def clean_text(column: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(trimmed, ""), NULL_TEXT, trimmed)
 
 
-def _batches(schema: pa.Schema, chunks: Iterable[Chunk], counts: BatchCounts) -> Iterator[pa.RecordBatch]:
+def _batches(
+    schema: pa.Schema, chunks: Iterable[Chunk], counts: BatchCounts, clean: bool
+) -> Iterator[pa.RecordBatch]:
     try:
         for rows, columns in chunks:
-            cleaned = [clean_text(c) for c in columns]
+            cleaned = [clean_text(c) for c in columns] if clean else columns
             batch = pa.record_batch([pa.array(rows, pa.int64()), *cleaned], schema=schema)
             if cleaned:
                 blank = functools.reduce(pc.and_, [pc.is_null(c) for c in cleaned])
@@ -60,23 +63,40 @@ def _batches(schema: pa.Schema, chunks: Iterable[Chunk], counts: BatchCounts) ->
 
 
 def store_batches(
-    con: duckdb.DuckDBPyConnection, table: str, names: list[str], chunks: Iterable[Chunk]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    names: list[str],
+    chunks: Iterable[Chunk],
+    *,
+    clean: bool = True,
 ) -> BatchCounts:
-    """CREATE OR REPLACE TEMP TABLE `table` (`_row`, *names) from (row numbers, text columns) chunks.
-
-    An exception raised while producing the chunks is re-raised as itself, not as a DuckDB error.
-    """
+    """Make `table` (`_row`, *names) from (row numbers, text columns) chunks: an Arrow table registered
+    on `con` under that name (it replaces a temporary table or registration of the same name).
+    `clean=False` when the columns went through `clean_text` already."""
     schema = pa.schema([pa.field("_row", pa.int64())] + [pa.field(n, pa.string()) for n in names])
     counts = BatchCounts()
-    reader = pa.RecordBatchReader.from_batches(schema, _batches(schema, chunks, counts))
-    view = f"_ctdhub_batches_{table}"
-    con.register(view, reader)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {qi(table)} AS SELECT * FROM {qi(view)}")
+        data = pa.Table.from_batches(list(_batches(schema, chunks, counts, clean)), schema=schema)
     except duckdb.Error:
         if counts.failure:
             raise counts.failure[0] from None
         raise
-    finally:
-        con.unregister(view)
+    replace_registration(con, table, data)
     return counts
+
+
+def replace_registration(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> None:
+    """Register `data` as `name` on `con`, dropping a temporary table of that name first."""
+    drop_source(con, name)
+    con.register(name, data)
+
+
+def drop_source(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Forget a source read earlier: an Arrow registration or a temporary table named `name`."""
+    con.unregister(name)
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+    ).fetchall()
+    if found[0][0]:
+        con.execute(f"DROP TABLE temp.main.{qi(name)}")
+    pa.default_memory_pool().release_unused()  # else the allocator keeps the freed pages for a while

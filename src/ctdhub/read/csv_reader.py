@@ -1,9 +1,10 @@
 """Loading a CSV file into DuckDB: detection in Python on the first bytes, parsing by DuckDB `read_csv`.
 
 DuckDB parses the file (all VARCHAR, strict, explicit delimiter and quote) on a cursor and streams Arrow
-batches, which are cleaned by Arrow kernels and written to the output table (`batches.store_batches`).
-`_row` is the physical line where each record starts: a vectorised byte pass (`csv_lines`) finds the
-start line of every record, so quoted newlines and empty lines are accounted for exactly.
+batches, which are cleaned by Arrow kernels and kept as the output table (`batches.store_batches`).
+`_row` is the physical line where each record starts: a vectorised byte pass (`csv_lines`), run in a
+second thread while DuckDB parses, finds the start line of every record, so quoted newlines and empty
+lines are accounted for exactly.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from ctdhub.errors import CtdhubError
-from ctdhub.read.batches import Chunk, store_batches
+from ctdhub.read.batches import Chunk, clean_text, store_batches
 from ctdhub.read.csv_detect import (
     SAMPLE_BYTES,
     decode_sample,
@@ -66,7 +70,7 @@ def _physical_line(path: Path, duck_line: int, header_row: int) -> int:
     return int(records[index]) if 0 <= index < records.size else duck_line
 
 
-def _describe_duckdb_error(err: duckdb.Error, path: Path, label: str, header_row: int) -> CtdhubError:
+def _describe_duckdb_error(err: Exception, path: Path, label: str, header_row: int) -> CtdhubError:
     text = str(err)
     m = re.search(r"CSV Error on Line: (\d+)", text)
     where = f"{label}, line {_physical_line(path, int(m.group(1)), header_row)}" if m else label
@@ -101,29 +105,60 @@ def _read_csv_sql(path: Path, ncols: int, delimiter: str, header_row: int) -> st
     )
 
 
-def _chunks(con: duckdb.DuckDBPyConnection, sql: str, scan: LineScan, header_row: int) -> Iterator[Chunk]:
-    """(start lines, columns) per Arrow batch of the parsed file, in file order."""
-    lines = scan.lines  # the header record is parsed as data (see _read_csv_sql) and dropped here
+def _parse(con: duckdb.DuckDBPyConnection, sql: str) -> list[list[pa.Array]]:
+    """DuckDB's parse as cleaned text columns, one list per Arrow batch, in file order."""
     cursor = con.cursor()
     try:
-        done = 0
-        for batch in cursor.sql(sql).to_arrow_reader(BATCH_ROWS):
-            n = batch.num_rows
-            if done + n <= lines.size:
-                rows = lines[done : done + n]
-            else:  # the byte pass and DuckDB disagree (should not happen): fall back to ordinals
-                rows = np.arange(done, done + n, dtype=np.int64) + header_row
-            columns = list(batch.columns)
-            if done == 0 and n:
-                rows, columns = rows[1:], [c.slice(1) for c in columns]
-            done += n
-            yield rows, columns
+        return [
+            [clean_text(c) for c in batch.columns] for batch in cursor.sql(sql).to_arrow_reader(BATCH_ROWS)
+        ]
     finally:
         cursor.close()
 
 
-def _scan(path: Path, header_row: int, check_utf8: bool) -> LineScan:
-    return record_lines(path, first_line=header_row, check_utf8=check_utf8)
+def _chunks(batches: list[list[pa.Array]], scan: LineScan, header_row: int) -> Iterator[Chunk]:
+    """(start lines, columns) per batch; the header record, parsed as data (see _read_csv_sql), is dropped."""
+    lines = scan.lines
+    done = 0
+    for columns in batches:
+        n = len(columns[0]) if columns else 0
+        if done + n <= lines.size:
+            rows = lines[done : done + n]
+        else:  # the byte pass and DuckDB disagree (should not happen): fall back to ordinals
+            rows = np.arange(done, done + n, dtype=np.int64) + header_row
+        if done == 0 and n:
+            rows, columns = rows[1:], [c.slice(1) for c in columns]
+        done += n
+        yield rows, columns
+
+
+@dataclass
+class _Pass:
+    """One read of the file: header names, parsed batches (or DuckDB's error) and the line scan."""
+
+    names: list[str] | None
+    batches: list[list[pa.Array]]
+    error: Exception | None
+    scan: LineScan
+
+
+def _read_pass(
+    con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, header: int, label: str, check_utf8: bool
+) -> _Pass:
+    """Parse with DuckDB while a second thread scans the bytes for line numbers (and invalid UTF-8)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        job = pool.submit(record_lines, path, first_line=header, check_utf8=check_utf8)
+        record = _first_record(path, "utf-8", delimiter, header)
+        names = clean_headers(record, label) if record is not None else None
+        batches: list[list[pa.Array]] = []
+        error: Exception | None = None
+        if names:
+            try:
+                batches = _parse(con, _read_csv_sql(path, len(names), delimiter, header))
+            except (duckdb.Error, OSError) as err:  # errors met mid-stream arrive as Arrow OSError
+                error = err
+        scan = job.result()
+    return _Pass(names, batches, error, scan)
 
 
 def read_csv_source(
@@ -152,11 +187,11 @@ def read_csv_source(
     temp: Path | None = None
     try:
         if enc in UTF8:
-            scan = _scan(path, header, check_utf8=True)
-            if scan.utf8_error is not None:
+            run = _read_pass(con, path, delimiter, header, label, check_utf8=True)
+            if run.scan.utf8_error is not None:
                 if encoding is not None:
                     raise CtdhubError(
-                        f"{label}, line {line_of_offset(path, scan.utf8_error)}: the file is not valid UTF-8.",
+                        f"{label}, line {line_of_offset(path, run.scan.utf8_error)}: the file is not valid UTF-8.",
                         hint="Set source.encoding in the mapping to the file's real encoding.",
                     )
                 # Invalid UTF-8 beyond the detection sample: the file is really cp1252 (or latin-1).
@@ -166,19 +201,16 @@ def read_csv_source(
                 except UnicodeDecodeError:
                     enc = "iso8859-1"
                     temp = readable = transcode_or_fail(path, enc, label)
-                scan = _scan(readable, header, check_utf8=False)
+                run = _read_pass(con, readable, delimiter, header, label, check_utf8=False)
         else:
             temp = readable = transcode_or_fail(path, enc, label)
-            scan = _scan(readable, header, check_utf8=False)
-        record = _first_record(readable, "utf-8", delimiter, header)
-        if record is None or scan.lines.size == 0:
+            run = _read_pass(con, readable, delimiter, header, label, check_utf8=False)
+        if run.names is None or run.scan.lines.size == 0:
             raise CtdhubError(f"{label} has no header on line {header}.", hint="Check source.header_row.")
-        names = clean_headers(record, label)
-        sql = _read_csv_sql(readable, len(names), delimiter, header)
-        try:
-            counts = store_batches(con, table, names, _chunks(con, sql, scan, header))
-        except duckdb.Error as err:
-            raise _describe_duckdb_error(err, readable, label, header) from None
+        if run.error is not None:
+            raise _describe_duckdb_error(run.error, readable, label, header)
+        names = run.names
+        counts = store_batches(con, table, names, _chunks(run.batches, run.scan, header), clean=False)
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
@@ -191,5 +223,5 @@ def read_csv_source(
         header_row=header,
         rows=counts.rows,
         columns=names,
-        blank_rows_skipped=counts.blanks + scan.empty_lines,
+        blank_rows_skipped=counts.blanks + run.scan.empty_lines,
     )

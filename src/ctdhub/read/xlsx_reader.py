@@ -1,4 +1,4 @@
-"""Loading one sheet of an Excel workbook into DuckDB with python-calamine and a single Arrow insert."""
+"""Loading one sheet of an Excel workbook with python-calamine into an Arrow table that DuckDB scans."""
 
 from __future__ import annotations
 
