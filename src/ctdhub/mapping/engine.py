@@ -153,7 +153,7 @@ class _Mapper:
         pairs = [(src, code) for src, code in vmap.items() if code is not None and src not in missing]
         value = self.derived.lookup(rule.column, f.name, pairs)
         self.b.add(f.name, f"CAST({value} AS {f.sql_type})")
-        silent = [src for src, code in vmap.items() if code is None or src in missing] + unknown + na
+        silent = [src for src, code in vmap.items() if code is None] + unknown + na  # known, no code
         cond = f"{value} IS NULL AND {dv.text(rule.column)} IS NOT NULL"
         if silent:
             cond += f" AND NOT list_contains({ql_list(dict.fromkeys(silent))}, {dv.key(rule.column)})"

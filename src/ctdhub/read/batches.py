@@ -1,15 +1,15 @@
-"""Writing Arrow record batches into the output table: values trimmed, empty text as NULL, blank rows dropped.
+"""The output table of the CSV and Excel readers: text cleaned (trimmed, empty as NULL), blank rows dropped.
 
-Used by the CSV and Excel readers. The per-value work is done by Arrow compute kernels on whole batches,
-so no Python code runs per row. The result stays an Arrow table that DuckDB scans in place (registered
+The readers clean each column with `clean_text` as they get it; the per-value work is done by Arrow compute
+kernels on whole batches, so no Python code runs per row. The result stays an Arrow table that DuckDB scans in place (registered
 under the table's name): copying it into a DuckDB table would cost as much as parsing the file again.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -27,11 +27,10 @@ Chunk = tuple[npt.NDArray[np.int64], list[pa.Array]]
 
 @dataclass
 class BatchCounts:
-    """Rows written and fully blank rows dropped, filled in while DuckDB consumes the batches."""
+    """Rows kept and fully blank rows dropped."""
 
     rows: int = 0
     blanks: int = 0
-    failure: list[BaseException] = field(default_factory=list)
 
 
 def clean_text(column: pa.Array) -> pa.Array:
@@ -42,53 +41,33 @@ def clean_text(column: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(trimmed, ""), NULL_TEXT, trimmed)
 
 
-def _batches(
-    schema: pa.Schema, chunks: Iterable[Chunk], counts: BatchCounts, clean: bool
-) -> Iterator[pa.RecordBatch]:
-    try:
-        for rows, columns in chunks:
-            cleaned = [clean_text(c) for c in columns] if clean else columns
-            batch = pa.record_batch([pa.array(rows, pa.int64()), *cleaned], schema=schema)
-            if cleaned:
-                blank = functools.reduce(pc.and_, [pc.is_null(c) for c in cleaned])
-                dropped = pc.sum(blank).as_py() or 0
-                if dropped:
-                    batch = batch.filter(pc.invert(blank))
-                    counts.blanks += dropped
-            counts.rows += batch.num_rows
-            yield batch
-    except BaseException as err:
-        counts.failure.append(err)
-        raise
+def _batch(
+    schema: pa.Schema, rows: npt.NDArray[np.int64], columns: list[pa.Array], counts: BatchCounts
+) -> pa.RecordBatch:
+    """One record batch of `_row` and the columns, without its fully blank rows."""
+    batch = pa.record_batch([pa.array(rows, pa.int64()), *columns], schema=schema)
+    if columns:
+        blank = functools.reduce(pc.and_, [pc.is_null(c) for c in columns])
+        dropped = pc.sum(blank).as_py() or 0
+        if dropped:
+            batch = batch.filter(pc.invert(blank))
+            counts.blanks += dropped
+    counts.rows += batch.num_rows
+    return batch
 
 
 def store_batches(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    names: list[str],
-    chunks: Iterable[Chunk],
-    *,
-    clean: bool = True,
+    con: duckdb.DuckDBPyConnection, table: str, names: list[str], chunks: Iterable[Chunk]
 ) -> BatchCounts:
-    """Make `table` (`_row`, *names) from (row numbers, text columns) chunks: an Arrow table registered
-    on `con` under that name (it replaces a temporary table or registration of the same name).
-    `clean=False` when the columns went through `clean_text` already."""
+    """Make `table` (`_row`, *names) from (row numbers, text columns cleaned by `clean_text`) chunks: an
+    Arrow table registered on `con` under that name (it replaces a temporary table or registration of the
+    same name)."""
     schema = pa.schema([pa.field("_row", pa.int64())] + [pa.field(n, pa.string()) for n in names])
     counts = BatchCounts()
-    try:
-        data = pa.Table.from_batches(list(_batches(schema, chunks, counts, clean)), schema=schema)
-    except duckdb.Error:
-        if counts.failure:
-            raise counts.failure[0] from None
-        raise
-    replace_registration(con, table, data)
+    data = pa.Table.from_batches([_batch(schema, rows, cols, counts) for rows, cols in chunks], schema=schema)
+    drop_source(con, table)
+    con.register(table, data)
     return counts
-
-
-def replace_registration(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> None:
-    """Register `data` as `name` on `con`, dropping a temporary table of that name first."""
-    drop_source(con, name)
-    con.register(name, data)
 
 
 def drop_source(con: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -210,7 +210,7 @@ def read_csv_source(
         if run.error is not None:
             raise _describe_duckdb_error(run.error, readable, label, header)
         names = run.names
-        counts = store_batches(con, table, names, _chunks(run.batches, run.scan, header), clean=False)
+        counts = store_batches(con, table, names, _chunks(run.batches, run.scan, header))
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ import pyarrow as pa
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from ctdhub.errors import CtdhubError
-from ctdhub.read.batches import store_batches
+from ctdhub.read.batches import clean_text, store_batches
 from ctdhub.read.headers import clean_headers, column_letter
 from ctdhub.read.source_info import SourceInfo
 from ctdhub.read.xlsx_cells import cell_text, is_filled, is_text_cell
@@ -124,7 +124,10 @@ def read_xlsx_source(
         describe=lambda n: f"column {column_letter(n)}",
     )
     rows = np.arange(head + 2, head + 2 + len(data), dtype=np.int64)
-    columns = [pa.array([cell_text(r[c]) if c < len(r) else None for r in data], pa.string()) for c in keep]
+    columns = [
+        clean_text(pa.array([cell_text(r[c]) if c < len(r) else None for r in data], pa.string()))
+        for c in keep
+    ]
     counts = store_batches(con, table, names, [(rows, columns)])
     return SourceInfo(
         path=path,

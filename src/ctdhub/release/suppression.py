@@ -22,9 +22,11 @@ Primary suppression: 0 < count < threshold. Secondary suppression, iterated to a
 (1) every equality with exactly one suppressed member gets another — the published member that opens
 the fewest new such equalities (so suppression does not cascade through linked tables), then the smallest;
 (2) an LP check per connected group of suppressed cells (scipy HiGHS) finds any suppressed cell whose
-feasible interval under all relations holds only its true integer value; the cheapest published cell (same rule)
-in a relation with it is suppressed too; back to (1). Suppressing everything in a group is always safe
-(the constraints become homogeneous), so the loop terminates.
+feasible interval under all relations holds only its true integer value; maximising that cell, the relations
+with a non-zero dual are the ones that hold it, and the cheapest of their published members (same rule) is
+suppressed too — all of them once a cell has stayed determined for a few rounds; back to (1). A cell proven
+safe stays safe (more suppression only frees variables), so it is not checked again. Suppressing everything
+in a group is always safe (the constraints become homogeneous), so the loop terminates.
 """
 
 from __future__ import annotations
@@ -195,13 +197,10 @@ def _components(rel: Relations, suppressed: np.ndarray) -> list[list[int]]:
 System = tuple[coo_matrix | None, np.ndarray, coo_matrix | None, np.ndarray]
 
 
-def _lp_system(
-    rel: Relations, comp: list[int], suppressed: np.ndarray, row_rels: list[list[int]] | None = None
-) -> System:
-    """Equalities and inequalities over the component's suppressed cells (published cells are constants).
-
-    ``row_rels``, when given, receives the relation index of each equality row and of each inequality row.
-    """
+def _lp_system(rel: Relations, comp: list[int], suppressed: np.ndarray) -> tuple[System, list[list[int]]]:
+    """Equalities and inequalities over the component's suppressed cells (published cells are constants),
+    and the relation index of each equality row and of each inequality row."""
+    row_rels: list[list[int]] = [[], []]
     col = {c: j for j, c in enumerate(comp)}
     rels = sorted({r for c in comp for r in rel.by_cell[c]})
     eq_rows: list[tuple[dict[int, float], float]] = []
@@ -215,8 +214,7 @@ def _lp_system(
             lhs, rhs = rel.inequalities[-1 - r]
             terms = [*((c, 1.0) for c in lhs), *((c, -1.0) for c in rhs)]
             target = ub_rows
-        if row_rels is not None:
-            row_rels[0 if r >= 0 else 1].append(r)
+        row_rels[0 if r >= 0 else 1].append(r)
         coef: dict[int, float] = {}
         const = 0.0
         for c, s in terms:
@@ -225,7 +223,7 @@ def _lp_system(
             else:
                 const += s * rel.counts[c]
         target.append((coef, -const))
-    return (*_sparse(eq_rows, len(comp)), *_sparse(ub_rows, len(comp)))
+    return (*_sparse(eq_rows, len(comp)), *_sparse(ub_rows, len(comp))), row_rels
 
 
 def _sparse(rows: list[tuple[dict[int, float], float]], n: int) -> tuple[coo_matrix | None, np.ndarray]:
@@ -263,16 +261,19 @@ def _linprog(c: np.ndarray, system: System, bounds: list[tuple[float, float | No
 
 
 def pinning_cells(
-    rel: Relations, comp: list[int], suppressed: np.ndarray, cells: Sequence[int]
+    rel: Relations,
+    comp: list[int],
+    suppressed: np.ndarray,
+    system: System,
+    row_rels: list[list[int]],
+    cells: Sequence[int],
 ) -> dict[int, list[int] | None]:
     """Per cell, the published cells in the relations that hold it at its maximum (None: it is not held).
 
     Maximise the cell; the relations with a non-zero dual are the ones that bind. Turning one of their
     published members into an unknown is what can give the cell room (suppressing a cell elsewhere in
-    the component usually does not).
+    the component usually does not). ``system`` and ``row_rels`` come from ``_lp_system``.
     """
-    rows: list[list[int]] = [[], []]
-    system = _lp_system(rel, comp, suppressed, rows)
     col = {c: j for j, c in enumerate(comp)}
     out: dict[int, list[int] | None] = {}
     for cell in cells:
@@ -284,9 +285,9 @@ def pinning_cells(
             continue
         binding: set[int] = set()
         for kind, lin in ((0, res.eqlin), (1, res.ineqlin)):
-            if lin is None or not len(rows[kind]):
+            if lin is None or not row_rels[kind]:
                 continue
-            for r, dual in zip(rows[kind], np.asarray(lin.marginals), strict=True):
+            for r, dual in zip(row_rels[kind], np.asarray(lin.marginals), strict=True):
                 if abs(dual) > _EPS:
                     binding.add(r)
         out[cell] = sorted({m for r in binding for m in rel.members(r) if not suppressed[m]})
@@ -294,7 +295,7 @@ def pinning_cells(
 
 
 def determined_cells(
-    rel: Relations, comp: list[int], suppressed: np.ndarray, known_safe: np.ndarray | None = None
+    rel: Relations, comp: list[int], system: System, known_safe: np.ndarray | None = None
 ) -> list[int]:
     """Suppressed cells of a component whose LP interval holds no integer but the true value.
 
@@ -307,9 +308,6 @@ def determined_cells(
     """
     n = len(comp)
     safe = np.zeros(n, dtype=bool) if known_safe is None else known_safe[comp].copy()
-    if safe.all():
-        return []
-    system = _lp_system(rel, comp, suppressed)
     truth = rel.counts[comp]
     box = [(max(1.0, t - 1.0), t + 1.0) for t in truth]
     rng = np.random.default_rng(0)  # deterministic
@@ -387,11 +385,14 @@ def protect(rel: Relations, threshold: int) -> list[str | None]:
         _line_pass(st, reason)
         changed = False
         for comp in _components(rel, suppressed):
-            bad = determined_cells(rel, comp, suppressed, known_safe)
+            if known_safe[comp].all():
+                continue
+            system, row_rels = _lp_system(rel, comp, suppressed)
+            bad = determined_cells(rel, comp, system, known_safe)
             picks: set[int] = set()
             for i in range(0, len(bad), _MAX_SINGLE_LPS):  # a chunk at a time: most need one LP each
                 chunk = bad[i : i + _MAX_SINGLE_LPS]
-                pins = pinning_cells(rel, comp, suppressed, chunk)
+                pins = pinning_cells(rel, comp, suppressed, system, row_rels, chunk)
                 for c in chunk:
                     cands = pins[c]
                     if cands is None:

@@ -61,12 +61,12 @@ def write_batch(
     findings: str = "all_findings",
     resolves: str | None = None,
     withheld: tuple[str, ...] = (),
-    rows_read: int | None = None,
+    rows_read: int,
 ) -> dict[str, int]:
     """Insert the batch in one transaction; return rows_read, rows_stored, rows_quarantined.
 
-    `raw` holds the source rows (at least those with errors, which are quarantined as read);
-    `rows_read`, when `raw` holds only those, is the number of rows the file had.
+    `raw` holds the source rows with errors (quarantined as read); `rows_read` is the number of rows the
+    file had, checked against what is stored plus what is quarantined.
 
     `resolves`, when given, names a table (batch_id, source_row, _row) mapping rows of this batch to
     open quarantine entries that they correct (a resubmission). `withheld` names the columns the
@@ -111,9 +111,8 @@ def write_batch(
             "INSERT INTO batch_fields VALUES (?, ?, ?)",
             [[meta.batch_id, f, f in meta.collected_fields] for f in std.field_names],
         )
-        read_sql = str(rows_read) if rows_read is not None else f"(SELECT count(*) FROM {qi(raw)})"
         counts = con.execute(
-            f"SELECT {read_sql}, (SELECT count(*) FROM cases WHERE batch_id = {bid}), "
+            f"SELECT {int(rows_read)}, (SELECT count(*) FROM cases WHERE batch_id = {bid}), "
             f"(SELECT count(*) FROM quarantine WHERE batch_id = {bid})"
         ).fetchone()
         assert counts is not None
