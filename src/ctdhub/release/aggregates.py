@@ -85,7 +85,8 @@ class AggTable:
 
 
 def default_specs(std: Standard | None = None) -> list[TableSpec]:
-    """The total, every 1-way table, 2-way tables (year by everything, profiles by place) and a few 3-way tables."""
+    """The total, every 1-way table, 2-way tables (year by everything, profiles by place) and 3-way tables
+    (year by gender and type, country by year and gender / age band / type on both sides)."""
     std = std or load_standard()
     fams = [f.name for f in std.families]
     one = [(d,) for d in (*SIMPLE_DIMS, *fams)]
@@ -117,6 +118,9 @@ def default_specs(std: Standard | None = None) -> list[TableSpec]:
         (YEAR, "exploitation_region", "typeOfExploit"),
         ("gender", "ageBroad", "typeOfExploit"),
     ]
+    # country profiles over time, on both sides (country pages, briefings)
+    for place in ("CountryOfExploitation", "citizenship"):
+        three += [(place, YEAR, d) for d in ("gender", "ageBroad", "typeOfExploit")]
     return [TableSpec(()), *(TableSpec(d) for d in itertools.chain(one, two, three))]
 
 
@@ -175,6 +179,28 @@ def linkage(std: Standard) -> Linkage:
     return Linkage(families=families, coarsen=coarsen)
 
 
+def count_cells(
+    con: duckdb.DuckDBPyConnection, source: str, specs: Sequence[TableSpec], std: Standard | None = None
+) -> list[dict[Key, int]]:
+    """The non-zero cells of every table of ``specs``, counted from the records in ``source``.
+
+    The one implementation of "dimensions → SQL" (regions through the country lookup, flag families as
+    multi-valued dimensions): release tables, briefings and the exact staff figures all count with it.
+    """
+    std = std or load_standard()
+    families = {f.name for f in std.families}
+    known = set(SIMPLE_DIMS) | families
+    for spec in specs:
+        bad = [d for d in spec.dims if d not in known]
+        if bad or sum(d in families for d in spec.dims) > 1 or len(set(spec.dims)) != len(spec.dims):
+            raise ValueError(f"table {spec.dims}: unknown dimension {bad} or more than one flag family")
+    _prepare(con, source, std, {d for s in specs for d in s.dims})
+    try:
+        return [_count(con, s, families) for s in specs]
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {SOURCE_TABLE}")
+
+
 def _rounded(c: int, base: int | None, threshold: int) -> int:
     if not base or base <= 1:
         return c
@@ -219,15 +245,8 @@ def build_aggregates(
     """Count, protect and write the tables of ``specs`` (default: ``default_specs()``) from ``source``."""
     std = std or load_standard()
     specs = list(default_specs(std) if specs is None else specs)
-    families = {f.name for f in std.families}
-    known = set(SIMPLE_DIMS) | families
-    for spec in specs:
-        bad = [d for d in spec.dims if d not in known]
-        if bad or sum(d in families for d in spec.dims) > 1 or len(set(spec.dims)) != len(spec.dims):
-            raise ValueError(f"table {spec.dims}: unknown dimension {bad} or more than one flag family")
-    _prepare(con, source, std, {d for s in specs for d in s.dims})
-    tables = [CellTable(s.table_name(prefix), s.dims, _count(con, s, families)) for s in specs]
-    con.execute(f"DROP TABLE IF EXISTS {SOURCE_TABLE}")
+    counted = count_cells(con, source, specs, std)
+    tables = [CellTable(s.table_name(prefix), s.dims, c) for s, c in zip(specs, counted, strict=True)]
     rel = link(tables, linkage(std))
     reason = protect(rel, threshold)
     note = (

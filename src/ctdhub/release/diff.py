@@ -1,121 +1,125 @@
-"""What changed since the previous release, so a user can see why numbers moved.
+"""What changed since the previous release: the difference of two differentially private releases.
 
-Computed from the two releases' restricted snapshots; what is published passes the same threshold as
-every aggregate: a count from 1 to threshold−1 is shown as suppressed, never as a number.
+Computed from the two releases' *public* tables only (never from their snapshots), so it reveals nothing
+the two releases do not already publish. Each change carries a 90 % interval, from the two cells'
+independent noise: a change whose interval includes 0 may be noise. No file names, no paths, no exact
+count of records added.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
-import duckdb
+import pyarrow.parquet as pq
 
-from ctdhub.sql import ql
+from ctdhub.release.dp.intervals import Z, IntervalModel
+from ctdhub.release.estimates import EstimateTable
+
+# public tables compared, by their dimensions
+COMPARED: dict[str, tuple[str, ...]] = {
+    "total": (),
+    "by_year": ("yearOfRegistration",),
+    "by_contributor": ("contributor",),
+    "by_exploitation_region": ("exploitation_region",),
+}
 
 
-def _protect(n: int, threshold: int) -> int | None:
-    return None if 0 < n < threshold else n
+def _previous_tables(path: Path, manifest: dict[str, Any]) -> dict[tuple[str, ...], tuple[dict[tuple[str, ...], int], float]]:
+    import json
+
+    dp = json.loads((path / "datapackage.json").read_text(encoding="utf-8"))
+    out = {}
+    for r in dp.get("resources", []):
+        dims = tuple(r.get("schema", {}).get("ctdhub:dims", ()))
+        if r.get("ctdhub:role") != "aggregate" or dims not in COMPARED.values():
+            continue
+        pq_path = r.get("ctdhub:alternates", {}).get("parquet") or r["path"]
+        if not str(pq_path).endswith(".parquet"):
+            continue
+        t = pq.read_table(path / pq_path)
+        cols = [t.column(d).to_pylist() for d in dims]
+        est = t.column("estimate").to_pylist()
+        cells = {tuple(str(c[i]) for c in cols): int(est[i]) for i in range(t.num_rows)}
+        out[dims] = (cells, float(r.get("schema", {}).get("ctdhub:cell_sd", 0.0)))
+    return out
 
 
 def release_diff(
-    con: duckdb.DuckDBPyConnection,
-    current: Path,
-    previous: Path | None,
-    *,
-    previous_id: str | None,
-    threshold: int,
-    current_batches: list[dict[str, Any]],
-    previous_batches: list[dict[str, Any]],
-    current_standard: str,
-    previous_standard: str | None,
+    out: Path,
+    previous: tuple[Path, dict[str, Any]] | None,
+    intervals: IntervalModel,
+    tables: list[EstimateTable],
 ) -> dict[str, Any]:
-    """Cases added and removed per contributor and year, batches added and removed, standard changes."""
+    """Changes of the compared tables between the previous release and this one, with intervals."""
     if previous is None:
         return {"previous_release": None, "note": "first release: nothing to compare with"}
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _cur AS SELECT * FROM read_parquet({ql(str(current))})")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _prev AS SELECT * FROM read_parquet({ql(str(previous))})")
-    rows = con.execute(
-        """
-        WITH added AS (SELECT contributor, yearOfRegistration AS year, count(*) AS n FROM _cur
-                       WHERE case_id NOT IN (SELECT case_id FROM _prev) GROUP BY ALL),
-             removed AS (SELECT contributor, yearOfRegistration AS year, count(*) AS n FROM _prev
-                         WHERE case_id NOT IN (SELECT case_id FROM _cur) GROUP BY ALL)
-        SELECT coalesce(a.contributor, r.contributor), coalesce(a.year, r.year),
-               coalesce(a.n, 0), coalesce(r.n, 0)
-        FROM added a FULL JOIN removed r ON a.contributor = r.contributor AND a.year IS NOT DISTINCT FROM r.year
-        ORDER BY 1, 2
-        """
-    ).fetchall()
-    totals = con.execute(
-        "SELECT (SELECT count(*) FROM _cur WHERE case_id NOT IN (SELECT case_id FROM _prev)), "
-        "(SELECT count(*) FROM _prev WHERE case_id NOT IN (SELECT case_id FROM _cur)), "
-        "(SELECT count(*) FROM _cur), (SELECT count(*) FROM _prev)"
-    ).fetchone()
-    assert totals is not None
-    cur_ids = {b["batch_id"] for b in current_batches}
-    prev_ids = {b["batch_id"] for b in previous_batches}
-
-    def brief(b: dict[str, Any]) -> dict[str, Any]:
-        return {k: b[k] for k in ("batch_id", "contributor", "file_name", "mapping", "mapping_version")}
-
-    return {
-        "previous_release": previous_id,
-        "threshold": threshold,
-        "cases": {
-            "previous": _protect(int(totals[3]), threshold),
-            "current": _protect(int(totals[2]), threshold),
-            "added": _protect(int(totals[0]), threshold),
-            "removed": _protect(int(totals[1]), threshold),
-        },
-        "by_contributor_and_year": [
-            {
-                "contributor": c,
-                "year": y,
-                "added": _protect(int(a), threshold),
-                "removed": _protect(int(r), threshold),
-                "suppressed": 0 < int(a) < threshold or 0 < int(r) < threshold,
-            }
-            for c, y, a, r in rows
-        ],
-        "batches_added": [brief(b) for b in current_batches if b["batch_id"] not in prev_ids],
-        "batches_removed": [brief(b) for b in previous_batches if b["batch_id"] not in cur_ids],
-        "standard": {
-            "previous": previous_standard,
-            "current": current_standard,
-            "changed": previous_standard != current_standard,
-        },
+    prev_path, prev_manifest = previous
+    before = _previous_tables(prev_path, prev_manifest)
+    now = {t.dims: t for t in tables}
+    result: dict[str, Any] = {
+        "previous_release": prev_manifest["release_id"],
+        "interval_level": intervals.level,
+        "method": "difference of the two releases' published estimates; interval from both releases' noise",
     }
+    for key, dims in COMPARED.items():
+        cur = now.get(dims)
+        old = before.get(dims)
+        if cur is None or old is None:
+            continue
+        old_cells, old_sd = old
+        sd = math.sqrt(cur.sd**2 + old_sd**2)
+        rows = []
+        for k in sorted(set(cur.cells) | set(old_cells)):
+            a, b = old_cells.get(k, 0), cur.cells.get(k, 0)
+            change = b - a
+            rows.append(
+                {
+                    **dict(zip(dims, k, strict=True)),
+                    "previous": a,
+                    "current": b,
+                    "change": change,
+                    "change_lower": math.floor(change - Z * sd),
+                    "change_upper": math.ceil(change + Z * sd),
+                }
+            )
+        result[key] = rows[0] if key == "total" and rows else rows
+    prev_c = set(prev_manifest.get("contributors") or [])
+    cur_c = {k[0] for k in now[("contributor",)].cells} if ("contributor",) in now else set()
+    result["contributors_added"] = sorted(cur_c - prev_c)
+    result["contributors_removed"] = sorted(prev_c - cur_c)
+    result["standard"] = {"previous": prev_manifest.get("standard_version")}
+    return result
 
 
 def diff_markdown(d: dict[str, Any]) -> str:
     if d.get("previous_release") is None:
         return "First release: there is no previous release to compare with.\n"
-
-    def show(v: int | None) -> str:
-        return f"<{d['threshold']}" if v is None else f"{v:,}"
-
-    c = d["cases"]
-    lines = [
-        f"Compared with release {d['previous_release']}: {show(c['added'])} cases added, {show(c['removed'])} removed "
-        f"({show(c['previous'])} → {show(c['current'])}).",
-        "",
-    ]
-    if d["by_contributor_and_year"]:
-        lines += ["| contributor | year | added | removed |", "|---|---|---:|---:|"]
+    lines = []
+    t = d.get("total")
+    if t:
         lines += [
-            f"| {r['contributor']} | {r['year'] or 'unknown'} | {show(r['added'])} | {show(r['removed'])} |"
-            for r in d["by_contributor_and_year"]
+            f"Compared with release {d['previous_release']}: an estimated {t['current']:,} cases "
+            f"(previously {t['previous']:,}), a change of {t['change']:+,} "
+            f"(90 % interval {t['change_lower']:+,} to {t['change_upper']:+,}).",
+            "",
         ]
-        lines.append("")
-    for key, title in (("batches_added", "Batches added"), ("batches_removed", "Batches removed")):
-        if d[key]:
-            lines.append(f"{title}:")
+    for key, title in (("by_year", "year"), ("by_contributor", "contributor")):
+        rows = d.get(key) or []
+        if rows:
+            dim = next(iter(k for k in rows[0] if k not in ("previous", "current", "change", "change_lower", "change_upper")))
+            lines += [f"| {title} | previous | current | change (90 % interval) |", "|---|---:|---:|---|"]
             lines += [
-                f"- {b['batch_id']} ({b['contributor']}, {b['file_name']}, mapping {b['mapping']} {b['mapping_version']})"
-                for b in d[key]
+                f"| {r[dim]} | {r['previous']:,} | {r['current']:,} | {r['change']:+,} ({r['change_lower']:+,} to {r['change_upper']:+,}) |"
+                for r in rows
             ]
             lines.append("")
-    if d["standard"]["changed"]:
-        lines.append(f"Standard changed from {d['standard']['previous']} to {d['standard']['current']}.")
+    if d.get("contributors_added"):
+        lines.append(f"New contributing organisations: {', '.join(d['contributors_added'])}.")
+    if d.get("contributors_removed"):
+        lines.append(f"No longer contributing: {', '.join(d['contributors_removed'])}.")
+    lines.append(
+        "Every figure is a differentially private estimate; a change whose interval includes 0 may be noise."
+    )
     return "\n".join(lines) + "\n"

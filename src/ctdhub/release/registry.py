@@ -15,6 +15,9 @@ from typing import Any
 from ctdhub.errors import CtdhubError
 
 RESTRICTED_DIR = "restricted"
+RESTRICTED_MANIFEST = f"{RESTRICTED_DIR}/manifest.json"  # exact counts and batches: the hub's staff only
+MODEL_FILE = "model.json"  # what was measured, and the variances behind every interval
+SYNTHETIC_RESOURCE = "synthetic"  # the model's records (data/synthetic.*)
 ID_RE = re.compile(r"^\d{4,}$")
 
 
@@ -38,6 +41,15 @@ def read_manifest(path: Path) -> dict[str, Any]:
         manifest["status"] = "withdrawn"
         manifest["withdrawn"] = json.loads(withdrawn.read_text(encoding="utf-8"))
     return manifest
+
+
+def read_restricted(path: Path) -> dict[str, Any]:
+    """The restricted manifest of a release (exact counts, batches); command line only, never served."""
+    p = path / RESTRICTED_MANIFEST
+    if not p.exists():
+        return {}
+    out: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
+    return out
 
 
 def list_releases(releases: Path, *, include_withdrawn: bool = True) -> list[dict[str, Any]]:

@@ -1,40 +1,68 @@
-"""The privacy and utility report of a release, as JSON and as a self-contained HTML page.
+"""The privacy and utility report of a release: a public part made only of DP quantities, and a restricted
+part comparing the model with the real records, for the hub's staff.
 
-It states the parameters, what k-anonymity achieved and cost, what the aggregate tables suppressed, how
-faithful the synthetic data are (total-variation distance over 1-, 2- and 3-way marginals, mean absolute
-count error), and two disclosure indicators each beside a fresh-sample reference — plus a plain-language
-explanation of ε for readers who are not privacy specialists.
+The public report (``report.json`` / ``report.html``) states the guarantee in plain language (per release
+and over the hub's lifetime, and its unit), what was measured with what noise, and how precise each
+published table is — all of it computed from the measurements, never from the records. Anything that
+compares the model with the real records (fidelity, exact counts, copies of unique rows) would move when
+one record is added, so it goes to ``restricted/report.json``, which is never listed or served.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections import Counter
 from typing import Any
 
+import duckdb
+import numpy as np
+
+from ctdhub.release.dp import DPModel
+from ctdhub.release.dp.fidelity import (
+    exact_unique_copies,
+    marginal_tvd,
+    rare_combination_reproduction,
+)
+from ctdhub.release.dp.space import encode_table
+from ctdhub.release.policy import Policy
+from ctdhub.standard import Standard
+
 EPSILON_TEXT = (
-    "The synthetic data are produced with differential privacy at ε = {eps:g} (δ = {delta:g}). In plain words: "
-    "whether or not any one person's record was in the hub's data changes the probability of any result — "
-    "any table, any synthetic file — by at most a factor of about e^ε ≈ {factor:,.0f}, except with a "
-    "negligible probability δ. Smaller ε means stronger protection and noisier data; ε between 1 and 10 is "
-    "common for official statistics. The synthetic rows are not real people: each is drawn from a statistical "
-    "model fitted to noisy summaries, so patterns across many cases are kept while no row can be traced back "
-    "to a person. Rare combinations are deliberately unreliable; use the aggregate tables for exact counts."
+    "Every figure of this release — tables, the API and the dashboard, briefings, the synthetic records, the "
+    "changes since the previous release — is computed from one set of noisy measurements taken once, with "
+    "differential privacy at ε = {eps:g} (δ = {delta:g}). In plain words: whether or not any one {unit} was in "
+    "the hub's data changes the probability of anything this release shows by at most a factor of about "
+    "e^ε ≈ {factor:,.0f}, except with a negligible probability δ. Smaller ε means stronger protection and "
+    "noisier figures; ε between 1 and 10 is common for official statistics. Differences between figures, "
+    "between queries and between briefings of this release add nothing: they are computed from the same "
+    "measurements."
+)
+LIFETIME_TEXT = (
+    "Releases add up. Over its {n} release(s) so far the hub has spent ε = {spent:.3g} of its lifetime budget "
+    "of ε = {life:g} (δ = {delta:g}); comparing all of them with each other reveals no more than that. The "
+    "budget allows {left} more release(s) at ε = {eps:g}."
+)
+INTERVAL_TEXT = (
+    "Each estimate has a {level:.0%} interval from the noise of the measurements it rests on (generalised least "
+    "squares over every measurement). Estimates below {t} read 'fewer than {t}'. Estimates are counts of "
+    "identified cases recorded by the contributing organisations, not of all victims."
+)
+UNIT_TEXT = (
+    "The unit of privacy is one case record. A person recorded by several organisations may appear in "
+    "several records, and is then protected at up to that many times ε; linking records to persons before "
+    "measuring would make the unit the person."
 )
 KANON_TEXT = (
-    "The k-anonymised file keeps real records, but every combination of quasi-identifiers ({qis}) is shared "
-    "by at least k = {k} records: values are generalised (for example an age band to a broader band, a "
-    "country to its region) and the records still in groups smaller than k are removed."
-)
-AGG_TEXT = (
-    "Aggregate tables count real records. A count from 1 to {t_1} is never published (primary suppression); "
-    "further cells are withheld where a suppressed count could otherwise be recovered by adding or "
-    "subtracting published ones (secondary suppression)."
+    "This release also includes k-anonymised microdata, which the policy switched on: real records, "
+    "generalised so that each combination of {qis} is shared by at least k = {k} records. They are not covered "
+    "by the differential-privacy guarantee: two releases a few records apart can be compared to find the "
+    "records added in between."
 )
 
 
-def epsilon_explanation(epsilon: float, delta: float) -> str:
-    return EPSILON_TEXT.format(eps=epsilon, delta=delta, factor=math.exp(min(epsilon, 50)))
+def epsilon_explanation(epsilon: float, delta: float, unit: str = "case record") -> str:
+    return EPSILON_TEXT.format(eps=epsilon, delta=delta, unit=unit, factor=math.exp(min(epsilon, 50)))
 
 
 def build_report(
@@ -42,44 +70,71 @@ def build_report(
     release_id: str,
     created_at: str,
     policy: dict[str, Any],
-    cases: int,
+    privacy: dict[str, Any],
+    tables: list[dict[str, Any]],
+    records: int,
     kanon: dict[str, Any] | None,
-    aggregates: dict[str, Any],
-    synthetic: dict[str, Any] | None,
+    measurements: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """The public report: parameters, guarantee, measurements and the precision of each table."""
+    life = privacy["lifetime"]
+    by_size = Counter(len(m["attrs"]) for m in measurements)
+    sigmas = sorted(m["sigma"] for m in measurements)
     report: dict[str, Any] = {
         "release_id": release_id,
         "created_at": created_at,
         "parameters": policy,
-        "cases_in_snapshot": cases,
+        "privacy": privacy,
+        "model": {"records": records, "note": "records in the synthetic file: the model's estimate of the total"},
+        "measurements": {
+            "count": len(measurements),
+            "by_number_of_attributes": {str(k): v for k, v in sorted(by_size.items())},
+            "noise_sd_min": sigmas[0] if sigmas else None,
+            "noise_sd_median": sigmas[len(sigmas) // 2] if sigmas else None,
+            "noise_sd_max": sigmas[-1] if sigmas else None,
+            "list": measurements,
+        },
+        "tables": tables,
         "kanon": kanon,
-        "aggregates": aggregates,
-        "synthetic": synthetic,
         "explanations": {
-            "aggregates": AGG_TEXT.format(t_1=policy["aggregates"]["threshold"] - 1),
+            "epsilon": epsilon_explanation(privacy["epsilon"], privacy["delta"]),
+            "lifetime": LIFETIME_TEXT.format(
+                n=life["releases"], spent=life["epsilon_spent"], life=life["lifetime_epsilon"],
+                delta=life["delta"], left=life["remaining_releases_at_this_epsilon"], eps=privacy["epsilon"],
+            ),
+            "intervals": INTERVAL_TEXT.format(level=privacy["interval_level"], t=privacy["display_threshold"]),
+            "unit": UNIT_TEXT,
         },
     }
     if kanon:
-        report["explanations"]["kanon"] = KANON_TEXT.format(
-            qis=", ".join(kanon["quasi_identifiers"]), k=kanon["k"]
-        )
-    if synthetic:
-        report["explanations"]["epsilon"] = epsilon_explanation(synthetic["epsilon"], synthetic["delta"])
+        report["explanations"]["kanon"] = KANON_TEXT.format(qis=", ".join(kanon["quasi_identifiers"]), k=kanon["k"])
     return report
 
 
-def _ledger_summary(ledger: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    """The budget ledger grouped by mechanism: how many measurements and how much ρ each spent."""
-    groups: dict[str, tuple[int, float]] = {}
-    for m in ledger:
-        key = str(m.get("mechanism", ""))
-        n, rho = groups.get(key, (0, 0.0))
-        groups[key] = (n + 1, rho + float(m.get("rho", 0.0)))
-    rows: list[tuple[str, Any]] = [
-        (mech, f"{n} measurement{'s' if n != 1 else ''}, ρ = {rho:.4g}") for mech, (n, rho) in groups.items()
-    ]
-    rows.append(("total", f"ρ = {sum(r for _, r in groups.values()):.4g}"))
-    return rows
+def restricted_report(
+    con: duckdb.DuckDBPyConnection, model: DPModel, std: Standard, policy: Policy, cases: int, batches: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """For the hub's staff only: exact counts and how faithful the model is to the real records."""
+    domains = model.space.domains
+    real = encode_table(con, "snap", domains)
+    sizes = {k: d.size for k, d in domains.items()}
+    synth = model.synthetic
+    qis = [q for q in policy.quasi_identifiers if q in real]
+    rng = np.random.default_rng(0)
+    return {
+        "restricted": "Exact figures from the confidential records: for the hub's staff, never for publication.",
+        "cases_in_snapshot": cases,
+        "model_records": model.rows,
+        "fidelity": {
+            "tvd_1way": marginal_tvd(real, synth, sizes, 1),
+            "tvd_2way": marginal_tvd(real, synth, sizes, 2, max_sets=2000, seed=int(rng.integers(1 << 30))),
+            "tvd_3way": marginal_tvd(real, synth, sizes, 3, max_sets=1500, seed=int(rng.integers(1 << 30))),
+            "rare": rare_combination_reproduction(real, synth, qis, policy.threshold),
+            "unique_copies": exact_unique_copies(real, synth),
+        },
+        "batches_count": len(batches),
+        "seconds": model.seconds,
+    }
 
 
 def _table(rows: list[tuple[str, Any]]) -> str:
@@ -90,6 +145,8 @@ def _table(rows: list[tuple[str, Any]]) -> str:
 
 
 def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, int):
@@ -103,90 +160,48 @@ def _fmt(v: Any) -> str:
 
 def report_html(r: dict[str, Any]) -> str:
     """A self-contained page (no external assets)."""
-    p = r["parameters"]
+    p = r["privacy"]
+    life = p["lifetime"]
+    m = r["measurements"]
     parts = [
         f"<h1>Privacy and utility report — release {html.escape(r['release_id'])}</h1>",
-        f"<p>Created {html.escape(r['created_at'])} from {r['cases_in_snapshot']:,} harmonised case records.</p>",
-        "<h2>Parameters</h2>",
+        f"<p>Created {html.escape(r['created_at'])}.</p>",
+        "<h2>The guarantee</h2>",
+        f"<p>{html.escape(r['explanations']['epsilon'])}</p>",
+        f"<p>{html.escape(r['explanations']['lifetime'])}</p>",
+        f"<p>{html.escape(r['explanations']['unit'])}</p>",
         _table(
             [
-                ("policy", p["policy"]),
-                ("k (k-anonymised microdata)", p["kanon"]["k"]),
-                ("quasi-identifiers", p["kanon"]["quasi_identifiers"]),
-                ("maximum record suppression", p["kanon"]["max_suppression"]),
-                ("ε, δ (synthetic data)", f"{p['synthetic']['epsilon']:g}, {p['synthetic']['delta']:g}"),
-                ("aggregate threshold", p["aggregates"]["threshold"]),
-                ("rounding", p["aggregates"]["rounding"]),
+                ("ε, δ of this release", f"{p['epsilon']:g}, {p['delta']:g}"),
+                ("ρ (zero-concentrated DP)", p["rho"]),
+                ("noise", p["noise"]),
+                ("lifetime ε spent / budget", f"{life['epsilon_spent']:.3g} / {life['lifetime_epsilon']:g}"),
+                ("releases so far", life["releases"]),
+                ("releases left at this ε", life["remaining_releases_at_this_epsilon"]),
+                ("unit of privacy", p["unit"]),
             ]
         ),
+        "<h2>What was measured</h2>",
+        f"<p>{m['count']} marginal tables were measured once, each with discrete Gaussian noise; the noise "
+        f"standard deviation per cell ranges from {_fmt(m['noise_sd_min'])} to {_fmt(m['noise_sd_max'])} "
+        f"(median {_fmt(m['noise_sd_median'])}). One model was estimated from all of them; the synthetic file "
+        f"holds its {r['model']['records']:,} records.</p>",
+        "<h2>Precision of the published tables</h2>",
+        f"<p>{html.escape(r['explanations']['intervals'])}</p>",
+        "<table><tr><th>table</th><th>cells</th><th>noise sd of one cell</th><th>measured directly</th></tr>"
+        + "".join(
+            f"<tr><td>{html.escape(', '.join(t['dims']) or 'total')}</td><td>{t['cells']:,}</td>"
+            f"<td>{t['cell_sd']:.3g}</td><td>{'yes' if t['measured'] else 'partly modelled'}</td></tr>"
+            for t in r["tables"]
+        )
+        + "</table>",
     ]
     if r.get("kanon"):
         k = r["kanon"]
         parts += [
-            "<h2>k-anonymised microdata</h2>",
+            "<h2>k-anonymised microdata (opt-in)</h2>",
             f"<p>{html.escape(r['explanations']['kanon'])}</p>",
-            _table(
-                [
-                    ("k required / achieved", f"{k['k']} / {k['k_achieved']}"),
-                    (
-                        "records in / out / suppressed",
-                        f"{k['rows_in']:,} / {k['rows_out']:,} / {k['rows_suppressed']:,}",
-                    ),
-                    ("generalisation chosen", k["level_names"]),
-                    ("information loss", k["information_loss"]),
-                    ("lattice nodes evaluated", k["candidates_evaluated"]),
-                ]
-            ),
-        ]
-    a = r["aggregates"]
-    parts += [
-        "<h2>Aggregate tables</h2>",
-        f"<p>{html.escape(r['explanations']['aggregates'])}</p>",
-        _table(
-            [
-                ("tables", a["tables"]),
-                ("cells", a["cells"]),
-                ("cells suppressed (primary)", a["primary"]),
-                ("cells suppressed (secondary)", a["secondary"]),
-            ]
-        ),
-    ]
-    if r.get("synthetic"):
-        s = r["synthetic"]
-        f = s["fidelity"]
-        parts += [
-            "<h2>Differentially private synthetic microdata</h2>",
-            f"<p>{html.escape(r['explanations']['epsilon'])}</p>",
-            _table(
-                [
-                    ("rows (DP count)", s["rows"]),
-                    ("ε, δ, ρ (zCDP)", f"{s['epsilon']:g}, {s['delta']:g}, {s['rho']:.4g}"),
-                    ("mean TVD, 1-way marginals", f["tvd_1way"]),
-                    ("mean TVD, 2-way marginals", f["tvd_2way"]),
-                    ("mean TVD, 3-way marginals", f["tvd_3way"]),
-                    ("mean absolute count error (1-way)", f["mean_abs_count_error_1way"]),
-                    (
-                        "rare combinations reproduced (reference: a fresh half-sample)",
-                        f"{f['rare']['share']:.1%} (reference {f['rare']['reference_share']:.1%})",
-                    ),
-                    (
-                        "exact copies of rows unique in the real data (reference: a fresh half-sample)",
-                        f"{f['unique_copies']['copies']:g} = {f['unique_copies']['share']:.3%} of synthetic rows "
-                        f"(reference {f['unique_copies']['reference_share']:.3%})",
-                    ),
-                    ("seconds", s["seconds"]),
-                ]
-            ),
-            "<h3>Privacy budget ledger</h3>",
-            _table(_ledger_summary(s["ledger"])),
-            f"<details><summary>Every measurement ({len(s['ledger'])})</summary>",
-            _table(
-                [
-                    (m.get("what", ""), f"{m.get('mechanism', '')}: ρ = {m.get('rho', 0):.4g}")
-                    for m in s["ledger"]
-                ]
-            ),
-            "</details>",
+            _table([("k required / achieved", f"{k['k']} / {k['k_achieved']}"), ("generalisation", k["level_names"])]),
         ]
     style = (
         "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"

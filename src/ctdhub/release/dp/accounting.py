@@ -1,20 +1,20 @@
-"""Privacy accounting for the synthetic-data engine, in zero-concentrated differential privacy (zCDP).
+"""Privacy accounting in zero-concentrated differential privacy (zCDP): conversions and the measurement ledger.
 
-Conventions (neighbouring datasets differ by adding or removing one row, i.e. one person):
+Conventions (neighbouring datasets differ by adding or removing one case record — one person once
+contributions per person are bounded):
 
 * ``rho_from_eps_delta`` converts an (ε, δ)-DP target into the largest ρ such that ρ-zCDP implies
   (ε, δ)-DP, using the tight conversion of Canonne, Kamath & Steinke (2020, "The Discrete Gaussian for
   Differential Privacy", Prop. 12 / cdp2adp.py), found by binary search — the same conversion MST uses.
 * A Gaussian mechanism with L2 sensitivity Δ and standard deviation σ is ρ = Δ² / (2σ²) zCDP.
-* An ε-DP exponential mechanism is ε²/8-zCDP (bounded-range argument, Cesar & Rogers 2021), so ``n``
-  selections sharing ρ_em use ε = sqrt(8 ρ_em / n) each.
-* ``PrivacyLedger`` records every measurement; spending more than the budget raises.
+* zCDP composes by addition: a release's ρ is the sum over its measurements, a hub's lifetime ρ the sum
+  over its releases.
+* ``PrivacyLedger`` records every measurement of one release; spending more than the budget raises.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 _ITERATIONS = 1000
@@ -102,45 +102,6 @@ def gaussian_rho(sigma: float, sensitivity: float = 1.0) -> float:
     if sigma <= 0:
         raise ValueError(f"sigma must be > 0, got {sigma!r}")
     return sensitivity**2 / (2.0 * sigma**2)
-
-
-def em_epsilon(rho: float, n_selections: int) -> float:
-    """Per-selection ε of the exponential mechanism when ``n_selections`` share ρ (ε²/8 each)."""
-    if rho <= 0 or n_selections < 1:
-        raise ValueError("rho must be > 0 and n_selections >= 1")
-    return math.sqrt(8.0 * rho / n_selections)
-
-
-def em_rho(epsilon: float) -> float:
-    """ρ spent by one ε-DP exponential mechanism (ε²/8, bounded-range argument)."""
-    return epsilon**2 / 8.0
-
-
-@dataclass(frozen=True)
-class BudgetSplit:
-    """Shares of ρ: the DP row count, then 1-way marginals, edge selection and 2-way marginals.
-
-    ``count`` is taken first; the three others divide what is left and are normalised to sum to one.
-    """
-
-    count: float = 0.01
-    one_way: float = 1.0
-    select: float = 1.0
-    two_way: float = 1.0
-
-    def shares(self, rho: float, *, has_edges: bool) -> dict[str, float]:
-        """ρ per step; without edges (one column) the 1-way marginals receive the selection/2-way shares."""
-        parts = (self.count, self.one_way, self.select, self.two_way)
-        if any(p < 0 or not math.isfinite(p) for p in parts) or not (0 < self.count < 1):
-            raise ValueError("budget shares must be finite, >= 0, with 0 < count < 1")
-        rest = rho * (1.0 - self.count)
-        if not has_edges:
-            return {"count": rho - rest, "one_way": rest, "select": 0.0, "two_way": 0.0}
-        total = self.one_way + self.select + self.two_way
-        if self.one_way <= 0 or self.select <= 0 or self.two_way <= 0:
-            raise ValueError("one_way, select and two_way shares must be > 0")
-        one, sel = rest * self.one_way / total, rest * self.select / total
-        return {"count": rho - rest, "one_way": one, "select": sel, "two_way": rest - one - sel}
 
 
 class BudgetExceededError(RuntimeError):
