@@ -11,7 +11,8 @@ from ctdhub.cli.output import Result, command_output
 from ctdhub.cli.progress import stage_progress
 from ctdhub.release.create import STAGES, create_release
 from ctdhub.release.diff import diff_markdown
-from ctdhub.release.registry import get_release, list_releases, withdraw_release
+from ctdhub.release import ledger
+from ctdhub.release.registry import get_release, list_releases, read_restricted, withdraw_release
 from ctdhub.store import open_store
 
 
@@ -27,29 +28,29 @@ def release() -> None:
 @store_option
 @command_output
 def release_create(policy: str | None, store: str) -> Result:
-    """Build the next release: k-anonymised and synthetic microdata, protected aggregates, report."""
+    """Build the next release: one differentially private model, its tables and synthetic records, report."""
     hub = open_store(store)
     with stage_progress("release", STAGES) as step:
         out = create_release(hub, policy, progress=step)
-    m = out.manifest
+    m, r = out.manifest, out.restricted
+    p = m["privacy"]
+    life = p["lifetime"]
     lines = [
-        f"Release {out.release_id} at {out.path} ({m['store_state']['cases']:,} cases, {m['seconds']} s)."
+        f"Release {out.release_id} at {out.path} ({m['seconds']} s).",
+        f"  privacy: ε = {p['epsilon']:.3g}, δ = {p['delta']:g} ({p['measurements']} measured marginals); "
+        f"lifetime ε spent {life['epsilon_spent']:.3g} of {life['lifetime_epsilon']:g}, "
+        f"{life['remaining_releases_at_this_epsilon']} more release(s) at this ε",
+        f"  model: {m['model']['records']:,} records; {m['aggregates']['tables']} tables, "
+        f"{m['aggregates']['cells']:,} cells with 90 % intervals",
     ]
     if m.get("kanon"):
         k = m["kanon"]
-        lines.append(
-            f"  kanon: k = {k['k']} (achieved {k['k_achieved']}), {k['rows_out']:,} rows, "
-            f"{k['rows_suppressed']:,} suppressed; levels {k['level_names']}"
-        )
-    a = m["aggregates"]
+        lines.append(f"  kanon (opt-in, not DP): k = {k['k']} (achieved {k['k_achieved']}); levels {k['level_names']}")
+    fid = r.get("fidelity", {})
     lines.append(
-        f"  aggregates: {a['tables']} tables, {a['cells']:,} cells, {a['primary']} + {a['secondary']} suppressed"
+        f"  restricted (staff only, not for publication): {r['cases_in_snapshot']:,} cases in the snapshot; "
+        f"model fidelity: mean 2-way TVD {fid.get('tvd_2way', float('nan')):.4f}"
     )
-    if m.get("synthetic"):
-        s = m["synthetic"]
-        lines.append(
-            f"  synthetic: {s['rows']:,} rows at ε = {s['epsilon']:g}; mean 2-way TVD {s['fidelity']['tvd_2way']:.4f}"
-        )
     lines.append(f"  report: {out.path / 'report.html'}")
     return Result(out.to_dict(), lines)
 
@@ -58,18 +59,32 @@ def release_create(policy: str | None, store: str) -> Result:
 @store_option
 @command_output
 def release_list(store: str) -> Result:
-    """List releases (withdrawn ones marked)."""
+    """List releases (withdrawn ones marked) and the lifetime privacy budget they have spent."""
     hub = open_store(store)
     rows = list_releases(hub.releases_dir)
-    data = [
-        {k: m.get(k) for k in ("release_id", "created_at", "status", "standard_version")}
-        | {"cases": m["store_state"]["cases"]}
-        for m in rows
-    ]
+    data = []
+    for m in rows:
+        restricted = read_restricted(hub.releases_dir / m["release_id"])
+        eps = (m.get("privacy") or {}).get("epsilon")
+        data.append(
+            {k: m.get(k) for k in ("release_id", "created_at", "status", "standard_version")}
+            | {"epsilon": eps, "cases_restricted": restricted.get("cases_in_snapshot")}
+        )
+    con = hub.connect()
+    try:
+        spent = ledger.entries(con)
+    finally:
+        con.close()
     lines = [
-        f"{d['release_id']}  {d['created_at']}  {d['status']:<9} {d['cases']:>9,} cases" for d in data
+        f"{d['release_id']}  {d['created_at']}  {d['status']:<9} "
+        + (f"ε = {d['epsilon']:.3g}" if d["epsilon"] is not None else "no DP (old)")
+        + (f"  [restricted: {d['cases_restricted']:,} cases]" if d["cases_restricted"] is not None else "")
+        for d in data
     ] or ["No releases yet: ctdhub release create"]
-    return Result({"releases": data}, lines)
+    if spent:
+        rho = sum(float(e["rho"]) for e in spent)  # type: ignore[arg-type]
+        lines.append(f"Privacy ledger: {len(spent)} release(s), ρ = {rho:.4g} spent in total.")
+    return Result({"releases": data, "ledger": spent}, lines)
 
 
 @release.command("show")
@@ -88,7 +103,7 @@ def release_show(release_id: str, store: str) -> Result:
 @store_option
 @command_output
 def release_diff_cmd(release_id: str, store: str) -> Result:
-    """What changed between RELEASE_ID and the release before it (protected counts)."""
+    """What changed between RELEASE_ID and the release before it (difference of two DP releases)."""
     hub = open_store(store)
     path, _ = get_release(hub.releases_dir, release_id)
     diff = json.loads((path / "diff.json").read_text(encoding="utf-8"))

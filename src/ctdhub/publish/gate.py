@@ -1,9 +1,11 @@
 """The disclosure gate: the one module through which every public output reads release artifacts.
 
-It serves only what a release lists in its `datapackage.json`, never the restricted snapshot, never a
-withdrawn release, never a path outside the release. Tables leave the gate only after a last check that
-no published count lies between 1 and the release's threshold − 1 (defence in depth: the release step
-already suppressed them); a table failing the check is refused, not repaired.
+It serves only what a release lists in its `datapackage.json`, never the restricted part of a release,
+never a withdrawn release, never a path outside the release. Every number it hands out is
+post-processing of the release's differentially private model: the model's records
+(``model_records``), the tables tabulated from them and the interval description (``intervals``). A
+release built before differential privacy (suppressed exact counts) is refused, and an aggregate table
+that does not carry estimates and intervals is refused, not repaired.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ctdhub.errors import CtdhubError
-from ctdhub.release.registry import RESTRICTED_DIR, get_release, list_releases
+from ctdhub.release.dp.intervals import IntervalModel
+from ctdhub.release.registry import MODEL_FILE, RESTRICTED_DIR, SYNTHETIC_RESOURCE, get_release, list_releases
 
 PUBLIC_MANIFEST_KEYS = (
     "release_id",
@@ -28,12 +30,19 @@ PUBLIC_MANIFEST_KEYS = (
     "ctdhub_version",
     "standard_version",
     "policy",
+    "privacy",
+    "contributors",
+    "years",
     "resources",
     "kanon",
     "aggregates",
-    "synthetic",
+    "model",
     "previous_release",
 )
+ESTIMATE_COLUMNS = ("estimate", "lower", "upper")
+
+
+_INTERVALS: dict[str, IntervalModel] = {}
 
 
 class DisclosureError(CtdhubError):
@@ -51,18 +60,11 @@ class ReleaseView:
 
     @property
     def threshold(self) -> int:
-        return int(self.manifest["policy"]["aggregates"]["threshold"])
-
-    @property
-    def k(self) -> int:
-        return int(self.manifest["policy"]["kanon"]["k"])
+        """The display threshold: estimates below it read "fewer than N"."""
+        return int(self.manifest["privacy"]["display_threshold"])
 
     def public_manifest(self) -> dict[str, Any]:
-        m = {k: self.manifest.get(k) for k in PUBLIC_MANIFEST_KEYS}
-        state = self.manifest.get("store_state", {})
-        m["contributors"] = state.get("contributors", [])
-        m["years"] = state.get("years")
-        return m
+        return {k: self.manifest.get(k) for k in PUBLIC_MANIFEST_KEYS}
 
     def resources(self) -> list[dict[str, Any]]:
         return list(self.datapackage.get("resources", []))
@@ -97,7 +99,7 @@ class ReleaseView:
         return str(p) if p else None
 
     def table(self, name: str) -> pa.Table:
-        """A tabular resource (aggregate or microdata) as Arrow, after the disclosure check."""
+        """A tabular resource (aggregate or microdata) as Arrow, after the check."""
         r = self.resource(name)
         alternates = r.get("ctdhub:alternates", {})
         if "parquet" in alternates:
@@ -115,15 +117,27 @@ class ReleaseView:
         return t
 
     def check(self, name: str, role: str, t: pa.Table) -> None:
-        """Refuse a count table holding a count from 1 to threshold − 1."""
-        if role == "aggregate" and "count" in t.column_names:
-            counts = t.column("count")
-            small = pc.and_(pc.greater(counts, 0), pc.less(counts, self.threshold))
-            if pc.any(small).as_py():
-                raise DisclosureError(
-                    f"Release {self.release_id}, table {name}: a count below the threshold {self.threshold} "
-                    "would be published; the table is refused."
-                )
+        """Refuse an aggregate table that is not a table of estimates with intervals."""
+        if role == "aggregate" and not all(c in t.column_names for c in ESTIMATE_COLUMNS):
+            raise DisclosureError(
+                f"Release {self.release_id}, table {name}: not a table of estimates with intervals; refused."
+            )
+
+    def model_records(self) -> Path:
+        """The model's records (Parquet): what every public count of this release is tabulated from."""
+        r = self.resource(SYNTHETIC_RESOURCE)
+        rel = r.get("ctdhub:alternates", {}).get("parquet") or r["path"]
+        if not str(rel).endswith(".parquet"):
+            raise DisclosureError(f"Release {self.release_id} lists no Parquet file of its model.")
+        return self.file(rel)
+
+    def intervals(self) -> IntervalModel:
+        """The release's interval description (from ``model.json``), read once."""
+        cached = _INTERVALS.get(str(self.path))
+        if cached is None:
+            doc = json.loads(self.file(MODEL_FILE).read_text(encoding="utf-8"))
+            cached = _INTERVALS[str(self.path)] = IntervalModel.from_json(doc["intervals"])
+        return cached
 
     def aggregate_for(self, dims: list[str]) -> tuple[str, pa.Table]:
         """The aggregate table over exactly these dimensions (any order)."""
@@ -136,18 +150,8 @@ class ReleaseView:
                 return r["name"], self.table(r["name"])
         raise DisclosureError(
             f"Release {self.release_id} publishes no table over {', '.join(dims) or 'nothing'}.",
-            hint="GET /api/v1/tables lists the published combinations.",
+            hint="GET /api/v1/tables lists the published tables; /api/v1/stats answers any combination.",
         )
-
-    def restricted_snapshot(self, purpose: str) -> Path:
-        """The harmonised records the release was built from — for server-side computations whose every
-        figure is then protected before it is shown (briefings). Never served, never listed."""
-        if purpose != "briefing":
-            raise DisclosureError(f"The restricted snapshot is not available for {purpose!r}.")
-        path = self.path / RESTRICTED_DIR / "snapshot.parquet"
-        if not path.exists():
-            raise DisclosureError(f"Release {self.release_id} has no restricted snapshot.")
-        return path
 
     def aggregate_dims(self) -> list[list[str]]:
         return [
@@ -184,5 +188,10 @@ class Gate:
         path, manifest = get_release(self.releases_dir, release_id)
         if manifest["status"] != "published":
             raise DisclosureError(f"Release {release_id} was withdrawn and is not served.")
+        if not manifest.get("privacy"):
+            raise DisclosureError(
+                f"Release {release_id} was built by an earlier ctdhub without differential privacy and is not "
+                "served; build a new release (ctdhub release create)."
+            )
         datapackage = json.loads((path / "datapackage.json").read_text(encoding="utf-8"))
         return ReleaseView(release_id, path, manifest, datapackage)

@@ -1,12 +1,17 @@
-"""The one data function behind the API, the dashboard and the charts: `stats(view, dims, filters)`.
+"""The one data function behind the API, the dashboard, the charts and the briefings: `stats(view, dims,
+filters)`.
 
-It answers "counts by these dimensions, for these filters" from the release's published aggregate tables
-only. It picks the smallest published table whose dimensions cover the requested and the filtered ones,
-keeps the rows the filters allow and sums over the dimensions not asked for. A result cell is suppressed
-when any cell it sums is suppressed, so every published figure is a sum of published figures: nothing new
-can be learnt from it. Flag families are multi-valued (a case counts once in each of its flags), so their
-categories are only ever selected, never summed: a table with an extra family dimension is never used,
-and a filter naming several categories of a family keeps that family as a dimension of the result.
+It answers "estimated counts by these dimensions, for these filters" — any combination — from the
+release's differentially private model, through the gate: from the smallest published table that covers
+the dimensions and filters (summing its cells), or else by counting the model's records. Both give the
+same numbers, since every table is a tabulation of those records; so every answer agrees with every
+other, and none can reveal more than the model (post-processing spends no privacy). Each cell carries its
+90 % interval (``IntervalModel``) and whether it is below the display threshold ("fewer than N" is
+presentation; the estimate itself is safe to publish).
+
+Flag families are multi-valued (a case counts once in each of its flags), so their categories are never
+summed: a table with an extra family dimension is never used, and a filter naming several categories of
+a family keeps that family as a dimension of the result.
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from ctdhub.errors import CtdhubError
-from ctdhub.publish.gate import DisclosureError, ReleaseView
+from ctdhub.publish.gate import ReleaseView
 from ctdhub.publish.tables import AggTableInfo, ReleaseTables, Row, release_tables
 from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, YEAR
+from ctdhub.release.dp.intervals import IntervalModel
+from ctdhub.sql import qi
 
 CAVEAT = (
     "Counts are identified cases recorded by the contributing organisations, not prevalence: they show "
-    "who was identified and recorded, not how many people are trafficked. Counts below the release "
-    "threshold are suppressed (null), and so is any sum that includes a suppressed count."
+    "who was identified and recorded, not how many people are trafficked. Every count is a differentially "
+    "private estimate with a 90 % interval; estimates below the display threshold read 'fewer than' it."
 )
 
 _LEADING_INT = re.compile(r"\d+")
@@ -119,18 +126,19 @@ def split_values(raw: Any) -> tuple[str, ...]:
 
 @dataclass
 class StatsResult:
-    """Counts by `dims` over the filtered cases, with what a reader needs to interpret them."""
+    """Estimates by `dims` over the filtered cases, with what a reader needs to interpret them."""
 
     release: str
     dims: list[str]
     filters: dict[str, Any]
     cells: list[dict[str, Any]]
     threshold: int
-    table: str
+    table: str  # the published table the answer was summed from, or "model"
     summed_over: list[str]
     denominators: dict[str, list[dict[str, Any]]]
     contributors: list[Any]
     years: Any
+    interval_level: float = 0.9
     caveat: str = CAVEAT
     notes: list[str] = field(default_factory=list)
 
@@ -142,6 +150,7 @@ class StatsResult:
             "filters": dict(self.filters),
             "cells": [dict(c) for c in self.cells],
             "threshold": self.threshold,
+            "interval_level": self.interval_level,
             "table": self.table,
             "summed_over": list(self.summed_over),
             "denominators": {k: [dict(c) for c in v] for k, v in self.denominators.items()},
@@ -151,9 +160,13 @@ class StatsResult:
             "notes": list(self.notes),
         }
 
+    def total(self) -> int:
+        """Sum of the estimates of the cells (for a result without family dimension)."""
+        return sum(int(c["estimate"]) for c in self.cells)
+
 
 def stats(view: ReleaseView, dims: Iterable[str], filters: Filters | None = None) -> StatsResult:
-    """Counts by `dims` for `filters`, computed from published cells only (see the module docstring)."""
+    """Estimates by `dims` for `filters` (see the module docstring)."""
     filters = filters or Filters()
     tabs = release_tables(view)
     dims = list(dims)
@@ -183,19 +196,48 @@ def _compute(view: ReleaseView, tabs: ReleaseTables, dims: list[str], filters: F
             notes.append(
                 f"{d} is kept as a dimension: a case can have several {d} categories, so they are never summed."
             )
+    if sum(d in tabs.families for d in out_dims) > 1:
+        raise StatsError(
+            "At most one multi-valued dimension (a flag family such as typeOfExploit) can be broken down at a "
+            "time; filter the other to one category."
+        )
     need = set(out_dims) | set(allowed) | ({YEAR} if filters.has_years() else set())
-    table = _choose_table(tabs, need, dims)
-    rows = [r for r in tabs.rows(table.name) if _keep(r, table.dims, allowed, filters, relax=None)]
-    cells = _group(rows, table.dims, out_dims)
-    denominators: dict[str, list[dict[str, Any]]] = {}
-    for fam in [d for d in table.dims if d in tabs.families and d in need]:
-        den_rows = [
-            r
-            for r in tabs.rows(table.name)
-            if r.key[table.dims.index(fam)] == ANY_INFO and _keep(r, table.dims, allowed, filters, relax=fam)
-        ]
-        denominators[fam] = _group(den_rows, table.dims, [d for d in out_dims if d != fam])
-    _assert_safe(view, [*cells, *(c for cs in denominators.values() for c in cs)])
+    table = _choose_table(tabs, need)
+    fams = [d for d in out_dims if d in tabs.families]
+    if table is not None:
+        rows = [r for r in tabs.rows(table.name) if _keep(r, table.dims, allowed, filters, relax=None)]
+        cells = _group(rows, table.dims, out_dims)
+        source, summed = table.name, [d for d in table.dims if d not in out_dims and d not in tabs.families]
+        den_cells = {
+            fam: _group(
+                [
+                    r
+                    for r in tabs.rows(table.name)
+                    if r.key[table.dims.index(fam)] == ANY_INFO
+                    and _keep(r, table.dims, allowed, filters, relax=fam)
+                ],
+                table.dims,
+                [d for d in out_dims if d != fam],
+            )
+            for fam in fams
+        }
+    else:
+        cells = _query(tabs, out_dims, allowed, filters, relax=None)
+        source, summed = "model", []
+        den_cells = {
+            fam: [
+                {k: v for k, v in c.items() if k != fam}
+                for c in _query(tabs, out_dims, {**allowed, fam: frozenset({ANY_INFO})}, filters, relax=None)
+            ]
+            for fam in fams
+        }
+    intervals = view.intervals()
+    fixed = _fixed_selection(tabs, allowed, filters, out_dims, intervals)
+    _with_intervals(cells, out_dims, fixed, intervals, view.threshold)
+    for fam, dcells in den_cells.items():
+        _with_intervals(
+            dcells, [d for d in out_dims if d != fam], {**fixed, fam: [ANY_INFO]}, intervals, view.threshold
+        )
     manifest = view.public_manifest()
     return StatsResult(
         release=view.release_id,
@@ -203,13 +245,47 @@ def _compute(view: ReleaseView, tabs: ReleaseTables, dims: list[str], filters: F
         filters=filters.echo(),
         cells=cells,
         threshold=view.threshold,
-        table=table.name,
-        summed_over=[d for d in table.dims if d not in out_dims and d not in tabs.families],
-        denominators=denominators,
+        table=source,
+        summed_over=summed,
+        denominators=den_cells,
         contributors=list(manifest.get("contributors") or []),
         years=manifest.get("years"),
+        interval_level=intervals.level,
         notes=notes,
     )
+
+
+def _fixed_selection(
+    tabs: ReleaseTables,
+    allowed: dict[str, frozenset[str]],
+    filters: Filters,
+    out_dims: list[str],
+    intervals: IntervalModel,
+) -> dict[str, list[str]]:
+    """What every cell of the answer selects besides its own dimension values (the filters)."""
+    fixed: dict[str, list[str]] = {d: sorted(v) for d, v in allowed.items() if d not in out_dims}
+    if filters.has_years() and YEAR not in out_dims:
+        fixed[YEAR] = [y for y in intervals.codes.get(YEAR, {}) if _year_ok(y, filters)]
+    return fixed
+
+
+def _with_intervals(
+    cells: list[dict[str, Any]],
+    dims: list[str],
+    fixed: dict[str, list[str]],
+    intervals: IntervalModel,
+    threshold: int,
+) -> None:
+    for c in cells:
+        sel = {**fixed, **{d: [c[d]] for d in dims}}
+        iv = intervals.interval(float(c["estimate"]), sel)
+        c["lower"] = iv.lower
+        c["upper"] = iv.upper
+        c["below_threshold"] = c["estimate"] < threshold
+        if not iv.measured:
+            c["modelled"] = True
+        if iv.approximate:
+            c["approximate"] = True
 
 
 def _check_dims(tabs: ReleaseTables, dims: list[str]) -> None:
@@ -241,7 +317,7 @@ def _canonical(tabs: ReleaseTables, dim: str, values: tuple[str, ...]) -> tuple[
     return tuple(dict.fromkeys(out))
 
 
-def _choose_table(tabs: ReleaseTables, need: set[str], dims: list[str]) -> AggTableInfo:
+def _choose_table(tabs: ReleaseTables, need: set[str]) -> AggTableInfo | None:
     """The smallest published table covering `need` whose other dimensions may be summed over."""
     fams_needed = need & tabs.families
     candidates = [
@@ -249,18 +325,7 @@ def _choose_table(tabs: ReleaseTables, need: set[str], dims: list[str]) -> AggTa
         for t in tabs.tables
         if need <= set(t.dims) and not (set(t.dims) - need) & tabs.families and len(fams_needed) <= 1
     ]
-    if candidates:
-        return min(candidates, key=lambda t: (len(t.dims), t.name))
-    asked = ", ".join(sorted(need)) or "nothing"
-    usable = [list(t.dims) for t in tabs.tables if set(dims) <= set(t.dims)] or [
-        list(t.dims) for t in tabs.tables
-    ]
-    raise StatsError(
-        f"Release {tabs.view.release_id} publishes no table covering {asked} (dimensions and filtered "
-        "fields together). Choose dimensions and filters within one published combination.",
-        hint="GET /api/v1/tables lists them.",
-        allowed=usable,
-    )
+    return min(candidates, key=lambda t: (len(t.dims), t.name)) if candidates else None
 
 
 def _year_ok(value: str, filters: Filters) -> bool:
@@ -288,21 +353,63 @@ def _keep(
 
 
 def _group(rows: list[Row], tdims: tuple[str, ...], out_dims: list[str]) -> list[dict[str, Any]]:
-    """Sum rows into cells over `out_dims`; a cell is suppressed if any of its rows is."""
+    """Sum rows into cells over `out_dims`."""
     idx = [tdims.index(d) for d in out_dims]
-    acc: dict[tuple[str, ...], list[Any]] = {}
+    acc: dict[tuple[str, ...], int] = {}
     for r in rows:
         k = tuple(r.key[i] for i in idx)
-        cell = acc.setdefault(k, [0, False])
-        if r.suppressed or r.count is None:
-            cell[1] = True
-        else:
-            cell[0] += r.count
+        acc[k] = acc.get(k, 0) + r.estimate
     if not out_dims and not acc:
-        acc[()] = [0, False]  # no case matches: a published zero (absent cells are zero)
+        acc[()] = 0  # no record of the model matches: an estimate of zero
     return [
-        {**dict(zip(out_dims, k, strict=True)), "count": None if s else c, "suppressed": bool(s)}
-        for k, (c, s) in sorted(acc.items(), key=lambda kv: _sort_key(kv[0]))
+        {**dict(zip(out_dims, k, strict=True)), "estimate": n}
+        for k, n in sorted(acc.items(), key=lambda kv: _sort_key(kv[0]))
+    ]
+
+
+def _query(
+    tabs: ReleaseTables,
+    out_dims: list[str],
+    allowed: dict[str, frozenset[str]],
+    filters: Filters,
+    relax: str | None,
+) -> list[dict[str, Any]]:
+    """Count the model's records (the same numbers a covering table would give)."""
+    con = tabs.model().cursor()
+    unnest = [d for d in out_dims if d in tabs.families]
+    inner = (
+        ", ".join(
+            [f"unnest({qi(d)}) AS {qi(d)}" if d in unnest else qi(d) for d in out_dims]
+            + [qi(d) for d in allowed if d not in out_dims]
+            + ([qi(YEAR)] if filters.has_years() and YEAR not in out_dims else [])
+        )
+        or "1 AS _one"
+    )
+    conds: list[str] = []
+    params: list[Any] = []
+    for d, vals in allowed.items():
+        if d == relax:
+            continue
+        if d in tabs.families and d not in unnest:
+            conds.append("(" + " OR ".join(f"list_contains({qi(d)}, ?)" for _ in vals) + ")")
+        else:
+            conds.append(f"{qi(d)} IN ({', '.join('?' for _ in vals)})")
+        params += sorted(vals)
+    if filters.has_years():
+        lo = filters.year_from if filters.year_from is not None else -(10**6)
+        hi = filters.year_to if filters.year_to is not None else 10**6
+        conds.append(f"TRY_CAST({qi(YEAR)} AS INTEGER) BETWEEN {int(lo)} AND {int(hi)}")
+    where = ("WHERE " + " AND ".join(conds)) if conds else ""
+    cols = ", ".join(qi(d) for d in out_dims)
+    group = f"GROUP BY {cols}" if out_dims else ""
+    sql = f"SELECT {cols + ', ' if cols else ''}count(*) FROM (SELECT {inner} FROM src) {where} {group}"
+    rows = con.execute(sql, params).fetchall()
+    acc = {tuple(str(v) for v in r[:-1]): int(r[-1]) for r in rows}
+    if not out_dims and not acc:
+        acc[()] = 0
+    return [
+        {**dict(zip(out_dims, k, strict=True)), "estimate": n}
+        for k, n in sorted(acc.items(), key=lambda kv: _sort_key(kv[0]))
     ]
 
 
@@ -316,13 +423,3 @@ def _sort_key(key: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
         return (0, int(m.group()), v) if m else (1, 0, v)
 
     return tuple(one(v) for v in key)
-
-
-def _assert_safe(view: ReleaseView, cells: list[dict[str, Any]]) -> None:
-    """Defence in depth: no count from 1 to threshold − 1 ever leaves this function."""
-    for c in cells:
-        n = c["count"]
-        if n is not None and 0 < n < view.threshold:
-            raise DisclosureError(
-                f"Release {view.release_id}: a count below the threshold would be published; refused."
-            )

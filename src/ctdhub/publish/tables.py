@@ -1,8 +1,9 @@
-"""Published aggregate tables of one release, read once through the gate and kept in memory.
+"""Published tables and model records of one release, read once through the gate and kept in memory.
 
-A release never changes once built, so its tables are cached for the life of the process, keyed by the
-release directory and id. Every table still enters through `ReleaseView.table()` (the disclosure check);
-a withdrawn release never yields a view, so nothing here can serve it.
+A release never changes once built, so its tables (and, on first need, its model's records prepared
+for counting in an in-memory DuckDB) are cached for the life of the process, keyed by the release
+directory and id. Everything enters through the gate (`ReleaseView.table()`, `model_records()`); a
+withdrawn release never yields a view, so nothing here can serve it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from ctdhub.geo import resolver
 from ctdhub.publish.gate import DisclosureError, Gate, ReleaseView
-from ctdhub.release.aggregates import ANY_INFO, GEO_DIMS, UNKNOWN, YEAR
+from ctdhub.release.aggregates import ANY_INFO, GEO_DIMS, SIMPLE_DIMS, UNKNOWN, YEAR, prepare_dims
 from ctdhub.release.registry import ID_RE, release_dirs
+from ctdhub.sql import ql
 from ctdhub.standard import load_standard
 
 RESULT_CACHE_SIZE = 4096
@@ -28,11 +32,10 @@ LATEST_TTL = 1.0
 
 @dataclass(frozen=True)
 class Row:
-    """One published cell: the dimension values (in the table's dimension order), count, suppressed."""
+    """One published cell: the dimension values (in the table's dimension order) and its estimate."""
 
     key: tuple[str, ...]
-    count: int | None
-    suppressed: bool
+    estimate: int
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class ReleaseTables:
         self._values: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
         self._results: OrderedDict[Any, Any] = OrderedDict()
+        self._con: duckdb.DuckDBPyConnection | None = None
 
     def rows(self, name: str) -> list[Row]:
         """The cells of one table (disclosure-checked by the gate on first load)."""
@@ -71,11 +75,9 @@ class ReleaseTables:
                 info = next(t for t in self.tables if t.name == name)
                 t = self.view.table(name)
                 cols = [t.column(d).to_pylist() for d in info.dims]
-                counts = t.column("count").to_pylist()
-                supp = t.column("suppressed").to_pylist()
+                est = t.column("estimate").to_pylist()
                 self._rows[name] = [
-                    Row(tuple(str(c[i]) for c in cols), None if supp[i] else counts[i], bool(supp[i]))
-                    for i in range(t.num_rows)
+                    Row(tuple(str(c[i]) for c in cols), int(est[i])) for i in range(t.num_rows)
                 ]
             return self._rows[name]
 
@@ -102,6 +104,23 @@ class ReleaseTables:
             vocab |= {r.key[i] for r in self.rows(smallest.name)}
         self._values[dim] = frozenset(vocab)
         return self._values[dim]
+
+    def model(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB holding the model's records with every dimension prepared (table ``src``).
+
+        The connection is shared; callers take a cursor (``.cursor()``) per query.
+        """
+        if self._con is None:
+            with self._lock:
+                if self._con is None:
+                    con = duckdb.connect()
+                    con.execute("SET enable_progress_bar = false")
+                    path = self.view.model_records()
+                    con.execute(f"CREATE VIEW model AS SELECT * FROM read_parquet({ql(str(path))})")
+                    dims = set(self.dims) | set(SIMPLE_DIMS) | set(self.families)
+                    prepare_dims(con, "model", "src", dims, temporary=False)
+                    self._con = con
+        return self._con
 
     def cached(self, key: Any) -> Any:
         with self._lock:

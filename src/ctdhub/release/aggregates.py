@@ -139,7 +139,19 @@ def _dim_sql(std: Standard) -> dict[str, str]:
     return out
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, source: str, std: Standard, dims: set[str]) -> None:
+def prepare_dims(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    target: str,
+    dims: set[str],
+    std: Standard | None = None,
+    *,
+    temporary: bool = True,
+) -> None:
+    """Table ``target``: one row per record of ``source`` with every dimension in ``dims`` as the tables
+    count it (missing → 'Unknown', regions from the country lookup, a flag family as the list of its
+    categories the record has, plus '(any information)')."""
+    std = std or load_standard()
     regions = ensure_region_table(con)
     exprs = _dim_sql(std)
     select = ", ".join(f"{exprs[d]} AS {qi(d)}" for d in sorted(dims)) or "1 AS _one"
@@ -147,7 +159,12 @@ def _prepare(con: duckdb.DuckDBPyConnection, source: str, std: Standard, dims: s
         f"LEFT JOIN {regions} AS g_{fine} ON g_{fine}.iso3 = s.{qi(fine)}"
         for fine in ("citizenship", "CountryOfExploitation")
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {SOURCE_TABLE} AS SELECT {select} FROM {source} AS s {joins}")
+    kind = "TEMP TABLE" if temporary else "TABLE"
+    con.execute(f"CREATE OR REPLACE {kind} {qi(target)} AS SELECT {select} FROM {source} AS s {joins}")
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, source: str, std: Standard, dims: set[str]) -> None:
+    prepare_dims(con, source, SOURCE_TABLE, dims, std)
 
 
 def _count(con: duckdb.DuckDBPyConnection, spec: TableSpec, families: set[str]) -> dict[Key, int]:

@@ -12,8 +12,8 @@ from typing import Any
 
 import duckdb
 import numpy as np
-from scipy.optimize import linprog  # type: ignore[import-untyped]
-from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
 
 from ctdhub.geo import resolver
 from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, AggTable

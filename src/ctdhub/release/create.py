@@ -64,7 +64,12 @@ class ReleaseOutcome:
     restricted: dict[str, Any]  # for the hub's staff only (exact counts, batches)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"release_id": self.release_id, "path": str(self.path), **self.manifest, "restricted": self.restricted}
+        return {
+            "release_id": self.release_id,
+            "path": str(self.path),
+            **self.manifest,
+            "restricted": self.restricted,
+        }
 
 
 def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tuple[int, list[dict[str, Any]]]:
@@ -72,7 +77,9 @@ def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tupl
     restricted = tmp / RESTRICTED_DIR
     restricted.mkdir(parents=True)
     where = (
-        f"WHERE contributor IN ({', '.join(ql(c) for c in policy.contributors)})" if policy.contributors else ""
+        f"WHERE contributor IN ({', '.join(ql(c) for c in policy.contributors)})"
+        if policy.contributors
+        else ""
     )
     con.execute(
         f"COPY (SELECT * FROM cases {where} ORDER BY case_id) TO {ql(str(restricted / 'snapshot.parquet'))} "
@@ -128,9 +135,13 @@ def create_release(
         try:
             step("snapshot")
             cases, batches = _snapshot(wcon, policy, tmp)
-            manifest, restricted = _build(tmp, release_id, std, policy, cases, batches, hub, step, source, rng, budget)
+            manifest, restricted = _build(
+                tmp, release_id, std, policy, cases, batches, hub, step, source, rng, budget
+            )
             manifest["seconds"] = round(time.perf_counter() - started, 2)
-            (tmp / "release.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+            (tmp / "release.json").write_text(
+                json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+            )
             (tmp / RESTRICTED_MANIFEST).write_text(
                 json.dumps(restricted, indent=2, default=str) + "\n", encoding="utf-8"
             )
@@ -181,7 +192,9 @@ class _Resources:
         self.out = out
         self.items: list[dict[str, Any]] = []
 
-    def add(self, name: str, paths: dict[str, str], role: str, title: str, schema: dict[str, Any] | None = None) -> None:
+    def add(
+        self, name: str, paths: dict[str, str], role: str, title: str, schema: dict[str, Any] | None = None
+    ) -> None:
         main = paths.get("csv") or next(iter(paths.values()))
         fmt = main.rsplit(".", 1)[-1]
         res: dict[str, Any] = {
@@ -209,7 +222,9 @@ class _Resources:
         return self.items
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, table: str, name: str, out: Path, formats: tuple[str, ...]) -> dict[str, str]:
+def _write_table(
+    con: duckdb.DuckDBPyConnection, table: str, name: str, out: Path, formats: tuple[str, ...]
+) -> dict[str, str]:
     paths: dict[str, str] = {}
     for fmt in formats:
         if fmt == "xlsx":
@@ -222,8 +237,16 @@ def _write_table(con: duckdb.DuckDBPyConnection, table: str, name: str, out: Pat
 
 
 def _field_schema(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
-    types = {"VARCHAR": "string", "BIGINT": "integer", "INTEGER": "integer", "SMALLINT": "integer",
-             "TINYINT": "integer", "BOOLEAN": "boolean", "DOUBLE": "number", "HUGEINT": "integer"}
+    types = {
+        "VARCHAR": "string",
+        "BIGINT": "integer",
+        "INTEGER": "integer",
+        "SMALLINT": "integer",
+        "TINYINT": "integer",
+        "BOOLEAN": "boolean",
+        "DOUBLE": "number",
+        "HUGEINT": "integer",
+    }
     cols = con.execute(f'DESCRIBE "{table}"').fetchall()
     return {"fields": [{"name": c[0], "type": types.get(str(c[1]), "string")} for c in cols]}
 
@@ -270,17 +293,32 @@ def _build(
             "ctdhub:measured": t.measured,
         }
         res.add(rname, paths, "aggregate", "Estimates by " + (", ".join(t.dims) or "total"), schema)
-        table_info.append({"name": rname, "dims": list(t.dims), "cells": len(t.cells), "cell_sd": round(t.sd, 2), "measured": t.measured})
+        table_info.append(
+            {
+                "name": rname,
+                "dims": list(t.dims),
+                "cells": len(t.cells),
+                "cell_sd": round(t.sd, 2),
+                "measured": t.measured,
+            }
+        )
     if "xlsx" in policy.formats:
         sheets = {f"T{i + 1:03d}": t.name for i, t in enumerate(tables)}
         con.execute(
             "CREATE TABLE agg_index AS SELECT * FROM (VALUES "
-            + ", ".join(f"({ql(s)}, {ql(t.name)}, {ql(', '.join(t.dims))})" for s, t in zip(sheets, tables, strict=True))
+            + ", ".join(
+                f"({ql(s)}, {ql(t.name)}, {ql(', '.join(t.dims))})"
+                for s, t in zip(sheets, tables, strict=True)
+            )
             + ") v(sheet, table_name, dimensions)"
         )
         write_xlsx(con, {"index": "agg_index", **sheets}, out / "data" / "aggregates.xlsx")
-        res.add("aggregates-xlsx", {"xlsx": "data/aggregates.xlsx"}, "aggregate-workbook",
-                "All aggregate tables in one workbook (sheet index first)")
+        res.add(
+            "aggregates-xlsx",
+            {"xlsx": "data/aggregates.xlsx"},
+            "aggregate-workbook",
+            "All aggregate tables in one workbook (sheet index first)",
+        )
     if policy.synthetic_enabled:
         res.add(
             SYNTHETIC_RESOURCE,
@@ -291,25 +329,35 @@ def _build(
         )
     else:  # the model's records still back the API and the dashboard
         copy_table(con, "model", out / "data" / f"{SYNTHETIC_RESOURCE}.parquet", "parquet")
-        res.add(SYNTHETIC_RESOURCE, {"parquet": f"data/{SYNTHETIC_RESOURCE}.parquet"}, "model",
-                "The release's model as records (read by the API)")
+        res.add(
+            SYNTHETIC_RESOURCE,
+            {"parquet": f"data/{SYNTHETIC_RESOURCE}.parquet"},
+            "model",
+            "The release's model as records (read by the API)",
+        )
+    measured: list[dict[str, Any]] = [
+        {"attrs": list(m.attrs), "sigma": round(m.sigma, 4), "cells": int(np.size(m.noisy))}
+        for m in model.measurements
+    ]
     model_doc = {
         "intervals": intervals.to_json(),
-        "measurements": [
-            {"attrs": list(m.attrs), "sigma": round(m.sigma, 4), "cells": int(np.size(m.noisy))}
-            for m in model.measurements
-        ],
+        "measurements": measured,
         "records": model.rows,
     }
     (out / MODEL_FILE).write_text(json.dumps(model_doc) + "\n", encoding="utf-8")
-    res.add("model", {"json": MODEL_FILE}, "model", "What was measured, with what noise; intervals of any count")
+    res.add(
+        "model", {"json": MODEL_FILE}, "model", "What was measured, with what noise; intervals of any count"
+    )
 
     kanon_info = _kanon(con, std, policy, out, res)
 
     step("files")
     previous = _previous(hub, release_id)
     years = [
-        int(k[0]) for t in tables if t.dims == ("yearOfRegistration",) for k, v in t.cells.items()
+        int(k[0])
+        for t in tables
+        if t.dims == ("yearOfRegistration",)
+        for k, v in t.cells.items()
         if k[0].isdigit() and v >= policy.threshold
     ]
     privacy = {
@@ -325,8 +373,14 @@ def _build(
     }
     diff = release_diff(out, previous, intervals, tables)
     report = build_report(
-        release_id=release_id, created_at=created, policy=policy.as_dict(), privacy=privacy,
-        tables=table_info, records=model.rows, kanon=kanon_info, measurements=model_doc["measurements"],
+        release_id=release_id,
+        created_at=created,
+        policy=policy.as_dict(),
+        privacy=privacy,
+        tables=table_info,
+        records=model.rows,
+        kanon=kanon_info,
+        measurements=measured,
     )
     texts = {
         "report.json": json.dumps(report, indent=2, default=str) + "\n",
@@ -358,14 +412,17 @@ def _build(
         "name": f"ctdhub-release-{release_id}",
         "id": release_id,
         "title": policy.title,
-        "description": policy.description or "Differentially private release of harmonised counter-trafficking case data.",
+        "description": policy.description
+        or "Differentially private release of harmonised counter-trafficking case data.",
         "created": created,
         "version": release_id,
         "licenses": [{"name": "CC-BY-4.0", "title": policy.licence}],
         "contributors": [{"title": c, "role": "contributor"} for c in contributors],
         "resources": resources,
     }
-    (out / "datapackage.json").write_text(json.dumps(datapackage, indent=2, default=str) + "\n", encoding="utf-8")
+    (out / "datapackage.json").write_text(
+        json.dumps(datapackage, indent=2, default=str) + "\n", encoding="utf-8"
+    )
     manifest = {
         "release_id": release_id,
         "created_at": created,
@@ -391,26 +448,42 @@ def _build(
     return manifest, restricted
 
 
-def _kanon(con: duckdb.DuckDBPyConnection, std: Standard, policy: Policy, out: Path, res: _Resources) -> dict[str, Any] | None:
+def _kanon(
+    con: duckdb.DuckDBPyConnection, std: Standard, policy: Policy, out: Path, res: _Resources
+) -> dict[str, Any] | None:
     """The opt-in k-anonymised microdata (real records, generalised): off unless the policy asks."""
     if not policy.kanon_enabled:
         return None
-    kr = k_anonymise(con, "snap", out="kanon_full", k=policy.k, quasi_identifiers=list(policy.quasi_identifiers),
-                     max_suppression=policy.max_suppression, std=std)
+    kr = k_anonymise(
+        con,
+        "snap",
+        out="kanon_full",
+        k=policy.k,
+        quasi_identifiers=list(policy.quasi_identifiers),
+        max_suppression=policy.max_suppression,
+        std=std,
+    )
     bad = audit_kanon(con, "kanon_full", list(policy.quasi_identifiers), policy.k)
     if bad:
-        raise CtdhubError(f"The k-anonymised table failed the independent check: {bad[0]}; no release was written.")
+        raise CtdhubError(
+            f"The k-anonymised table failed the independent check: {bad[0]}; no release was written."
+        )
     cols = {r[0] for r in con.execute("DESCRIBE kanon_full").fetchall()}
     field_cols = ", ".join(f'"{f}"' for f in std.field_names if f in cols)
     con.execute(f"CREATE TABLE kanon AS SELECT {field_cols} FROM kanon_full")
     res.add(
-        "kanon", _write_table(con, "kanon", "kanon", out, policy.formats), "microdata-kanon",
+        "kanon",
+        _write_table(con, "kanon", "kanon", out, policy.formats),
+        "microdata-kanon",
         f"k-anonymised microdata (k = {policy.k}; opt-in: not protected against comparison of releases)",
         _field_schema(con, "kanon"),
     )
     return {
-        "k": kr.k, "k_achieved": kr.k_achieved, "quasi_identifiers": kr.quasi_identifiers,
-        "levels": kr.levels, "level_names": kr.level_names,
+        "k": kr.k,
+        "k_achieved": kr.k_achieved,
+        "quasi_identifiers": kr.quasi_identifiers,
+        "levels": kr.levels,
+        "level_names": kr.level_names,
         "warning": "Real records, generalised: two releases a few records apart can be compared to find the "
         "records added in between. Not covered by the differential-privacy guarantee.",
     }
@@ -418,7 +491,8 @@ def _kanon(con: duckdb.DuckDBPyConnection, std: Standard, policy: Policy, out: P
 
 def _previous(hub: Hub, release_id: str) -> tuple[Path, dict[str, Any]] | None:
     earlier = [
-        r for r in list_releases(hub.releases_dir, include_withdrawn=False)
+        r
+        for r in list_releases(hub.releases_dir, include_withdrawn=False)
         if r["release_id"] < release_id and r.get("privacy")
     ]
     if not earlier:

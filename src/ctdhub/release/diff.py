@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from ctdhub.release.dp.intervals import Z, IntervalModel
+from ctdhub.release.dp.intervals import IntervalModel, Z
 from ctdhub.release.estimates import EstimateTable
 
 # public tables compared, by their dimensions
@@ -26,7 +26,9 @@ COMPARED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _previous_tables(path: Path, manifest: dict[str, Any]) -> dict[tuple[str, ...], tuple[dict[tuple[str, ...], int], float]]:
+def _previous_tables(
+    path: Path, manifest: dict[str, Any]
+) -> dict[tuple[str, ...], tuple[dict[tuple[str, ...], int], float]]:
     import json
 
     dp = json.loads((path / "datapackage.json").read_text(encoding="utf-8"))
@@ -108,7 +110,13 @@ def diff_markdown(d: dict[str, Any]) -> str:
     for key, title in (("by_year", "year"), ("by_contributor", "contributor")):
         rows = d.get(key) or []
         if rows:
-            dim = next(iter(k for k in rows[0] if k not in ("previous", "current", "change", "change_lower", "change_upper")))
+            dim = next(
+                iter(
+                    k
+                    for k in rows[0]
+                    if k not in ("previous", "current", "change", "change_lower", "change_upper")
+                )
+            )
             lines += [f"| {title} | previous | current | change (90 % interval) |", "|---|---:|---:|---|"]
             lines += [
                 f"| {r[dim]} | {r['previous']:,} | {r['current']:,} | {r['change']:+,} ({r['change_lower']:+,} to {r['change_upper']:+,}) |"

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from ctdhub.release.aggregates import Key, TableSpec, count_cells
+from ctdhub.release.aggregates import TableSpec, count_cells
+from ctdhub.release.suppression import Key
 from ctdhub.release.dp.intervals import IntervalModel
 from ctdhub.sql import qi
 from ctdhub.standard import Standard

@@ -47,7 +47,7 @@ class Budget:
     def remaining_releases(self) -> int:
         """How many more releases at this policy's ε the budget allows."""
         left = self.rho_lifetime - self.rho_spent
-        return max(int(math.floor(left / self.rho_per_release + _TOLERANCE)), 0)
+        return max(math.floor(left / self.rho_per_release + _TOLERANCE), 0)
 
     def to_dict(self) -> dict[str, float | int]:
         return {
@@ -68,9 +68,7 @@ def spent(con: duckdb.DuckDBPyConnection) -> tuple[int, float]:
     return (int(row[0]), float(row[1])) if row else (0, 0.0)
 
 
-def check(
-    con: duckdb.DuckDBPyConnection, *, epsilon: float, delta: float, lifetime_epsilon: float
-) -> Budget:
+def check(con: duckdb.DuckDBPyConnection, *, epsilon: float, delta: float, lifetime_epsilon: float) -> Budget:
     """The budget after a release at (ε, δ); raise ``BudgetError`` if it would exceed the lifetime ε."""
     n, rho_spent = spent(con)
     rho = rho_from_eps_delta(epsilon, delta)
@@ -90,7 +88,9 @@ def check(
     return Budget(n + 1, total, rho_life, cdp_eps(total, delta), lifetime_epsilon, delta, rho)
 
 
-def record(con: duckdb.DuckDBPyConnection, release_id: str, *, epsilon: float, delta: float, rho: float) -> None:
+def record(
+    con: duckdb.DuckDBPyConnection, release_id: str, *, epsilon: float, delta: float, rho: float
+) -> None:
     """Add the release to the ledger (inside the caller's transaction)."""
     con.execute(DDL)
     con.execute(

@@ -118,7 +118,11 @@ def _refusals(doc: Any, d: dict[str, Any], source: str) -> list[ConfigProblem]:
                 )
             )
     agg = d.get("aggregates") or {}
-    if "threshold" in agg and "display_threshold" in priv and int(agg["threshold"]) != int(priv["display_threshold"]):
+    if (
+        "threshold" in agg
+        and "display_threshold" in priv
+        and int(agg["threshold"]) != int(priv["display_threshold"])
+    ):
         problems.append(
             ConfigProblem(
                 source,

@@ -85,7 +85,10 @@ def build_report(
         "created_at": created_at,
         "parameters": policy,
         "privacy": privacy,
-        "model": {"records": records, "note": "records in the synthetic file: the model's estimate of the total"},
+        "model": {
+            "records": records,
+            "note": "records in the synthetic file: the model's estimate of the total",
+        },
         "measurements": {
             "count": len(measurements),
             "by_number_of_attributes": {str(k): v for k, v in sorted(by_size.items())},
@@ -99,20 +102,33 @@ def build_report(
         "explanations": {
             "epsilon": epsilon_explanation(privacy["epsilon"], privacy["delta"]),
             "lifetime": LIFETIME_TEXT.format(
-                n=life["releases"], spent=life["epsilon_spent"], life=life["lifetime_epsilon"],
-                delta=life["delta"], left=life["remaining_releases_at_this_epsilon"], eps=privacy["epsilon"],
+                n=life["releases"],
+                spent=life["epsilon_spent"],
+                life=life["lifetime_epsilon"],
+                delta=life["delta"],
+                left=life["remaining_releases_at_this_epsilon"],
+                eps=privacy["epsilon"],
             ),
-            "intervals": INTERVAL_TEXT.format(level=privacy["interval_level"], t=privacy["display_threshold"]),
+            "intervals": INTERVAL_TEXT.format(
+                level=privacy["interval_level"], t=privacy["display_threshold"]
+            ),
             "unit": UNIT_TEXT,
         },
     }
     if kanon:
-        report["explanations"]["kanon"] = KANON_TEXT.format(qis=", ".join(kanon["quasi_identifiers"]), k=kanon["k"])
+        report["explanations"]["kanon"] = KANON_TEXT.format(
+            qis=", ".join(kanon["quasi_identifiers"]), k=kanon["k"]
+        )
     return report
 
 
 def restricted_report(
-    con: duckdb.DuckDBPyConnection, model: DPModel, std: Standard, policy: Policy, cases: int, batches: list[dict[str, Any]]
+    con: duckdb.DuckDBPyConnection,
+    model: DPModel,
+    std: Standard,
+    policy: Policy,
+    cases: int,
+    batches: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """For the hub's staff only: exact counts and how faithful the model is to the real records."""
     domains = model.space.domains
@@ -201,7 +217,12 @@ def report_html(r: dict[str, Any]) -> str:
         parts += [
             "<h2>k-anonymised microdata (opt-in)</h2>",
             f"<p>{html.escape(r['explanations']['kanon'])}</p>",
-            _table([("k required / achieved", f"{k['k']} / {k['k_achieved']}"), ("generalisation", k["level_names"])]),
+            _table(
+                [
+                    ("k required / achieved", f"{k['k']} / {k['k_achieved']}"),
+                    ("generalisation", k["level_names"]),
+                ]
+            ),
         ]
     style = (
         "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}"

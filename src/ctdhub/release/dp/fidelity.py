@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from itertools import combinations
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-Columns = dict[str, NDArray[np.integer[Any]]]
+Columns = Mapping[str, NDArray[np.integer[Any]]]
 
 _DENSE_LIMIT = 1 << 22
 

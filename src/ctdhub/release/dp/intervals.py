@@ -80,7 +80,9 @@ class IntervalModel:
             "level": self.level,
             "z": self.z,
             "sizes": self.variances.sizes,
-            "variances": [{"attrs": list(k), "variance": v} for k, v in sorted(self.variances.components.items())],
+            "variances": [
+                {"attrs": list(k), "variance": v} for k, v in sorted(self.variances.components.items())
+            ],
             "codes": self.codes,
             "groups": {d: {str(c): list(m) for c, m in g.items()} for d, g in self.groups.items()},
             "families": {f: list(m) for f, m in self.families.items()},
@@ -103,7 +105,9 @@ class IntervalModel:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
-def interval_model(space: ModelSpace, variances: ComponentVariances, families: Mapping[str, Collection[str]]) -> IntervalModel:
+def interval_model(
+    space: ModelSpace, variances: ComponentVariances, families: Mapping[str, Collection[str]]
+) -> IntervalModel:
     """The public interval description of a fitted model space."""
     codes: dict[str, dict[str, int]] = {}
     groups: dict[str, dict[int, tuple[str, ...]]] = {}
@@ -113,7 +117,9 @@ def interval_model(space: ModelSpace, variances: ComponentVariances, families: M
         codes[attr] = {lab: int(comp.to_model[i]) if comp else i for i, lab in enumerate(labels)}
         if comp:
             groups[attr] = {
-                mc: tuple(labels[i] for i in members) for mc, members in enumerate(comp.members) if len(members) > 1
+                mc: tuple(labels[i] for i in members)
+                for mc, members in enumerate(comp.members)
+                if len(members) > 1
             }
     for name, d in space.derived.items():
         if d.table is not None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from ctdhub.geo import resolver
@@ -237,10 +238,8 @@ def add_derived(space: ModelSpace, std: Standard) -> None:
         )
 
 
-def decode_table(codes: Codes, domains: dict[str, Domain], std: Standard) -> "pa.Table":
+def decode_table(codes: Codes, domains: dict[str, Domain], std: Standard) -> pa.Table:
     """An Arrow table of standard values (typed like the store: flags TINYINT, years SMALLINT) from codes."""
-    import pyarrow as pa
-
     arrays = {}
     for name, d in domains.items():
         values = np.array([*d.values, None], dtype=object)[codes[name]]
