@@ -128,7 +128,7 @@ def create_release(
         budget = ledger.check(
             wcon, epsilon=policy.epsilon, delta=policy.delta, lifetime_epsilon=policy.lifetime_epsilon
         )
-        release_id = next_release_id(hub.releases_dir)
+        release_id = next_release_id(hub.releases_dir, [str(e["release_id"]) for e in ledger.entries(wcon)])
         tmp = hub.releases_dir / f".building-{release_id}"
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -29,8 +29,11 @@ def release_dirs(releases: Path) -> list[Path]:
     )
 
 
-def next_release_id(releases: Path) -> str:
+def next_release_id(releases: Path, recorded: list[str] | None = None) -> str:
+    """The next number, after every release directory and every release the privacy ledger recorded
+    (a number is never reused, even if a release directory was deleted)."""
     taken = [int(p.name) for p in releases.iterdir() if ID_RE.match(p.name)] if releases.is_dir() else []
+    taken += [int(r) for r in (recorded or []) if ID_RE.match(r)]
     return f"{max(taken, default=0) + 1:04d}"
 
 
