@@ -44,7 +44,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 TAU = 0.03  # weight of the entropy term relative to the measurements (scales every σ² in the dual)
-SORT_KEYS = ("yearOfRegistration", "CountryOfExploitation", "gender", "ageBroad", "citizenship")
+SORT_KEYS = ("yearOfRegistration", "CountryOfExploitation", "citizenship", "gender", "ageBroad")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class FitSettings:
     min_particles: int = 100_000
     sweeps: int = 25
     core_sweeps: int = 12
-    calibration_sweeps: int = 5
+    calibration_sweeps: int = 10
 
 
 @dataclass
@@ -351,7 +351,7 @@ def fit_model(
     )
     _debug(f"first fit: {parts.shape[1]} particles, max step {step:.3g}, {time.perf_counter() - t:.1f} s")
     t = time.perf_counter()
-    w = _calibrate(parts, w, measurements, est, columns, sizes, cfg.calibration_sweeps)
+    w = _calibrate(parts, w, measurements, est, columns, sizes, set(space.base), cfg.calibration_sweeps)
     _debug(f"calibration: {time.perf_counter() - t:.1f} s")
     rows = round(float(w.sum()))
     counts = _round_weights(parts, w, [columns[a] for a in SORT_KEYS if a in columns], rows, rng)
@@ -367,6 +367,7 @@ def _calibrate(
     est: Estimate,
     columns: dict[str, int],
     sizes: dict[str, int],
+    base: set[str],
     sweeps: int,
 ) -> FloatArray:
     """Rake the weights to the GLS estimates of every attribute's one-way marginal.
@@ -378,16 +379,19 @@ def _calibrate(
     noise is larger anyway. (Raking to two-way marginals as well was tried: it cycles between them and
     made the three-way tables worse.)
     """
-    anchors = sorted(
-        {(a,) for m in measurements for a in m.attrs},
-        key=lambda a: -len(a),
-    )
+    # base attributes only: a derived attribute (a region, "any information") is a function of base ones,
+    # and its separately measured one-way would pull against theirs
+    anchors = sorted({(a,) for m in measurements for a in m.attrs if a in base})
     plan = []
+    total = max(float(est.marginal(()).sum()), 0.0)
     for attrs in anchors:
         idx = np.zeros(parts.shape[1], dtype=np.int64)
         for a in attrs:
             idx = idx * sizes[a] + parts[columns[a]]
         target = np.maximum(est.marginal(attrs).ravel(), 0.0)
+        # every target keeps the same total: clipping negative cells would otherwise give each one a
+        # different total, and raking would cycle between them instead of converging
+        target *= total / max(float(target.sum()), 1e-9)
         plan.append((idx, target))
     w = w.copy()
     for _ in range(sweeps):
