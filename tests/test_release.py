@@ -1,9 +1,10 @@
-"""Release end to end over a small demo hub: package contents, restricted snapshot, gate, diff, withdraw."""
+"""Release end to end over a small demo hub: package contents, consistency, gate, ledger, diff, withdraw."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -13,17 +14,20 @@ from ctdhub.demo.generate import generate
 from ctdhub.errors import ConfigError, CtdhubError
 from ctdhub.ingest import ingest_file
 from ctdhub.publish import DisclosureError, Gate
+from ctdhub.release import ledger
+from ctdhub.release.aggregates import ANY_INFO, UNKNOWN
 from ctdhub.release.create import create_release
-from ctdhub.release.registry import withdraw_release
+from ctdhub.release.dp import SeededNoise
+from ctdhub.release.ledger import BudgetError
+from ctdhub.release.registry import read_restricted, withdraw_release
 from ctdhub.standard import load_standard
 from ctdhub.store import Hub, init_store
 
 POLICY = """
 policy: test
 title: Test release
-kanon: {k: 5}
-synthetic: {epsilon: 4, delta: 1.0e-6, seed: 3}
-aggregates: {threshold: 5}
+privacy: {epsilon: 4, delta: 1.0e-6, lifetime_epsilon: 12, display_threshold: 5}
+kanon: {enabled: true, k: 5}
 formats: [csv, parquet, xlsx]
 """
 
@@ -43,141 +47,245 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Hub, Path, list[obje
 @pytest.fixture(scope="module")
 def first(demo: tuple[Hub, Path, list[object]]) -> Path:
     hub, policy, _ = demo
-    out = create_release(hub, policy)
+    out = create_release(hub, policy, noise=SeededNoise(3), seed=3)
     assert out.release_id == "0001"
     return out.path
 
 
+def _dp(path: Path) -> dict:
+    return json.loads((path / "datapackage.json").read_text())
+
+
 def test_package_lists_public_resources_only(first: Path) -> None:
-    dp = json.loads((first / "datapackage.json").read_text())
+    dp = _dp(first)
     names = {r["name"] for r in dp["resources"]}
-    assert {
-        "kanon",
-        "synthetic",
-        "report",
-        "report-html",
-        "dictionary",
-        "licence",
-        "citation",
-        "diff",
-    } <= names
-    assert any(n.startswith("agg") for n in names)
+    assert {"synthetic", "model", "report", "diff", "dictionary", "kanon", "agg_total"} <= names
+    listed = {r["path"] for r in dp["resources"]} | {
+        p for r in dp["resources"] for p in r.get("ctdhub:alternates", {}).values()
+    }
+    assert not any(p.startswith("restricted") for p in listed)
     assert (first / "restricted" / "snapshot.parquet").exists()
-    listed = json.dumps(dp)
-    assert "restricted" not in listed and "snapshot" not in listed
-    for r in dp["resources"]:
-        assert (first / r["path"]).exists()
-        assert r["hash"] == "sha256:" + hashlib.sha256((first / r["path"]).read_bytes()).hexdigest()
-    kanon = next(r for r in dp["resources"] if r["name"] == "kanon")
-    assert set(kanon["ctdhub:alternates"]) == {"parquet", "xlsx"}
+    roles = {r["ctdhub:role"] for r in dp["resources"]}
+    assert "aggregate" in roles and "microdata-synthetic" in roles
 
 
 def test_checksums_match(first: Path) -> None:
     for line in (first / "checksums.sha256").read_text().splitlines():
         digest, rel = line.split("  ", 1)
-        assert hashlib.sha256((first / rel).read_bytes()).hexdigest() == digest
         assert not rel.startswith("restricted/")
+        assert hashlib.sha256((first / rel).read_bytes()).hexdigest() == digest
 
 
 def test_datapackage_is_valid_frictionless(first: Path) -> None:
     frictionless = pytest.importorskip("frictionless")
-    report = frictionless.Package.validate_descriptor(json.loads((first / "datapackage.json").read_text()))
-    assert report.valid, report.flatten(["type", "note"])
+    report = frictionless.validate(str(first / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
 
 
-def test_no_hub_ids_in_public_microdata(first: Path) -> None:
-    con = duckdb.connect()
-    for name in ("kanon", "synthetic"):
-        cols = {
-            c[0]
-            for c in con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet('{first}/data/{name}.parquet')"
-            ).fetchall()
-        }
-        assert not cols & {"case_id", "batch_id", "contributor", "source_row", "warnings", "na_fields"}
-        assert cols <= set(load_standard().field_names)
+def _public_text(first: Path) -> str:
+    out = []
+    for p in first.rglob("*"):
+        rel = p.relative_to(first).as_posix()
+        if p.is_file() and not rel.startswith("restricted/") and p.suffix in (".json", ".md", ".html", ".csv", ".txt"):
+            out.append(p.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(out)
 
 
-def test_kanon_independent_check(first: Path) -> None:
-    """Every quasi-identifier combination in kanon has at least k rows (an independent query)."""
-    con = duckdb.connect()
-    qis = load_standard().quasi_identifiers
+def test_no_file_names_paths_or_ids_in_public_files(demo: tuple[Hub, Path, list[object]], first: Path) -> None:
+    hub, policy, files = demo
+    text = _public_text(first)
+    for f in files[:2]:
+        assert f.path.name not in text  # type: ignore[attr-defined]
+    assert str(hub.path) not in text and str(policy) not in text
+    for name in ("synthetic", "kanon"):
+        cols = {c[0] for c in duckdb.connect().execute(f"DESCRIBE SELECT * FROM read_parquet('{first}/data/{name}.parquet')").fetchall()}
+        assert not cols & {"case_id", "batch_id", "source_row", "na_fields", "warnings"}, name
+    restricted = read_restricted(first)
+    for b in restricted["batches"]:
+        assert b["batch_id"] not in text
+
+
+def test_no_exact_statistic_of_the_records_is_public(first: Path) -> None:
+    """Exact counts and fidelity against the real records stay in the restricted report."""
+    restricted = read_restricted(first)
+    assert restricted["cases_in_snapshot"] > 0 and "fidelity" in restricted
+    manifest = json.loads((first / "release.json").read_text())
+    report = json.loads((first / "privacy.json").read_text())
+    for doc in (manifest, report):
+        flat = json.dumps(doc)
+        assert "cases_in_snapshot" not in flat and "fidelity" not in flat and "store_state" not in flat
+        assert "unique_copies" not in flat and "rare" not in doc
+    assert report["privacy"]["epsilon"] == pytest.approx(4.0)
+
+
+def test_kanon_is_opt_in_and_independently_checked(demo: tuple[Hub, Path, list[object]], first: Path) -> None:
+    qis = json.loads((first / "release.json").read_text())["policy"]["kanon"]["quasi_identifiers"]
     cols = ", ".join(f'"{q}"' for q in qis)
-    smallest = con.execute(
+    (n,) = duckdb.connect().execute(
         f"SELECT min(n) FROM (SELECT count(*) AS n FROM read_parquet('{first}/data/kanon.parquet') GROUP BY {cols})"
     ).fetchone()
-    assert smallest is not None and smallest[0] >= 5
+    assert n >= 5
+    report = json.loads((first / "privacy.json").read_text())
+    assert "not covered by the differential-privacy guarantee" in report["explanations"]["kanon"]
 
 
-def test_no_aggregate_count_below_threshold(first: Path) -> None:
-    dp = json.loads((first / "datapackage.json").read_text())
+def _table(first: Path, name: str) -> list[dict]:
+    return duckdb.connect().sql(f"SELECT * FROM read_parquet('{first}/data/{name}.parquet')").to_arrow_table().to_pylist()
+
+
+def test_every_table_has_estimates_and_intervals(first: Path) -> None:
+    for r in _dp(first)["resources"]:
+        if r["ctdhub:role"] != "aggregate":
+            continue
+        rows = _table(first, r["name"])
+        for row in rows:
+            assert 0 <= row["lower"] <= row["estimate"] <= row["upper"], (r["name"], row)
+        assert "count" not in r["schema"]["ctdhub:dims"]
+
+
+def _sums(rows: list[dict], keep: list[str]) -> dict[tuple, int]:
+    out: dict[tuple, int] = {}
+    for row in rows:
+        k = tuple(row[d] for d in keep)
+        out[k] = out.get(k, 0) + int(row["estimate"])
+    return out
+
+
+def test_every_published_table_agrees_with_every_other(first: Path) -> None:
+    """Cells add up to margins; countries to sub-regions to regions; years to totals; tables = synthetic file."""
+    std = load_standard()
+    fams = {f.name for f in std.families}
+    tables = {
+        tuple(r["schema"]["ctdhub:dims"]): r["name"] for r in _dp(first)["resources"] if r["ctdhub:role"] == "aggregate"
+    }
+    rows = {dims: _table(first, name) for dims, name in tables.items()}
+    total = rows[()][0]["estimate"]
+    checked = 0
+    for dims, data in rows.items():
+        simple = [d for d in dims if d not in fams]
+        if len(simple) == len(dims):
+            assert sum(r["estimate"] for r in data) == total, dims
+        for drop in simple:
+            keep = [d for d in dims if d != drop]
+            if tuple(keep) in rows:
+                sub = {k: v for k, v in _sums(rows[tuple(keep)], keep).items()}
+                assert _sums(data, keep) == sub, (dims, drop)
+                checked += 1
+    assert checked > 50
+    # regions from countries (the country lookup of the standard's geography)
+    from ctdhub.geo import resolver
+
+    region_of = {r["iso3"]: r["un_region"] or UNKNOWN for r in resolver().region_rows()}
+    country = _sums(rows[("CountryOfExploitation",)], ["CountryOfExploitation"])
+    region = _sums(rows[("exploitation_region",)], ["exploitation_region"])
+    rebuilt: dict[tuple, int] = {}
+    for (c,), v in country.items():
+        key = (region_of.get(c, UNKNOWN),)
+        rebuilt[key] = rebuilt.get(key, 0) + v
+    assert rebuilt == region
     con = duckdb.connect()
-    for r in dp["resources"]:
-        if r.get("ctdhub:role") == "aggregate":
-            bad = con.execute(
-                f"SELECT count(*) FROM read_csv('{first / r['path']}', header=true, types={{'count': 'BIGINT'}}) "
-                'WHERE "count" BETWEEN 1 AND 4'
-            ).fetchone()
-            assert bad == (0,), r["name"]
+    # the synthetic records give the same counts
+    (n,) = con.execute(f"SELECT count(*) FROM read_parquet('{first}/data/synthetic.parquet')").fetchone()
+    assert n == total
+    by_year = dict(con.execute(
+        f"SELECT coalesce(CAST(yearOfRegistration AS VARCHAR), '{UNKNOWN}'), count(*) FROM read_parquet('{first}/data/synthetic.parquet') GROUP BY 1"
+    ).fetchall())
+    assert by_year == {k[0]: v for k, v in _sums(rows[("yearOfRegistration",)], ["yearOfRegistration"]).items()}
+    fam = _sums(rows[("typeOfExploit",)], ["typeOfExploit"])
+    assert fam[(ANY_INFO,)] <= total
 
 
-def test_report_explains_epsilon(first: Path) -> None:
-    report = json.loads((first / "report.json").read_text())
-    assert "ε = 4" in report["explanations"]["epsilon"]
-    f = report["synthetic"]["fidelity"]
-    assert 0 <= f["tvd_2way"] <= 1 and "reference_share" in f["rare"]
-    assert "<html" in (first / "report.html").read_text()
+def test_report_states_the_guarantee_and_budget(first: Path) -> None:
+    report = json.loads((first / "privacy.json").read_text())
+    ex = report["explanations"]
+    assert "ε = 4" in ex["epsilon"] and "lifetime" in ex["lifetime"] and "case record" in ex["unit"]
+    life = report["privacy"]["lifetime"]
+    assert life["releases"] == 1 and life["remaining_releases_at_this_epsilon"] >= 1
+    assert report["measurements"]["count"] == report["privacy"]["measurements"] > 100
+    html = (first / "report.html").read_text()
+    assert "lifetime" in html and "suppress" not in html
 
 
 def test_gate_serves_public_and_refuses_the_rest(demo: tuple[Hub, Path, list[object]], first: Path) -> None:
-    hub, _, _ = demo
-    gate = Gate(hub.releases_dir)
-    view = gate.release("0001")
+    view = Gate(first.parent).release(first.name)
     assert view.table("kanon").num_rows > 0
-    assert view.file("data/kanon.csv").exists()
-    for bad in (
-        "restricted/snapshot.parquet",
-        "../hub.duckdb",
-        "/etc/passwd",
-        "release.json",
-        "data/nothing.csv",
-    ):
+    assert view.model_records().exists()
+    assert view.intervals().level == pytest.approx(0.9)
+    for bad in ("restricted/snapshot.parquet", "../hub.duckdb", "/etc/passwd", "data/nope.csv"):
         with pytest.raises(DisclosureError):
             view.file(bad)
     with pytest.raises(DisclosureError):
         view.resource("snapshot")
-    name, table = view.aggregate_for(["gender"])
-    assert name.startswith("agg") and table.num_rows > 0
-    with pytest.raises(CtdhubError):
-        gate.release("0099")
+
+
+def test_ledger_records_each_release(demo: tuple[Hub, Path, list[object]], first: Path) -> None:
+    hub, _, _ = demo
+    con = hub.connect()
+    try:
+        rows = ledger.entries(con)
+    finally:
+        con.close()
+    assert [r["release_id"] for r in rows][:1] == ["0001"]
+    assert float(rows[0]["rho"]) == pytest.approx(0.3110649549408351, rel=1e-6)
 
 
 def test_second_release_diff_and_withdraw(demo: tuple[Hub, Path, list[object]], first: Path) -> None:
     hub, policy, files = demo
-    f = files[2]
-    ingest_file(hub, f.path, f.contributor, f.spec)  # type: ignore[attr-defined]
-    second = create_release(hub, policy)
+    ingest_file(hub, files[2].path, files[2].contributor, files[2].spec)  # type: ignore[attr-defined]
+    second = create_release(hub, policy, noise=SeededNoise(4), seed=4)
     assert second.release_id == "0002"
     diff = json.loads((second.path / "diff.json").read_text())
     assert diff["previous_release"] == "0001"
-    assert diff["cases"]["added"] and diff["cases"]["added"] > 0
-    assert [b["contributor"] for b in diff["batches_added"]] == ["refugio-ngo"]
-    for row in diff["by_contributor_and_year"]:
-        for key in ("added", "removed"):
-            assert row[key] is None or row[key] == 0 or row[key] >= 5
-    gate = Gate(hub.releases_dir)
-    assert gate.latest().release_id == "0002"
-    withdraw_release(hub.releases_dir, "0002", "test withdrawal")
-    with pytest.raises(DisclosureError, match="withdrawn"):
-        gate.release("0002")
-    assert gate.latest().release_id == "0001"
-    assert [r["release_id"] for r in gate.releases()] == ["0001"]
+    t = diff["total"]
+    assert t["change_lower"] <= t["change"] <= t["change_upper"]
+    assert diff["contributors_added"] == [files[2].contributor]  # type: ignore[attr-defined]
+    changelog = (second.path / "CHANGELOG.md").read_text()
+    assert "90 % interval" in changelog and files[2].path.name not in changelog  # type: ignore[attr-defined]
+    assert second.manifest["privacy"]["lifetime"]["releases"] == 2
+    withdraw_release(hub.releases_dir, "0001", "test")
+    with pytest.raises(DisclosureError):
+        Gate(hub.releases_dir).release("0001")
+    assert Gate(hub.releases_dir).latest().release_id == "0002"
 
 
-def test_bad_policy_names_file_line_field(tmp_path: Path, demo: tuple[Hub, Path, list[object]]) -> None:
+def test_budget_refused_with_a_sentence(tmp_path: Path, demo: tuple[Hub, Path, list[object]]) -> None:
     hub, _, _ = demo
-    p = tmp_path / "bad.yaml"
-    p.write_text("policy: bad\nkanon:\n  k: 1\n  quasi_identifiers: [gendr]\n", encoding="utf-8")
+    tight = tmp_path / "tight.yaml"
+    tight.write_text("policy: tight\nprivacy: {epsilon: 4, lifetime_epsilon: 4.5}\n", encoding="utf-8")
+    with pytest.raises(BudgetError, match=r"would exceed the hub's lifetime privacy budget: \d+ release\(s\) have spent"):
+        create_release(hub, tight, noise=SeededNoise(5), seed=5)
+    assert not any(p.name.startswith(".building") for p in hub.releases_dir.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("policy: s\nsynthetic: {epsilon: 4, seed: 3}\n", "synthetic.seed"),
+        ("policy: r\naggregates: {threshold: 10, rounding: 5}\n", "aggregates.rounding"),
+        ("policy: e\nprivacy: {epsilon: 4}\nsynthetic: {epsilon: 2}\n", "synthetic.epsilon"),
+        ("policy: l\nprivacy: {epsilon: 4, lifetime_epsilon: 2}\n", "privacy.lifetime_epsilon"),
+        ("policy: bad\nkanon:\n  k: 1\n  quasi_identifiers: [gendr]\n", "kanon.k"),
+    ],
+)
+def test_bad_policy_names_file_line_field(tmp_path: Path, demo: tuple[Hub, Path, list[object]], text: str, field: str) -> None:
+    hub, _, _ = demo
+    p = tmp_path / "p.yaml"
+    p.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         create_release(hub, p)
-    assert "bad.yaml" in str(err.value) and "line 3" in str(err.value)
+    msg = str(err.value)
+    assert str(p) in msg and field in msg and re.search(r"line \d+", msg), msg
+
+
+def test_a_seed_is_refused_with_the_reason(tmp_path: Path, demo: tuple[Hub, Path, list[object]]) -> None:
+    hub, _, _ = demo
+    p = tmp_path / "seed.yaml"
+    p.write_text("policy: s\nsynthetic:\n  seed: 42\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="same noise"):
+        create_release(hub, p)
+
+
+def test_empty_store_refused(tmp_path: Path) -> None:
+    hub, _ = init_store(tmp_path / "empty")
+    with pytest.raises(CtdhubError, match="no cases"):
+        create_release(hub, None, noise=SeededNoise(1), seed=1)

@@ -383,7 +383,7 @@ def _build(
         measurements=measured,
     )
     texts = {
-        "report.json": json.dumps(report, indent=2, default=str) + "\n",
+        "privacy.json": json.dumps(report, indent=2, default=str) + "\n",
         "report.html": report_html(report),
         "diff.json": json.dumps(diff, indent=2, default=str) + "\n",
         "dictionary.md": dictionary_markdown(std),
@@ -395,7 +395,7 @@ def _build(
     for name, text in texts.items():
         (out / name).write_text(text, encoding="utf-8")
     for name, path, role, title in [
-        ("report", "report.json", "report", "Privacy and utility report (JSON)"),
+        ("report", "privacy.json", "report", "Privacy and utility report (JSON)"),
         ("report-html", "report.html", "report", "Privacy and utility report"),
         ("diff", "diff.json", "diff", "Changes since the previous release (difference of two DP releases)"),
         ("dictionary", "dictionary.md", "dictionary", "Data dictionary of the standard"),

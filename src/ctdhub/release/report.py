@@ -1,11 +1,12 @@
 """The privacy and utility report of a release: a public part made only of DP quantities, and a restricted
 part comparing the model with the real records, for the hub's staff.
 
-The public report (``report.json`` / ``report.html``) states the guarantee in plain language (per release
+The public report (``privacy.json`` / ``report.html``; a JSON file named ``*report.json`` would be taken
+for a validation report by Frictionless) states the guarantee in plain language (per release
 and over the hub's lifetime, and its unit), what was measured with what noise, and how precise each
 published table is — all of it computed from the measurements, never from the records. Anything that
 compares the model with the real records (fidelity, exact counts, copies of unique rows) would move when
-one record is added, so it goes to ``restricted/report.json``, which is never listed or served.
+one record is added, so it goes to the restricted manifest, which is never listed or served.
 """
 
 from __future__ import annotations

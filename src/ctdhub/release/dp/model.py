@@ -52,7 +52,8 @@ class FitSettings:
     """Sizes and iteration counts of the fit (defaults measured on the CTDC 2021 file and the demo)."""
 
     particles: int = 150_000  # at most this many proposal draws (duplicates merge)
-    min_particles: int = 100_000
+    min_particles: int = 20_000
+    per_record: float = 4.0  # proposal draws per (estimated) record, between the two bounds
     sweeps: int = 25
     core_sweeps: int = 12
     calibration_sweeps: int = 10
@@ -173,6 +174,8 @@ def _expert_logp(
             idx = idx * sizes[a] + known[a]
         experts += ratio[idx]
     out: NDArray[np.float32] = logp + experts / np.float32(np.sqrt(max(len(used) - n_given, 1)))
+    if x in space.required:
+        out[:, nx - 1] = -np.inf
     return out
 
 
@@ -262,6 +265,11 @@ def _dense_core(
         core.pop()
     shape = [sizes[a] for a in core]
     x = np.full(shape, max(total, 1.0) / max(int(np.prod(shape, dtype=np.int64)), 1), dtype=np.float32)
+    for i, a in enumerate(core):
+        if a in space.required:  # its unknown code holds no record (multiplicative updates keep zeros)
+            idx = [slice(None)] * len(core)
+            idx[i] = slice(sizes[a] - 1, sizes[a])
+            x[tuple(idx)] = 0.0
     blocks = []
     for m in measurements:
         if not m.attrs or not set(m.attrs) <= set(core):
@@ -320,7 +328,7 @@ def fit_model(
         full = space.with_derived(c)
         return np.stack([full[a] for a in names], axis=0).astype(np.int32)
 
-    n0 = int(min(max(cfg.min_particles, total), cfg.particles))
+    n0 = int(min(max(cfg.min_particles, cfg.per_record * total), cfg.particles))
     t = time.perf_counter()
     core, dense = _dense_core(space, measurements, total, cfg.core_sweeps)
     flat = dense.ravel().astype(np.float64)

@@ -104,6 +104,9 @@ class ModelSpace:
     """Base attributes (original and model domains), compressions and derived attributes."""
 
     domains: dict[str, Domain]  # original domains of the base attributes
+    # attributes the store never leaves unknown (a schema fact, not a fact about the data): the model
+    # gives their "unknown" code no records
+    required: frozenset[str] = frozenset({CONTRIBUTOR})
     compressions: dict[str, Compression] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
 
