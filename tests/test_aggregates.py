@@ -69,10 +69,13 @@ def test_aggregate_properties(n: int, seed: int, threshold: int, skew: float, ro
 @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), threshold=st.integers(3, 12))
 def test_default_specs_are_protected(seed: int, threshold: int) -> None:
+    """Suppression now serves only the staff's exact figures; checked on the default tables without the
+    country-by-year three-way tables (their exact, suppressed version is never made)."""
     con = duckdb.connect()
     make_cases(con, "cases", 5000, seed, 1.5)
-    tables = build_aggregates(con, "cases", threshold=threshold)
-    assert len(tables) == len(default_specs())
+    specs = [s for s in default_specs() if len(s.dims) < 3 or not {"CountryOfExploitation", "citizenship"} & set(s.dims)]
+    tables = build_aggregates(con, "cases", threshold=threshold, specs=specs)
+    assert len(tables) == len(specs)
     assert _published_small(con, tables, threshold) == 0
     assert audit_tables(con, tables, threshold) == []
 

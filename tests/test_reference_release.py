@@ -1,13 +1,15 @@
-"""A release built with the default policy from the real CTDC 2021 synthetic file passes the gate's checks.
+"""A release of the real CTDC 2021 synthetic file with the default policy (ε = 4, secure noise).
 
-Each check is independent of the code that built the release: k-anonymity by a fresh GROUP BY over the
-published file, thresholds by reading the published CSVs, and exact recoverability of suppressed cells by
-the audit's own LP model rebuilt from the published tables only.
+Nothing is hidden any more: the headline figures the old suppression withheld (Africa → Africa, Europe →
+Unknown in the flows table) are published as estimates close to the truth, every table agrees with every
+other, and nothing compared with the real records is public. Accuracy targets are measured in the
+benchmarks (docs/benchmarks.md); here only sanity bounds.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 import duckdb
@@ -15,9 +17,10 @@ import pytest
 
 from ctdhub.ingest import ingest_file
 from ctdhub.publish import Gate
-from ctdhub.release.aggregates import AggTable
-from ctdhub.release.audit import audit_tables
+from ctdhub.publish.stats import Filters, stats
+from ctdhub.release.aggregates import TableSpec, count_cells
 from ctdhub.release.create import create_release
+from ctdhub.release.registry import read_restricted
 from ctdhub.store import init_store
 
 pytestmark = [pytest.mark.reference, pytest.mark.slow]
@@ -28,53 +31,38 @@ def ctdc_release(reference: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     hub, _ = init_store(tmp_path_factory.mktemp("refrel") / "hub")
     path = reference / "ctdc" / "data" / "CTDC_synthetic_20210825.csv"
     ingest_file(hub, path, "ctdc-synthetic", "ctdc-synthetic")
-    out = create_release(hub, None)  # the default policy: k = 10, threshold 10, ε = 4
-    return out.path
+    return create_release(hub, None).path  # the default policy, OpenDP's secure noise
 
 
-def test_kanon_has_k_rows_per_combination(ctdc_release: Path) -> None:
-    dp = json.loads((ctdc_release / "datapackage.json").read_text())
-    release = json.loads((ctdc_release / "release.json").read_text())
-    qis = release["policy"]["kanon"]["quasi_identifiers"]
-    k = release["policy"]["kanon"]["k"]
-    kanon = next(r for r in dp["resources"] if r["name"] == "kanon")
+def _truth(release: Path, dims: tuple[str, ...]) -> dict[tuple[str, ...], int]:
     con = duckdb.connect()
-    cols = ", ".join(f'"{q}"' for q in qis)
-    rows, smallest = con.execute(
-        f"SELECT sum(n), min(n) FROM (SELECT count(*) AS n FROM read_csv('{ctdc_release / kanon['path']}', all_varchar=true) "
-        f"GROUP BY {cols})"
-    ).fetchone() or (0, 0)
-    assert rows > 150_000
-    assert smallest >= k
+    con.execute(f"CREATE TABLE snap AS SELECT * FROM read_parquet('{release}/restricted/snapshot.parquet')")
+    return count_cells(con, "snap", [TableSpec(dims)])[0]
 
 
-def test_aggregates_protected(ctdc_release: Path) -> None:
+def test_default_policy_is_dp_only(ctdc_release: Path) -> None:
+    manifest = json.loads((ctdc_release / "release.json").read_text())
+    assert manifest["kanon"] is None and manifest["privacy"]["epsilon"] == pytest.approx(4.0)
+    assert "opendp" in manifest["privacy"]["noise"]
+    assert "fidelity" not in json.dumps(manifest) and "fidelity" in read_restricted(ctdc_release)
+
+
+def test_flows_headlines_are_published_and_close(ctdc_release: Path) -> None:
     view = Gate(ctdc_release.parent).release(ctdc_release.name)
-    con = duckdb.connect()
-    tables: list[AggTable] = []
-    for r in view.resources():
-        if r.get("ctdhub:role") != "aggregate" or not r["path"].endswith(".csv"):
-            continue
-        dims = r["schema"]["ctdhub:dims"]
-        types = {d: "VARCHAR" for d in dims} | {"count": "BIGINT", "suppressed": "BOOLEAN"}
-        con.execute(
-            f'CREATE TABLE "{r["name"]}" AS SELECT * FROM read_csv(?, header=true, types={types!r})',
-            [str(view.file(r["path"]))],
-        )
-        tables.append(AggTable(name=r["name"], dims=dims, table=r["name"], cells=0, primary=0, secondary=0))
-    assert len(tables) >= 40
-    small = [
-        t.name
-        for t in tables
-        if (
-            con.execute(f'SELECT count(*) FROM "{t.table}" WHERE "count" BETWEEN 1 AND 9').fetchone() or (0,)
-        )[0]
-    ]
-    assert small == []
-    assert audit_tables(con, tables, 10) == []
+    r = stats(view, ["citizenship_region", "exploitation_region"], Filters())
+    got = {(c["citizenship_region"], c["exploitation_region"]): c for c in r.cells}
+    truth = _truth(ctdc_release, ("citizenship_region", "exploitation_region"))
+    for key in [("Africa", "Africa"), ("Europe", "Unknown")]:
+        cell = got[key]
+        assert abs(cell["estimate"] - truth[key]) <= 0.05 * truth[key], (key, cell, truth[key])
+        assert not cell["below_threshold"]
 
 
-def test_synthetic_fidelity_reported(ctdc_release: Path) -> None:
-    report = json.loads((ctdc_release / "report.json").read_text())
-    text = json.dumps(report)
-    assert "tvd_2way" in text and "epsilon" in text
+def test_cells_of_100_or_more_are_close(ctdc_release: Path) -> None:
+    view = Gate(ctdc_release.parent).release(ctdc_release.name)
+    errors = []
+    for dims in [("gender", "ageBroad"), ("yearOfRegistration", "CountryOfExploitation"), ("citizenship", "gender")]:
+        truth = _truth(ctdc_release, dims)
+        est = {tuple(c[d] for d in dims): c["estimate"] for c in stats(view, list(dims), Filters()).cells}
+        errors += [abs(est.get(k, 0) - v) / v for k, v in truth.items() if v >= 100]
+    assert statistics.median(errors) < 0.05
