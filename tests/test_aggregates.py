@@ -73,7 +73,11 @@ def test_default_specs_are_protected(seed: int, threshold: int) -> None:
     country-by-year three-way tables (their exact, suppressed version is never made)."""
     con = duckdb.connect()
     make_cases(con, "cases", 5000, seed, 1.5)
-    specs = [s for s in default_specs() if len(s.dims) < 3 or not {"CountryOfExploitation", "citizenship"} & set(s.dims)]
+    specs = [
+        s
+        for s in default_specs()
+        if len(s.dims) < 3 or not {"CountryOfExploitation", "citizenship"} & set(s.dims)
+    ]
     tables = build_aggregates(con, "cases", threshold=threshold, specs=specs)
     assert len(tables) == len(specs)
     assert _published_small(con, tables, threshold) == 0

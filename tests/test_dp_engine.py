@@ -72,7 +72,9 @@ def secure_draws() -> tuple[np.ndarray, float]:
     return SecureNoise().add(np.zeros(40_000, dtype=np.int64), sigma), sigma
 
 
-def test_secure_noise_is_integer_centred_with_the_right_spread(secure_draws: tuple[np.ndarray, float]) -> None:
+def test_secure_noise_is_integer_centred_with_the_right_spread(
+    secure_draws: tuple[np.ndarray, float],
+) -> None:
     z, sigma = secure_draws
     assert z.dtype == np.int64
     n = len(z)
@@ -135,7 +137,10 @@ def test_gls_estimates_are_consistent(seed: int) -> None:
     """A marginal of an estimated marginal is the estimated lower marginal (whatever the noise)."""
     rng = np.random.default_rng(seed)
     cols = _random_table(rng, 300)
-    meas = [Measurement(c, _marginal(cols, c, SIZES) + rng.normal(0, 5, math.prod(SIZES[x] for x in c)), 5.0) for c in CLIQUES]
+    meas = [
+        Measurement(c, _marginal(cols, c, SIZES) + rng.normal(0, 5, math.prod(SIZES[x] for x in c)), 5.0)
+        for c in CLIQUES
+    ]
     est = Estimate(meas, SIZES)
     ab, bc = est.marginal(("a", "b")), est.marginal(("b", "c"))
     assert np.allclose(ab.sum(axis=0), bc.sum(axis=1))  # both give b
@@ -234,12 +239,22 @@ def _records(n: int, seed: int) -> tuple[dict[str, np.ndarray], dict[str, object
 @pytest.fixture(scope="module")
 def small_model() -> tuple[object, dict[str, np.ndarray]]:
     codes, doms = _records(3_000, 0)
-    m = build_model(codes, doms, STD, epsilon=4.0, delta=1e-6, noise=SeededNoise(0),  # type: ignore[arg-type]
-                    rng=np.random.default_rng(0), settings=SMALL_FIT)
+    m = build_model(
+        codes,
+        doms,
+        STD,
+        epsilon=4.0,
+        delta=1e-6,
+        noise=SeededNoise(0),  # type: ignore[arg-type]
+        rng=np.random.default_rng(0),
+        settings=SMALL_FIT,
+    )
     return m, codes
 
 
-def test_model_spends_the_budget_once_and_stays_in_domain(small_model: tuple[object, dict[str, np.ndarray]]) -> None:
+def test_model_spends_the_budget_once_and_stays_in_domain(
+    small_model: tuple[object, dict[str, np.ndarray]],
+) -> None:
     m, codes = small_model
     assert m.rho == pytest.approx(rho_from_eps_delta(4.0, 1e-6), rel=1e-9)  # type: ignore[attr-defined]
     assert sum(e["rho"] for e in m.ledger) == pytest.approx(m.rho)  # type: ignore[attr-defined]

@@ -61,7 +61,11 @@ def test_flows_headlines_are_published_and_close(ctdc_release: Path) -> None:
 def test_cells_of_100_or_more_are_close(ctdc_release: Path) -> None:
     view = Gate(ctdc_release.parent).release(ctdc_release.name)
     errors = []
-    for dims in [("gender", "ageBroad"), ("yearOfRegistration", "CountryOfExploitation"), ("citizenship", "gender")]:
+    for dims in [
+        ("gender", "ageBroad"),
+        ("yearOfRegistration", "CountryOfExploitation"),
+        ("citizenship", "gender"),
+    ]:
         truth = _truth(ctdc_release, dims)
         est = {tuple(c[d] for d in dims): c["estimate"] for c in stats(view, list(dims), Filters()).cells}
         errors += [abs(est.get(k, 0) - v) / v for k, v in truth.items() if v >= 100]

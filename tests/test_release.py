@@ -86,19 +86,30 @@ def _public_text(first: Path) -> str:
     out = []
     for p in first.rglob("*"):
         rel = p.relative_to(first).as_posix()
-        if p.is_file() and not rel.startswith("restricted/") and p.suffix in (".json", ".md", ".html", ".csv", ".txt"):
+        if (
+            p.is_file()
+            and not rel.startswith("restricted/")
+            and p.suffix in (".json", ".md", ".html", ".csv", ".txt")
+        ):
             out.append(p.read_text(encoding="utf-8", errors="replace"))
     return "\n".join(out)
 
 
-def test_no_file_names_paths_or_ids_in_public_files(demo: tuple[Hub, Path, list[object]], first: Path) -> None:
+def test_no_file_names_paths_or_ids_in_public_files(
+    demo: tuple[Hub, Path, list[object]], first: Path
+) -> None:
     hub, policy, files = demo
     text = _public_text(first)
     for f in files[:2]:
         assert f.path.name not in text  # type: ignore[attr-defined]
     assert str(hub.path) not in text and str(policy) not in text
     for name in ("synthetic", "kanon"):
-        cols = {c[0] for c in duckdb.connect().execute(f"DESCRIBE SELECT * FROM read_parquet('{first}/data/{name}.parquet')").fetchall()}
+        cols = {
+            c[0]
+            for c in duckdb.connect()
+            .execute(f"DESCRIBE SELECT * FROM read_parquet('{first}/data/{name}.parquet')")
+            .fetchall()
+        }
         assert not cols & {"case_id", "batch_id", "source_row", "na_fields", "warnings"}, name
     restricted = read_restricted(first)
     for b in restricted["batches"]:
@@ -121,16 +132,25 @@ def test_no_exact_statistic_of_the_records_is_public(first: Path) -> None:
 def test_kanon_is_opt_in_and_independently_checked(demo: tuple[Hub, Path, list[object]], first: Path) -> None:
     qis = json.loads((first / "release.json").read_text())["policy"]["kanon"]["quasi_identifiers"]
     cols = ", ".join(f'"{q}"' for q in qis)
-    (n,) = duckdb.connect().execute(
-        f"SELECT min(n) FROM (SELECT count(*) AS n FROM read_parquet('{first}/data/kanon.parquet') GROUP BY {cols})"
-    ).fetchone()
+    (n,) = (
+        duckdb.connect()
+        .execute(
+            f"SELECT min(n) FROM (SELECT count(*) AS n FROM read_parquet('{first}/data/kanon.parquet') GROUP BY {cols})"
+        )
+        .fetchone()
+    )
     assert n >= 5
     report = json.loads((first / "privacy.json").read_text())
     assert "not covered by the differential-privacy guarantee" in report["explanations"]["kanon"]
 
 
 def _table(first: Path, name: str) -> list[dict]:
-    return duckdb.connect().sql(f"SELECT * FROM read_parquet('{first}/data/{name}.parquet')").to_arrow_table().to_pylist()
+    return (
+        duckdb.connect()
+        .sql(f"SELECT * FROM read_parquet('{first}/data/{name}.parquet')")
+        .to_arrow_table()
+        .to_pylist()
+    )
 
 
 def test_every_table_has_estimates_and_intervals(first: Path) -> None:
@@ -156,7 +176,9 @@ def test_every_published_table_agrees_with_every_other(first: Path) -> None:
     std = load_standard()
     fams = {f.name for f in std.families}
     tables = {
-        tuple(r["schema"]["ctdhub:dims"]): r["name"] for r in _dp(first)["resources"] if r["ctdhub:role"] == "aggregate"
+        tuple(r["schema"]["ctdhub:dims"]): r["name"]
+        for r in _dp(first)["resources"]
+        if r["ctdhub:role"] == "aggregate"
     }
     rows = {dims: _table(first, name) for dims, name in tables.items()}
     total = rows[()][0]["estimate"]
@@ -187,10 +209,14 @@ def test_every_published_table_agrees_with_every_other(first: Path) -> None:
     # the synthetic records give the same counts
     (n,) = con.execute(f"SELECT count(*) FROM read_parquet('{first}/data/synthetic.parquet')").fetchone()
     assert n == total
-    by_year = dict(con.execute(
-        f"SELECT coalesce(CAST(yearOfRegistration AS VARCHAR), '{UNKNOWN}'), count(*) FROM read_parquet('{first}/data/synthetic.parquet') GROUP BY 1"
-    ).fetchall())
-    assert by_year == {k[0]: v for k, v in _sums(rows[("yearOfRegistration",)], ["yearOfRegistration"]).items()}
+    by_year = dict(
+        con.execute(
+            f"SELECT coalesce(CAST(yearOfRegistration AS VARCHAR), '{UNKNOWN}'), count(*) FROM read_parquet('{first}/data/synthetic.parquet') GROUP BY 1"
+        ).fetchall()
+    )
+    assert by_year == {
+        k[0]: v for k, v in _sums(rows[("yearOfRegistration",)], ["yearOfRegistration"]).items()
+    }
     fam = _sums(rows[("typeOfExploit",)], ["typeOfExploit"])
     assert fam[(ANY_INFO,)] <= total
 
@@ -252,7 +278,9 @@ def test_budget_refused_with_a_sentence(tmp_path: Path, demo: tuple[Hub, Path, l
     hub, _, _ = demo
     tight = tmp_path / "tight.yaml"
     tight.write_text("policy: tight\nprivacy: {epsilon: 4, lifetime_epsilon: 4.5}\n", encoding="utf-8")
-    with pytest.raises(BudgetError, match=r"would exceed the hub's lifetime privacy budget: \d+ release\(s\) have spent"):
+    with pytest.raises(
+        BudgetError, match=r"would exceed the hub's lifetime privacy budget: \d+ release\(s\) have spent"
+    ):
         create_release(hub, tight, noise=SeededNoise(5), seed=5)
     assert not any(p.name.startswith(".building") for p in hub.releases_dir.iterdir())
 
@@ -267,7 +295,9 @@ def test_budget_refused_with_a_sentence(tmp_path: Path, demo: tuple[Hub, Path, l
         ("policy: bad\nkanon:\n  k: 1\n  quasi_identifiers: [gendr]\n", "kanon.k"),
     ],
 )
-def test_bad_policy_names_file_line_field(tmp_path: Path, demo: tuple[Hub, Path, list[object]], text: str, field: str) -> None:
+def test_bad_policy_names_file_line_field(
+    tmp_path: Path, demo: tuple[Hub, Path, list[object]], text: str, field: str
+) -> None:
     hub, _, _ = demo
     p = tmp_path / "p.yaml"
     p.write_text(text, encoding="utf-8")

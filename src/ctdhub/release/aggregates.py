@@ -125,7 +125,10 @@ def default_specs(std: Standard | None = None) -> list[TableSpec]:
 
 
 def _dim_sql(std: Standard) -> dict[str, str]:
-    out = {YEAR: f"coalesce(CAST(s.{qi(YEAR)} AS VARCHAR), {ql(UNKNOWN)})", "contributor": f"coalesce(s.contributor, {ql(UNKNOWN)})"}
+    out = {
+        YEAR: f"coalesce(CAST(s.{qi(YEAR)} AS VARCHAR), {ql(UNKNOWN)})",
+        "contributor": f"coalesce(s.contributor, {ql(UNKNOWN)})",
+    }
     for d in SIMPLE_DIMS:
         if d in GEO_DIMS:
             fine, col = GEO_DIMS[d]

@@ -274,7 +274,7 @@ def _build(
     step("measure")
     model = _measure(con, std, policy, batches, created, noise, rng)
     families = {f.name: tuple(f.members) for f in std.families}
-    intervals = interval_model(model.space, model.estimate.variances(), families)
+    intervals = interval_model(model.space, model.estimate.variances(), families, model.inflation)
     con.register("_model_arrow", decode_table(model.synthetic, model.space.domains, std))
     con.execute("CREATE TABLE model AS SELECT * FROM _model_arrow")
     con.unregister("_model_arrow")

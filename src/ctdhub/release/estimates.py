@@ -15,8 +15,8 @@ import duckdb
 import pyarrow as pa
 
 from ctdhub.release.aggregates import TableSpec, count_cells
-from ctdhub.release.suppression import Key
 from ctdhub.release.dp.intervals import IntervalModel
+from ctdhub.release.suppression import Key
 from ctdhub.sql import qi
 from ctdhub.standard import Standard
 

@@ -1,7 +1,7 @@
 """Writing release tables as CSV, Parquet and XLSX, with checksums.
 
 CSV and Parquet are written by DuckDB's COPY. XLSX is streamed with xlsxwriter in constant-memory mode;
-microdata larger than `XLSX_MAX_ROWS` are not written as a spreadsheet (CSV and Parquet always are).
+tables larger than `XLSX_MAX_ROWS` rows are not written as a spreadsheet (CSV and Parquet always are).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import xlsxwriter
 
 from ctdhub.sql import qi, ql
 
-XLSX_MAX_ROWS = 250_000
+XLSX_MAX_ROWS = 60_000  # beyond this a spreadsheet is slow to write and to open: CSV and Parquet remain
 MEDIATYPES = {
     "csv": "text/csv",
     "parquet": "application/vnd.apache.parquet",

@@ -62,6 +62,7 @@ class DPModel:
     delta: float
     ledger: list[dict[str, Any]]
     noise: str
+    inflation: dict[int, float] = field(default_factory=dict)  # variance multiplier by table dimension
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -159,6 +160,7 @@ def build_model(
     family_members = {count_attr(f.name): tuple(f.members) for f in std.families}
     synth_model, rows = fit_model(space, measurements, estimate, rng, family_members, settings)
     synthetic = space.decompress(synth_model, rng)
+    inflation = model_error(space, measurements, estimate, synth_model)
     times["estimate"] = time.perf_counter() - t2
     spent = ledger.spent
     return DPModel(
@@ -173,5 +175,36 @@ def build_model(
         delta=delta,
         ledger=ledger.entries(),
         noise=noise.name,
+        inflation=inflation,
         seconds=times,
     )
+
+
+def model_error(
+    space: ModelSpace, measurements: list[Measurement], estimate: Estimate, records: Codes
+) -> dict[int, float]:
+    """How far the model strays from the GLS estimates, relative to their variance, by table dimension.
+
+    The model's records cannot match every measurement exactly (they are non-negative whole records fitted
+    to all of them at once), so its cells carry a fitting error beyond the GLS noise. Both the model and
+    the GLS estimates are DP outputs, so this ratio is too: intervals multiply the GLS variance of a
+    k-dimensional count by max(1, ratio_k). Cells the GLS puts at 20 or more count; sparse empty cells
+    would only dilute the ratio.
+    """
+    full = space.with_derived(records)
+    sums: dict[int, list[float]] = {}
+    for m in measurements:
+        if not m.attrs:
+            continue
+        sizes = [space.size(a) for a in m.attrs]
+        idx = np.zeros(len(full[m.attrs[0]]), dtype=np.int64)
+        for a, n in zip(m.attrs, sizes, strict=True):
+            idx = idx * n + full[a]
+        counts = np.bincount(idx, minlength=math.prod(sizes))
+        g = estimate.marginal(m.attrs).ravel()
+        var, _ = estimate.variance(dict.fromkeys(m.attrs, 1))
+        sel = g >= 20
+        acc = sums.setdefault(len(m.attrs), [0.0, 0.0])
+        acc[0] += float(((counts - g)[sel] ** 2).sum())
+        acc[1] += var * int(sel.sum())
+    return {k: max(1.0, num / den) for k, (num, den) in sorted(sums.items()) if den > 0}

@@ -4,7 +4,8 @@ A release writes ``model.json``: the model's attributes and domain sizes, how pu
 codes (including which rare values were merged), and the GLS variance of every measured component. From
 that alone — no confidential data — ``IntervalModel.interval`` gives a 90 % interval for any count over
 a product of value sets (a year range × countries × one gender, a flag of a family...): the estimate ± z·sd
-with sd the GLS standard deviation of that count. Dashboard, API, tables, briefings and diffs all call it.
+with sd the GLS standard deviation of that count, widened by the model's own fitting error (the ratio of
+the model's deviation from the GLS estimates to their variance, by table dimension: a DP quantity). Dashboard, API, tables, briefings and diffs all call it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ class IntervalModel:
     codes: dict[str, dict[str, int]]  # public dimension -> value label -> model code
     groups: dict[str, dict[int, tuple[str, ...]]]  # dimension -> merged model code -> its value labels
     families: dict[str, tuple[str, ...]]  # family -> member flags
+    inflation: dict[int, float] = field(default_factory=dict)  # variance multiplier by number of dimensions
     level: float = LEVEL
     z: float = Z
 
@@ -70,6 +72,9 @@ class IntervalModel:
                 if members and not set(members) <= set(labels):
                     approximate = True
         var, measured = self.variances.variance(ks)
+        dims = sum(1 for a, k in ks.items() if 0 < k < self.variances.sizes[a])
+        if self.inflation:
+            var *= self.inflation.get(dims, max(self.inflation.values()) if dims else 1.0)
         sd = math.sqrt(max(var, 0.0))
         low = 0 if approximate else max(0, math.floor(estimate - self.z * sd))
         high = max(math.ceil(estimate + self.z * sd), 0)
@@ -86,6 +91,7 @@ class IntervalModel:
             "codes": self.codes,
             "groups": {d: {str(c): list(m) for c, m in g.items()} for d, g in self.groups.items()},
             "families": {f: list(m) for f, m in self.families.items()},
+            "inflation": {str(k): v for k, v in self.inflation.items()},
         }
 
     @classmethod
@@ -96,6 +102,7 @@ class IntervalModel:
             codes={d: {str(k): int(v) for k, v in t.items()} for d, t in doc["codes"].items()},
             groups={d: {int(c): tuple(m) for c, m in g.items()} for d, g in doc["groups"].items()},
             families={f: tuple(m) for f, m in doc["families"].items()},
+            inflation={int(k): float(v) for k, v in doc.get("inflation", {}).items()},
             level=float(doc.get("level", LEVEL)),
             z=float(doc.get("z", Z)),
         )
@@ -106,7 +113,10 @@ class IntervalModel:
 
 
 def interval_model(
-    space: ModelSpace, variances: ComponentVariances, families: Mapping[str, Collection[str]]
+    space: ModelSpace,
+    variances: ComponentVariances,
+    families: Mapping[str, Collection[str]],
+    inflation: Mapping[int, float] | None = None,
 ) -> IntervalModel:
     """The public interval description of a fitted model space."""
     codes: dict[str, dict[str, int]] = {}
@@ -124,4 +134,6 @@ def interval_model(
     for name, d in space.derived.items():
         if d.table is not None:
             codes[name] = {**{lab: i for i, lab in enumerate(d.values)}, UNKNOWN: d.size - 1}
-    return IntervalModel(variances, codes, groups, {f: tuple(m) for f, m in families.items()})
+    return IntervalModel(
+        variances, codes, groups, {f: tuple(m) for f, m in families.items()}, dict(inflation or {})
+    )

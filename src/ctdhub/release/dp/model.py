@@ -54,7 +54,7 @@ class FitSettings:
     particles: int = 150_000  # at most this many proposal draws (duplicates merge)
     min_particles: int = 20_000
     per_record: float = 4.0  # proposal draws per (estimated) record, between the two bounds
-    sweeps: int = 25
+    sweeps: int = 60
     core_sweeps: int = 12
     calibration_sweeps: int = 10
 

@@ -1,0 +1,207 @@
+"""What the benchmarks share: the reference CTDC file, hubs and releases in temporary directories, the
+standard encoding of a snapshot, and one run of pac-synth (CTDC's engine) per process.
+
+The CTDC 2021 synthetic file is read from ../shared/reference at bench time (``CTDHUB_REFERENCE``
+overrides the folder) and never copied into the repository; a benchmark that needs it says so and
+skips when it is absent. Temporary hubs live in one directory per process, removed at exit, so that
+``bench.serve`` can reuse the 1,000,000-case release ``bench.release`` has just built.
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import queue
+import random
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = Path(os.environ.get("CTDHUB_REFERENCE", REPO.parent / "shared" / "reference"))
+CTDC_2021 = REFERENCE / "ctdc" / "data" / "CTDC_synthetic_20210825.csv"
+CTDC_SPEC = "ctdc-synthetic"
+EPSILON, DELTA = 4.0, 1e-6  # the default policy's, and CTDC's own setting
+PACSYNTH_TIME_LIMIT = int(os.environ.get("CTDHUB_BENCH_TIME_LIMIT", "1800"))  # seconds per pac-synth run
+
+_WORK: Path | None = None
+SHARED: dict[str, Any] = {}  # results one benchmark leaves for another in the same process
+
+
+def workdir() -> Path:
+    """A scratch directory for this process, removed at exit."""
+    global _WORK
+    if _WORK is None:
+        _WORK = Path(tempfile.mkdtemp(prefix="ctdhub-bench-"))
+        atexit.register(shutil.rmtree, _WORK, True)
+    return _WORK
+
+
+def scratch(name: str) -> Path:
+    """A fresh, empty sub-directory of the work directory."""
+    path = workdir() / name
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def ctdc_missing() -> str | None:
+    """None when the reference file is there, else the sentence a skipped benchmark prints."""
+    if CTDC_2021.is_file():
+        return None
+    return f"the CTDC 2021 synthetic file is not available (looked for {CTDC_2021}); skipped"
+
+
+def ctdc_fields(path: Path = CTDC_2021) -> list[str]:
+    """The standard fields the CTDC file's 37 columns map to (through the built-in mapping)."""
+    from ctdhub.mapping import load_spec
+
+    spec = load_spec(CTDC_SPEC)
+    with path.open(newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    return [spec.columns[name].field for name in header if name in spec.columns]
+
+
+def ctdc_sample(rows: int, seed: int = 0) -> Path:
+    """A random subset of the CTDC file (header kept), in the work directory: for --quick runs."""
+    out = workdir() / f"ctdc-sample-{rows}-{seed}.csv"
+    if not out.exists():
+        with CTDC_2021.open(encoding="utf-8") as fh:
+            header, *lines = fh.readlines()
+        keep = sorted(random.Random(seed).sample(range(len(lines)), min(rows, len(lines))))
+        out.write_text(header + "".join(lines[i] for i in keep), encoding="utf-8")
+    return out
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def ingest_ctdc(base: Path, csv_path: Path) -> tuple[Any, float]:
+    """A new hub in ``base/hub`` holding the CTDC file (built-in spec); returns (hub, seconds)."""
+    from ctdhub.ingest import ingest_file
+    from ctdhub.store import init_store
+
+    hub, _ = init_store(base / "hub")
+    t = time.perf_counter()
+    ingest_file(hub, csv_path, CTDC_SPEC, CTDC_SPEC)
+    return hub, time.perf_counter() - t
+
+
+def store_snapshot(hub: Any, out: Path) -> Path:
+    """The hub's harmonised records as Parquet (what ``release create`` snapshots), for benchmarks that
+    call the DP engine directly."""
+    with hub.writer() as con:
+        con.execute(f"COPY (SELECT * FROM cases ORDER BY case_id) TO '{out}' (FORMAT parquet)")
+    return out
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def standard_codes(parquet: Path, fields: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Codes of ``fields`` in the records of ``parquet`` with the DP engine's own domains (from the
+    standard; last code = unknown), and those domains."""
+    import duckdb
+
+    from ctdhub.release.dp.space import base_domains, encode_table
+    from ctdhub.standard import load_standard
+
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW recs AS SELECT * FROM read_parquet('{parquet}')")
+    domains = base_domains(load_standard(), [], int(time.strftime("%Y")))
+    domains = {f: domains[f] for f in fields}
+    return encode_table(con, "recs", domains), domains
+
+
+def string_rows(parquet: Path, fields: list[str]) -> list[list[str]]:
+    """Records of ``parquet`` as text over ``fields`` ('' for missing), as pac-synth reads them."""
+    import duckdb
+
+    sel = ", ".join(f"coalesce(CAST(\"{f}\" AS VARCHAR), '') AS \"{f}\"" for f in fields)
+    rows = duckdb.connect().execute(f"SELECT {sel} FROM read_parquet('{parquet}')").fetchall()
+    return [list(r) for r in rows]
+
+
+# ------------------------------------------------------------------------------------------- pac-synth
+
+
+def _pacsynth_child(
+    parquet: str, fields: list[str], epsilon: float, delta: float, out: str, q: Any
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pacsynth
+
+    raw = [fields, *string_rows(Path(parquet), fields)]
+    params = (
+        pacsynth.DpAggregateSeededParametersBuilder()
+        .reporting_length(3)
+        .epsilon(epsilon)
+        .delta(delta)
+        .build()
+    )
+    synth = pacsynth.DpAggregateSeededSynthesizer(params)
+    t = time.perf_counter()
+    synth.fit(pacsynth.Dataset(raw))
+    fit = time.perf_counter() - t
+    del raw
+    aggregates = synth.get_dp_aggregates("|")
+    Path(out, "aggregates.json").write_text(json.dumps(aggregates), encoding="utf-8")
+    t = time.perf_counter()
+    rows = synth.sample()
+    sample = time.perf_counter() - t
+    header, body = rows[0], rows[1:]
+    table = pa.table({h: pa.array([r[j] for r in body], pa.string()) for j, h in enumerate(header)})
+    pq.write_table(table, Path(out, "synthetic.parquet"))
+    q.put(
+        {
+            "fit_seconds": fit,
+            "sample_seconds": sample,
+            "peak_rss_mb": peak_rss_mb(),
+            "records": len(body),
+            "dp_records": synth.get_dp_number_of_records(),
+            "aggregates": len(aggregates),
+        }
+    )
+
+
+def pacsynth_run(parquet: Path, fields: list[str], key: str) -> dict[str, Any]:
+    """pac-synth 0.0.8 (``DpAggregateSeededSynthesizer``, reporting length 3, ε = 4, δ = 1e-6) on the
+    records of ``parquet`` over ``fields``, in its own process: its DP aggregates (``aggregates.json``:
+    "attr:value|attr:value" → noisy count) and synthetic records (``synthetic.parquet``), with timings.
+
+    One run per ``key`` (the data it was given) and process: the accuracy and synthetic-data benchmarks
+    share it, as CTDC publishes both from one fit. pac-synth counts no empty value and no '0' (its
+    default ``sensitive_zeros``), so its combinations only name values present in a record.
+    """
+    cached = SHARED.get(("pacsynth", key))
+    if cached is not None:
+        return dict(cached)
+    out = scratch(f"pacsynth-{hashlib.sha1(key.encode()).hexdigest()[:10]}")
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_pacsynth_child, args=(str(parquet), fields, EPSILON, DELTA, str(out), q))
+    proc.start()
+    try:
+        result: dict[str, Any] = q.get(timeout=PACSYNTH_TIME_LIMIT)
+    except queue.Empty:
+        proc.terminate()
+        proc.join()
+        result = {"timeout": PACSYNTH_TIME_LIMIT}
+    else:
+        proc.join()
+        result["dir"] = str(out)
+    SHARED[("pacsynth", key)] = result
+    return dict(result)
