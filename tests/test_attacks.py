@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import statistics
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -20,6 +21,7 @@ import pytest
 from ctdhub.demo.generate import generate
 from ctdhub.ingest import ingest_file
 from ctdhub.publish import Gate
+from ctdhub.publish.briefing import BriefingError, make_briefing, make_selection
 from ctdhub.publish.stats import Filters, stats
 from ctdhub.release.create import create_release
 from ctdhub.release.dp import SeededNoise
@@ -126,7 +128,7 @@ def test_the_attackers_error_matches_the_noise_scale(pairs: list[tuple[Path, Pat
 
 
 def test_diff_and_report_hold_only_dp_figures(pairs: list[tuple[Path, Path]]) -> None:
-    before, after = pairs[0]
+    _before, after = pairs[0]
     diff = json.loads((after / "diff.json").read_text())
     for row in [diff["total"], *diff["by_year"], *diff["by_contributor"]]:
         assert row["change_lower"] <= row["change"] <= row["change_upper"]
@@ -141,10 +143,67 @@ def test_difference_of_totals_is_noise_of_the_announced_size(pairs: list[tuple[P
     the difference's own standard deviation (from the published intervals), not by 0."""
     errors = []
     sds = []
-    for before, after in pairs:
+    for _before, after in pairs:
         total = json.loads((after / "diff.json").read_text())["total"]
         errors.append(total["change"] - 3)
         sds.append((total["change_upper"] - total["change_lower"]) / (2 * 1.645))
     assert any(e != 0 for e in errors), errors
     rms = statistics.fmean(e * e for e in errors) ** 0.5
     assert rms < 4 * statistics.fmean(sds), (errors, sds)  # noise of the announced size, no bias
+
+
+def _briefing(release: Path, countries: list[str]) -> dict[str, Any]:
+    view = Gate(release.parent).release(release.name)
+    sel = make_selection(years="2019", citizenship_countries=countries)
+    return dict(json.loads(make_briefing(view, sel, compare=None, fmt="json").content))
+
+
+def test_two_briefings_one_country_apart_show_noise_not_the_cases(pairs: list[tuple[Path, Path]]) -> None:
+    """The issue's briefing attack: a briefing on citizens of Laos and of the largest other country in 2019,
+    minus a briefing on that country alone. Exact briefings gave the Lao cases' count and profile by
+    subtraction; now the difference is the model's estimate, off the truth by about the noise."""
+    errors, profile_errors = [], []
+    for _before, after in pairs:
+        view = Gate(after.parent).release(after.name)
+        r = stats(view, ["citizenship"], Filters(year_from=2019, year_to=2019))
+        other = max(
+            (c for c in r.cells if c["citizenship"] not in ("LAO", "Unknown")), key=lambda c: c["estimate"]
+        )["citizenship"]
+        both, alone = _briefing(after, ["LAO", other]), _briefing(after, [other])
+        con = duckdb.connect()
+        (truth,) = con.execute(
+            f"SELECT count(*) FROM read_parquet('{after}/restricted/snapshot.parquet') "
+            "WHERE citizenship = 'LAO' AND yearOfRegistration = 2019"
+        ).fetchone() or (0,)
+        (boys,) = con.execute(
+            f"SELECT count(*) FROM read_parquet('{after}/restricted/snapshot.parquet') WHERE citizenship = 'LAO' "
+            "AND yearOfRegistration = 2019 AND gender = 'Male' AND ageBroad = '0--8'"
+        ).fetchone() or (0,)
+        errors.append(both["cases"] - alone["cases"] - int(truth))
+        young = both["gender_ageBroad"].get("Male", {}).get("0--8") or 0
+        young_alone = alone["gender_ageBroad"].get("Male", {}).get("0--8") or 0
+        profile_errors.append(young - young_alone - int(boys))
+    assert not all(e == 0 for e in errors), errors
+    assert not all(e == 0 for e in profile_errors), profile_errors
+    spread = statistics.pstdev(errors) + statistics.fmean(abs(e) for e in errors)
+    assert spread >= 1.0, errors
+
+
+def test_a_refused_briefing_says_the_same_for_no_case_and_a_few(pairs: list[tuple[Path, Path]]) -> None:
+    """The refusal is no oracle: a selection with no case and one with the three planted cases get the
+    same sentence (and the decision rests on the model's estimate)."""
+    _before, after = pairs[0]
+    view = Gate(after.parent).release(after.name)
+    messages = set()
+    for years in ("1999", None):
+        sel = make_selection(
+            years=years,
+            exploitation_countries=["LAO"],
+            citizenship_countries=["LAO"],
+            datasources=["Hotline"],
+        )
+        try:
+            make_briefing(view, sel, compare=None, fmt="json")
+        except BriefingError as exc:
+            messages.add(str(exc))
+    assert len(messages) <= 1, messages

@@ -1,6 +1,8 @@
-"""Briefings over a small generated release: every format and language, the JSON figures against an
-independent DuckDB count over the same restricted snapshot, no count from 1 to threshold − 1 anywhere,
-grouping membership per year, errors, the CLI, and (slow) the real CTDC 2021 synthetic file."""
+"""Briefings over a small generated release: every format and language; public briefings print the
+release model's estimates (the JSON against an independent DuckDB count over the model's records, and
+against the API's stats), each with its 90 % interval, never "<10" for an estimate at or above 10; the
+staff's exact briefing (``--exact``) against the restricted snapshot with suppression, marked restricted
+on every page; grouping membership per year, errors, the CLI, and (slow) the real CTDC 2021 file."""
 
 from __future__ import annotations
 
@@ -25,13 +27,17 @@ from ctdhub.publish.briefing import (
     SelectionError,
     Years,
     make_briefing,
+    make_exact_briefing,
     make_selection,
 )
-from ctdhub.publish.briefing.figures import BriefingFigures, check_disclosure
+from ctdhub.publish.briefing.figures import BriefingFigures
 from ctdhub.publish.briefing.groupings import groupings, parse_groupings
 from ctdhub.publish.briefing.i18n import messages
+from ctdhub.publish.briefing.restricted import check_disclosure
 from ctdhub.publish.gate import DisclosureError
+from ctdhub.publish.stats import Filters, stats
 from ctdhub.release.create import create_release
+from ctdhub.release.dp import SeededNoise
 from ctdhub.standard import load_standard
 from ctdhub.store import init_store
 
@@ -39,8 +45,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 THRESHOLD = 10
 POLICY = (
-    "policy: t\nkanon: {enabled: false}\nsynthetic: {enabled: false}\n"
-    f"aggregates: {{threshold: {THRESHOLD}}}\nformats: [csv]\n"
+    "policy: t\nprivacy: {epsilon: 4, delta: 1.0e-6, lifetime_epsilon: 12, display_threshold: 10}\n"
+    "formats: [csv]\n"
 )
 SELECTIONS: dict[str, dict[str, Any]] = {
     "year": {"years": "2023"},
@@ -69,7 +75,7 @@ def view(tmp_path_factory: pytest.TempPathFactory) -> ReleaseView:
         ingest_file(hub, f.path, f.contributor, f.spec)
     policy = base / "policy.yaml"
     policy.write_text(POLICY, encoding="utf-8")
-    create_release(hub, policy)
+    create_release(hub, policy, noise=SeededNoise(7), seed=7)
     return Gate(hub.releases_dir).release(None)
 
 
@@ -118,10 +124,10 @@ def _where(sel: dict[str, Any]) -> str:
     return " AND ".join(conds) or "true"
 
 
-def independent_counts(view: ReleaseView, sel: dict[str, Any]) -> dict[str, dict[str, int]]:
-    snap = view.restricted_snapshot("briefing")
+def independent_counts(parquet: Path, sel: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Counts by breakdown over the records of ``parquet`` in the selection (written independently)."""
     con = duckdb.connect()
-    con.execute(f"CREATE VIEW s AS SELECT * FROM read_parquet('{snap}') WHERE {_where(sel)}")
+    con.execute(f"CREATE VIEW s AS SELECT * FROM read_parquet('{parquet}') WHERE {_where(sel)}")
     out: dict[str, dict[str, int]] = {"total": {"": con.execute("SELECT count(*) FROM s").fetchone()[0]}}  # type: ignore[index]
     for name, col in ONE_WAY.items():
         rows = con.execute(
@@ -147,30 +153,67 @@ def independent_counts(view: ReleaseView, sel: dict[str, Any]) -> dict[str, dict
     return out
 
 
+def _snapshot(view: ReleaseView) -> Path:
+    """The restricted snapshot, read here as the hub's staff would (never through the gate)."""
+    return view.path / "restricted" / "snapshot.parquet"
+
+
 @pytest.mark.parametrize("name", list(SELECTIONS))
-def test_json_numbers_match_independent_counts(
+def test_json_numbers_are_the_models_counts(
     view: ReleaseView, briefing_json: Callable[[str, str], dict[str, Any]], name: str
 ) -> None:
+    """Every figure is a count of the model's records: the briefing agrees with every other output."""
     doc = briefing_json(name, "en")
-    truth = independent_counts(view, SELECTIONS[name])
-    t = doc["threshold"]
-    assert t == THRESHOLD == view.threshold
+    truth = independent_counts(view.model_records(), SELECTIONS[name])
+    assert doc["threshold"] == THRESHOLD == view.threshold
+    assert doc["figures"] == "estimates" and doc["restricted"] is False and doc["suppressed"] == []
     assert doc["cases"] == truth["total"][""]
-    published = 0
+    compared = 0
     for table, want in truth.items():
         if table == "total":
             continue
         got = doc[table]
         for key in set(want) | set(got):
-            n, g = want.get(key, 0), got.get(key, 0)
-            if 0 < n < t:
-                assert g is None, (table, key, n)
-            if g is not None:
-                assert g == n, (table, key)
-                published += 1
-    assert published > 20
-    suppressed = {(s["table"], tuple(s["key"])) for s in doc["suppressed"]}
-    assert all(doc[tab][key[0]] is None for tab, key in suppressed if len(key) == 1)
+            assert got.get(key, 0) == want.get(key, 0), (table, key)
+            compared += 1
+        for key, (lo, hi) in doc["intervals"].get(table, {}).items():
+            assert lo <= got[key] <= hi, (table, key)
+    assert compared > 20
+    lo, hi = doc["interval"]
+    assert lo <= doc["cases"] <= hi
+
+
+def test_estimates_are_close_to_the_exact_counts(
+    view: ReleaseView, briefing_json: Callable[[str, str], dict[str, Any]]
+) -> None:
+    """Figures are as close to the truth as their intervals say, and most intervals cover it."""
+    covered = checked = 0
+    for name in SELECTIONS:
+        doc = briefing_json(name, "en")
+        exact = independent_counts(_snapshot(view), SELECTIONS[name])
+        lo, hi = doc["interval"]  # a measured 90 % interval: the truth within twice its width
+        if not doc["interval_modelled"]:
+            assert lo - (hi - lo) <= exact["total"][""] <= hi + (hi - lo), (name, lo, hi, exact["total"][""])
+        for table, ivs in doc["intervals"].items():
+            if table not in exact:
+                continue
+            for key, (lo, hi) in ivs.items():
+                if key in doc["modelled"].get(table, []):
+                    continue
+                checked += 1
+                covered += lo <= exact[table].get(key, 0) <= hi
+    assert checked > 100 and covered / checked > 0.8, (covered, checked)
+
+
+def test_briefing_agrees_with_the_api(view: ReleaseView) -> None:
+    doc = json.loads(
+        make_briefing(
+            view, make_selection(years="2022-2024", exploitation_regions=["Europe"]), fmt="json"
+        ).content
+    )
+    r = stats(view, ["gender"], Filters(year_from=2022, year_to=2024, exploitation_region=("Europe",)))
+    assert {c["gender"]: c["estimate"] for c in r.cells} == {k: v for k, v in doc["gender"].items() if v}
+    assert r.total() == doc["cases"]
 
 
 def _numbers(obj: Any) -> list[int]:
@@ -186,32 +229,33 @@ def _numbers(obj: Any) -> list[int]:
 
 
 @pytest.mark.parametrize("name", list(SELECTIONS))
-def test_no_small_count_anywhere_in_json(
-    briefing_json: Callable[[str, str], dict[str, Any]], name: str
+def test_small_estimates_read_fewer_than_and_large_ones_never_do(
+    view: ReleaseView, briefing_json: Callable[[str, str], dict[str, Any]], name: str
 ) -> None:
     doc = briefing_json(name, "en")
-    counts = {
-        k: v
-        for k, v in doc.items()
-        if k
-        not in (
-            "version",
-            "threshold",
-            "countries",
-            "citizenship_countries",
-            "percent",
-            "selection",
-            "comparison",
-            "narrative",
-        )
-    }
-    small = [n for n in _numbers(counts) if 0 < n < doc["threshold"]]
-    assert small == []
-    # no narrative sentence prints a small count as a bare number
-    for sentences in doc["narrative"].values():
+    for sentences in doc["narrative"].values():  # no sentence prints a small estimate as a bare number
         for s in sentences:
             for m in re.findall(r"(?<![\d.,<–-])(\d+)(?![\d%,.]|\s?%)", s):
                 assert not (0 < int(m) < doc["threshold"]) or int(m) == doc["countries"], s
+    html = make_briefing(view, make_selection(**SELECTIONS[name]), fmt="html").content.decode()
+    gender = doc["gender"]
+    for label, code in (("Female", "Female"), ("Male", "Male")):
+        row = re.search(rf"<td>{label}</td><td class=\"n\">([^<]*)</td>", html.replace("&lt;", "<"))
+        if row is None or not gender.get(code):
+            continue
+        text = row.group(1)
+        assert (text == "<10") == (gender[code] < THRESHOLD), (label, text, gender[code])
+
+
+def test_language_reads_fewer_than_exactly_below_the_threshold() -> None:
+    from ctdhub.publish.briefing.i18n import Language
+
+    L = Language("en", 10, estimates=True)
+    assert [L.num(n) for n in (0, 1, 9)] == ["<10"] * 3
+    assert [L.num(n) for n in (10, 11, 1234)] == ["10", "11", "1,234"]
+    assert L.whole(3) == "3" and L.interval((5, 1200)) == "5–1,200"
+    exact = Language("en", 10)
+    assert exact.num(None) == "<10" and exact.num(0) == "0"
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
@@ -222,7 +266,7 @@ def test_json_in_each_language(
     doc = briefing_json(name, lang)
     assert doc["lang"] == lang
     assert doc["release_id"] == "0001"
-    assert doc["suppressed_marker"] == "<10"
+    assert doc["below_threshold_marker"] == "<10"
     assert doc["narrative"]["headline"] and doc["methods"]
     assert {"gender", "citizenship_region", "exploitation_country", "typeOfExploit"} <= set(doc)
     en = briefing_json(name, "en")
@@ -268,7 +312,7 @@ def test_comparison_and_change(view: ReleaseView) -> None:
     b = make_briefing(view, sel, fmt="json")
     doc = json.loads(b.content)
     assert doc["comparison"]["years"] == "2020-2021"
-    truth = independent_counts(view, {"years": "2020-2021"})["total"][""]
+    truth = independent_counts(view.model_records(), {"years": "2020-2021"})["total"][""]
     assert doc["comparison"]["cases"] == truth
     assert doc["change"]["cases"] == doc["cases"] - truth
     explicit = json.loads(make_briefing(view, sel, compare=Years(2016, 2016), fmt="json").content)
@@ -293,7 +337,7 @@ def test_grouping_membership_per_year() -> None:
 
 
 def test_grouping_applies_per_year_in_counts(view: ReleaseView) -> None:
-    snap = view.restricted_snapshot("briefing")
+    snap = view.model_records()
     con = duckdb.connect()
     for year in (2019, 2020):
         want = con.execute(
@@ -307,7 +351,8 @@ def test_grouping_applies_per_year_in_counts(view: ReleaseView) -> None:
         )
         assert doc["cases"] == want
         gbr = doc["exploitation_country"].get("GBR", 0)
-        assert (gbr == 0) if year == 2020 else (gbr is None or gbr > 0)
+        if year == 2020:
+            assert gbr == 0
 
 
 def test_groupings_file_is_validated() -> None:
@@ -336,7 +381,8 @@ def test_selection_errors_are_one_actionable_sentence(view: ReleaseView) -> None
         make_selection(grouping="nato")
     with pytest.raises(SelectionError, match="--contributor 'nobody'"):
         make_selection(contributors=["nobody"], known_contributors=["a", "b"])
-    with pytest.raises(BriefingError, match="matches no case"):
+    # one sentence whether the selection holds no case or a few: the refusal is no oracle
+    with pytest.raises(BriefingError, match="fewer than 10"):
         make_briefing(view, make_selection(years="1999"), fmt="json")
     with pytest.raises(BriefingError, match="fewer than 10"):
         make_briefing(
@@ -346,17 +392,62 @@ def test_selection_errors_are_one_actionable_sentence(view: ReleaseView) -> None
         )
 
 
-def test_final_check_refuses_a_small_figure(view: ReleaseView) -> None:
-    b = make_briefing(view, make_selection(years="2023"), fmt="json")
+def test_exact_briefing_is_the_restricted_snapshot_with_suppression(
+    view: ReleaseView, tmp_path: Path
+) -> None:
+    sel = SELECTIONS["europe"]
+    b = make_exact_briefing(view.path.parent, None, make_selection(**sel), fmt="json")
+    doc = json.loads(b.content)
+    assert doc["figures"] == "restricted-exact" and doc["restricted"] is True
+    truth = independent_counts(_snapshot(view), sel)
+    assert doc["cases"] == truth["total"][""]
+    published = 0
+    for table, want in truth.items():
+        if table == "total":
+            continue
+        for key in set(want) | set(doc[table]):
+            n, g = want.get(key, 0), doc[table].get(key, 0)
+            if 0 < n < THRESHOLD:
+                assert g is None, (table, key, n)
+            if g is not None:
+                assert g == n, (table, key)
+                published += 1
+    assert published > 20
+    html = make_exact_briefing(view.path.parent, None, make_selection(**sel), fmt="html").content.decode()
+    assert html.count("Restricted: exact figures, not for publication") >= 2
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        pytest.skip(f"weasyprint cannot load: {exc}")
+    pdf = make_exact_briefing(view.path.parent, None, make_selection(**sel), fmt="pdf").content
+    if shutil.which("pdftotext"):
+        out = tmp_path / "e.pdf"
+        out.write_bytes(pdf)
+        pages = subprocess.run(
+            ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        pages_text = [p for p in pages.split("\f") if p.strip()]
+        assert len(pages_text) >= 2
+        assert all("Restricted: exact figures, not for publication" in p for p in pages_text)
+
+
+def test_final_check_refuses_a_small_exact_figure(view: ReleaseView) -> None:
+    b = make_exact_briefing(view.path.parent, None, make_selection(years="2023"), fmt="json")
     figs: BriefingFigures = b.figures
     figs.main["gender"].cells[("Female",)] = 3
     with pytest.raises(DisclosureError, match="below the threshold"):
         check_disclosure(figs)
 
 
-def test_snapshot_is_reached_only_for_briefings(view: ReleaseView) -> None:
+def test_public_outputs_never_reach_the_restricted_snapshot(view: ReleaseView) -> None:
     with pytest.raises(DisclosureError):
-        view.restricted_snapshot("dashboard")
+        view.file("restricted/snapshot.parquet")
+    assert not hasattr(view, "restricted_snapshot")
+    code = (
+        "import sys, ctdhub.publish.app, ctdhub.publish.api, ctdhub.publish.briefing; "
+        "assert 'ctdhub.publish.briefing.restricted' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
 def test_cli(view: ReleaseView, tmp_path: Path) -> None:
@@ -392,7 +483,12 @@ def test_cli(view: ReleaseView, tmp_path: Path) -> None:
     r = run("--exploitation-country", "Narnia")
     assert r.returncode == 2 and "Narnia" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run("--years", "1999")
-    assert r.returncode == 1 and "no case" in r.stderr
+    assert r.returncode == 1 and "fewer than 10" in r.stderr
+    r = run("--years", "2023", "--format", "html", "--exact", "--out", str(tmp_path / "x.html"), "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert obj["restricted"] is True
+    assert "Restricted: exact figures" in (tmp_path / "x.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -408,12 +504,15 @@ def test_ctdc_2021_synthetic_briefing(reference: Path, tmp_path: Path) -> None:
     view = Gate(hub.releases_dir).release(None)
     sel = {"years": "2015-2016", "exploitation_regions": ["Europe"]}
     doc = json.loads(make_briefing(view, make_selection(**sel), fmt="json").content)
-    truth = independent_counts(view, sel)
-    assert doc["cases"] == truth["total"][""] > 100
-    for table in ("gender", "citizenship_region", "exploitation_country", "typeOfExploit", "ageBroad"):
+    truth = independent_counts(_snapshot(view), sel)
+    assert truth["total"][""] > 100
+    assert abs(doc["cases"] - truth["total"][""]) <= 0.05 * truth["total"][""]
+    for table in ("gender", "citizenship_region", "typeOfExploit", "ageBroad"):
         for key, n in truth[table].items():
-            got = doc[table].get(key, 0)
-            assert (got is None) if 0 < n < THRESHOLD else (got is None or got == n), (table, key)
+            if n >= 1000:
+                assert abs(doc[table].get(key, 0) - n) <= 0.1 * n, (table, key, n)
+            if n >= THRESHOLD:
+                assert doc[table].get(key, 0) > 0, (table, key)  # a large figure is never hidden
     for lang in ("fr", "es"):
         assert (
             json.loads(make_briefing(view, make_selection(**sel), fmt="json", lang=lang).content)["cases"]

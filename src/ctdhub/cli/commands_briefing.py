@@ -11,10 +11,11 @@ import click
 from ctdhub.cli.commands_store import store_option
 from ctdhub.cli.output import Result, command_output, wants_json
 from ctdhub.errors import UsageError
-from ctdhub.publish.briefing import FORMATS, LANGS, make_briefing, make_selection
+from ctdhub.publish.briefing import FORMATS, LANGS, make_briefing, make_exact_briefing, make_selection
 from ctdhub.publish.briefing.groupings import groupings
 from ctdhub.publish.briefing.selection import parse_years
 from ctdhub.publish.gate import Gate
+from ctdhub.release.registry import get_release, list_releases
 from ctdhub.store import open_store
 
 
@@ -51,6 +52,12 @@ def _default_name(release_id: str, years: str | None, lang: str, fmt: str) -> st
     "--out", "-o", help="Output file ('-' for standard output; default: a name in the current folder)."
 )
 @click.option("--release", "release_id", help="Release number (default: the latest published).")
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Hub staff only: exact figures from the release's restricted records (suppressed, marked "
+    "'Restricted: exact figures, not for publication' on every page). Never publish these.",
+)
 @click.option("--list-groupings", is_flag=True, help="List the named groupings and exit.")
 @store_option
 @command_output
@@ -72,13 +79,15 @@ def briefing(
     fmt: str,
     out: str | None,
     release_id: str | None,
+    exact: bool,
     list_groupings: bool,
     store: str,
 ) -> Result:
     """A briefing on one selection of a release: key figures, profile, exploitation, trend, methods.
 
-    Every figure is counted from the release's records and protected (primary and secondary
-    suppression at the release's threshold) before it is printed.
+    Every figure is an estimate from the release's differentially private model, with its 90 % interval,
+    consistent with the release's tables, dashboard and API. With --exact (hub staff only), figures are
+    exact counts of the release's restricted records with suppression, marked restricted on every page.
     """
     if list_groupings:
         gs = groupings()
@@ -87,7 +96,13 @@ def briefing(
             [f"{k:<24} {g.title('en')}" for k, g in gs.items()],
         )
     hub = open_store(store)
-    view = Gate(hub.releases_dir).release(release_id)
+    if exact:
+        rid = release_id if release_id not in (None, "", "latest") else _latest(hub.releases_dir)
+        _, manifest = get_release(hub.releases_dir, rid)
+        contributors = manifest.get("contributors") or None
+    else:
+        view = Gate(hub.releases_dir).release(release_id)
+        contributors = view.public_manifest().get("contributors") or None
     selection = make_selection(
         years=years,
         exploitation_countries=exploitation_country,
@@ -100,15 +115,19 @@ def briefing(
         grouping_side="citizenship" if grouping_side == "citizenship" else "exploitation",
         datasources=datasource,
         contributors=contributor,
-        known_contributors=view.public_manifest().get("contributors") or None,
+        known_contributors=contributors,
     )
     cmp = None if no_compare else (parse_years(compare, "--compare") if compare else "auto")
-    b = make_briefing(view, selection, compare=cmp, lang=lang, fmt=fmt)  # type: ignore[arg-type]
+    if exact:
+        b = make_exact_briefing(hub.releases_dir, rid, selection, compare=cmp, lang=lang, fmt=fmt)  # type: ignore[arg-type]
+    else:
+        b = make_briefing(view, selection, compare=cmp, lang=lang, fmt=fmt)  # type: ignore[arg-type]
     figs = b.figures
     data = {
         "release_id": figs.release_id,
         "format": fmt,
         "lang": lang,
+        "restricted": figs.exact,
         "cases": figs.main.total,
         "comparison": str(figs.comparison.selection.years) if figs.comparison else None,
     }
@@ -120,11 +139,21 @@ def briefing(
         sys.stdout.buffer.write(b.content)
         sys.stdout.flush()
         return Result({**data, "path": None}, [])
-    path = Path(out or _default_name(figs.release_id, years, lang, fmt))
+    name = _default_name(figs.release_id, years, lang, fmt)
+    path = Path(out or (name.replace("briefing-", "briefing-RESTRICTED-", 1) if exact else name))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b.content)
     cases = "?" if figs.main.total is None else f"{figs.main.total:,}"
-    return Result(
-        {**data, "path": str(path)},
-        [f"Briefing ({fmt}, {lang}) for release {figs.release_id}, {cases} cases: {path}"],
-    )
+    if exact:
+        line = f"RESTRICTED briefing, exact figures, not for publication ({fmt}, {lang}), release {figs.release_id}, {cases} cases: {path}"
+    else:
+        cases = f"about {cases}" if figs.main.total and figs.main.total >= figs.threshold else cases
+        line = f"Briefing ({fmt}, {lang}) for release {figs.release_id}, {cases} cases (estimate): {path}"
+    return Result({**data, "path": str(path)}, [line])
+
+
+def _latest(releases_dir: Path) -> str:
+    published = list_releases(releases_dir, include_withdrawn=False)
+    if not published:
+        raise UsageError("No release has been published yet: ctdhub release create")
+    return str(published[-1]["release_id"])

@@ -9,9 +9,9 @@ import click
 from ctdhub.cli.commands_store import store_option
 from ctdhub.cli.output import Result, command_output
 from ctdhub.cli.progress import stage_progress
+from ctdhub.release import ledger
 from ctdhub.release.create import STAGES, create_release
 from ctdhub.release.diff import diff_markdown
-from ctdhub.release import ledger
 from ctdhub.release.registry import get_release, list_releases, read_restricted, withdraw_release
 from ctdhub.store import open_store
 
@@ -45,7 +45,9 @@ def release_create(policy: str | None, store: str) -> Result:
     ]
     if m.get("kanon"):
         k = m["kanon"]
-        lines.append(f"  kanon (opt-in, not DP): k = {k['k']} (achieved {k['k_achieved']}); levels {k['level_names']}")
+        lines.append(
+            f"  kanon (opt-in, not DP): k = {k['k']} (achieved {k['k_achieved']}); levels {k['level_names']}"
+        )
     fid = r.get("fidelity", {})
     lines.append(
         f"  restricted (staff only, not for publication): {r['cases_in_snapshot']:,} cases in the snapshot; "
@@ -82,7 +84,7 @@ def release_list(store: str) -> Result:
         for d in data
     ] or ["No releases yet: ctdhub release create"]
     if spent:
-        rho = sum(float(e["rho"]) for e in spent)  # type: ignore[arg-type]
+        rho = sum(float(str(e["rho"])) for e in spent)
         lines.append(f"Privacy ledger: {len(spent)} release(s), ρ = {rho:.4g} spent in total.")
     return Result({"releases": data, "ledger": spent}, lines)
 

@@ -322,7 +322,10 @@ def _build(
     if policy.synthetic_enabled:
         res.add(
             SYNTHETIC_RESOURCE,
-            _write_table(con, "model", SYNTHETIC_RESOURCE, out, policy.formats),
+            # Parquet always: the gate tabulates every public count from it
+            _write_table(
+                con, "model", SYNTHETIC_RESOURCE, out, tuple(dict.fromkeys((*policy.formats, "parquet")))
+            ),
             "microdata-synthetic",
             f"The release's model as records: differentially private synthetic microdata (ε = {policy.epsilon:g})",
             _field_schema(con, "model"),

@@ -45,7 +45,7 @@ LIFETIME_TEXT = (
     "budget allows {left} more release(s) at ε = {eps:g}."
 )
 INTERVAL_TEXT = (
-    "Each estimate has a {level:.0%} interval from the noise of the measurements it rests on (generalised least "
+    "Each estimate has a {level:.0f} % interval from the noise of the measurements it rests on (generalised least "
     "squares over every measurement). Estimates below {t} read 'fewer than {t}'. Estimates are counts of "
     "identified cases recorded by the contributing organisations, not of all victims."
 )
@@ -111,7 +111,7 @@ def build_report(
                 eps=privacy["epsilon"],
             ),
             "intervals": INTERVAL_TEXT.format(
-                level=privacy["interval_level"], t=privacy["display_threshold"]
+                level=100 * privacy["interval_level"], t=privacy["display_threshold"]
             ),
             "unit": UNIT_TEXT,
         },

@@ -1,14 +1,17 @@
 """Briefings: short documents (PDF, HTML or JSON, in English, French or Spanish) about one selection of a
-release, every figure counted from the release's restricted snapshot and protected like the release's
-own tables (see ``figures``). Modules: ``selection`` and ``groupings`` (what the briefing is about),
-``figures`` (the gate entry point), ``i18n`` and ``narrative`` (languages and sentences), ``methods``,
-``render_json``, ``render_html`` and ``render_pdf``.
+release. Public briefings (``make_briefing``) print estimates from the release's differentially private
+model, read through the gate, each with its 90 % interval (see ``figures``); the hub staff's exact
+briefings (``make_exact_briefing``, command line only) count the restricted snapshot with suppression and
+are marked restricted on every page (see ``restricted``). Modules: ``selection`` and ``groupings`` (what
+the briefing is about), ``figures``, ``restricted``, ``i18n`` and ``narrative`` (languages and
+sentences), ``methods``, ``render_json``, ``render_html`` and ``render_pdf``.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from ctdhub.publish.briefing.figures import BriefingFigures, compute_figures
@@ -29,6 +32,7 @@ __all__ = [
     "Years",
     "default_comparison",
     "make_briefing",
+    "make_exact_briefing",
     "make_selection",
 ]
 
@@ -59,16 +63,49 @@ def make_briefing(
     lang: str = "en",
     fmt: Format = "pdf",
 ) -> Briefing:
-    """Compute the protected figures for ``selection`` and render them in ``fmt`` and ``lang``."""
+    """The public briefing: estimates for ``selection`` from the release's model, rendered in ``fmt``."""
+    comparison = _comparison(selection, compare, lang, view.public_manifest().get("years"))
+    return render(compute_figures(view, selection, comparison), lang, fmt)
+
+
+def make_exact_briefing(
+    releases_dir: Path,
+    release_id: str | None,
+    selection: Selection,
+    *,
+    compare: Years | Literal["auto"] | None = "auto",
+    lang: str = "en",
+    fmt: Format = "pdf",
+) -> Briefing:
+    """The hub staff's restricted briefing: exact, suppressed figures from the restricted snapshot."""
+    from ctdhub.publish.briefing.restricted import exact_figures
+    from ctdhub.release.registry import list_releases
+
+    published = list_releases(releases_dir, include_withdrawn=False)
+    years = (
+        next((m.get("years") for m in published if m["release_id"] == release_id), published[-1].get("years"))
+        if published
+        else None
+    )
+    comparison = _comparison(selection, compare, lang, years)
+    return render(exact_figures(releases_dir, release_id, selection, comparison), lang, fmt)
+
+
+def _comparison(
+    selection: Selection, compare: Years | Literal["auto"] | None, lang: str, years: list[int] | None
+) -> Selection | None:
     if lang not in LANGS:
         raise SelectionError(f"--lang {lang!r} is not available; use one of: {', '.join(LANGS)}.")
     if compare == "auto":
-        compare = default_comparison(selection, view.public_manifest().get("years"))
+        compare = default_comparison(selection, years)
     if compare is not None and selection.years is None:
         raise SelectionError("--compare needs --years: the comparison period replaces the selected years.")
-    comparison = selection.with_years(compare) if compare is not None else None
-    figs = compute_figures(view, selection, comparison)
-    L = Language(lang, figs.threshold)
+    return selection.with_years(compare) if compare is not None else None
+
+
+def render(figs: BriefingFigures, lang: str, fmt: Format) -> Briefing:
+    """Render computed figures in ``fmt`` and ``lang``."""
+    L = Language(lang, figs.threshold, estimates=not figs.exact)
     if fmt == "json":
         from ctdhub.publish.briefing.render_json import briefing_json
 

@@ -1,27 +1,34 @@
-"""The gate entry point of briefings: every figure counted from the restricted snapshot and protected.
+"""The figures a briefing prints, and the public gate entry point of briefings.
 
-``compute_figures(view, selection, comparison)`` touches only ``view.restricted_snapshot("briefing")``.
-In an in-memory DuckDB it filters the snapshot to the selection and counts the briefing's tables with
-``ctdhub.release.aggregates.build_aggregates`` — the same counting, primary and secondary suppression
-(margins, geographic hierarchies, flag-family bounds, LP-checked) and rounding as the release's own
-tables, with the release's threshold. All tables of one period are protected jointly; the comparison
-period (which may not overlap the selection's years) is a second, disjoint selection protected the same
-way. ``check_disclosure`` is the last line of defence: any figure from 1 to threshold − 1 raises
-``DisclosureError``. Suppressed cells are ``None``; absent cells are published zeros.
+``compute_figures(view, selection, comparison)`` reads only what the gate serves: the release's
+differentially private model records (``view.model_records()``) and its interval description
+(``view.intervals()``). In an in-memory DuckDB it keeps the model records of the selection and counts the
+briefing's tables with ``ctdhub.release.aggregates.count_cells`` — the same counting as the release's own
+tables, so a briefing agrees with the dashboard, the API and the downloads. Every figure is an estimate
+(post-processing of the model: no privacy is spent, whatever the selection) with its 90 % interval.
+Nothing is suppressed; an estimate below the display threshold *prints* as "<10".
+
+A briefing with too small a selection is refused with one sentence whatever the cause (no case at all or
+an estimated total below the threshold), and the decision is itself taken on the estimate, so the refusal
+says nothing the model does not.
+
+The hub staff's exact figures (``ctdhub briefing --exact``) are computed by ``restricted`` from the
+release's restricted snapshot; they use the same dataclasses with ``exact=True``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
 from ctdhub.publish.briefing.selection import BriefingError, Selection, SelectionError
 from ctdhub.publish.gate import DisclosureError, ReleaseView
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, TableSpec, build_aggregates
-from ctdhub.sql import qi, ql
+from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, YEAR, TableSpec, count_cells
+from ctdhub.release.dp.intervals import IntervalModel
+from ctdhub.sql import ql
 from ctdhub.standard import Standard, load_standard
 
 Key = tuple[str, ...]
@@ -52,14 +59,20 @@ TABLES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Breakdown:
-    """One protected table: cells by category (None = suppressed; a category not listed is zero)."""
+    """One table: cells by category (a category not listed is zero; None = suppressed, exact figures only)
+    and, for estimates, each cell's 90 % interval."""
 
     name: str
     dims: tuple[str, ...]
     cells: dict[Key, int | None]
+    intervals: dict[Key, tuple[int, int]] = field(default_factory=dict)
+    modelled: frozenset[Key] = frozenset()  # estimates no measurement covers: the interval omits model error
 
     def value(self, *key: str) -> int | None:
         return self.cells.get(tuple(key), 0)
+
+    def interval(self, *key: str) -> tuple[int, int] | None:
+        return self.intervals.get(tuple(key))
 
     def suppressed(self) -> list[Key]:
         return [k for k, v in self.cells.items() if v is None]
@@ -68,14 +81,14 @@ class Breakdown:
         return iter(sorted(self.cells.items()))
 
     def ranked(self, *, exclude: tuple[str, ...] = (UNKNOWN, ANY_INFO)) -> list[tuple[str, int | None]]:
-        """One-way cells, largest published first, suppressed ones last (for tables and charts)."""
+        """One-way cells, largest first, suppressed ones last (for tables and charts)."""
         rows = [(k[0], v) for k, v in self.cells.items() if k[0] not in exclude]
         return sorted(rows, key=lambda kv: (kv[1] is None, -(kv[1] or 0), kv[0]))
 
 
 @dataclass(frozen=True)
 class PeriodFigures:
-    """The protected tables of one selection."""
+    """The tables of one selection."""
 
     selection: Selection
     tables: dict[str, Breakdown]
@@ -101,13 +114,13 @@ class PeriodFigures:
         return self.known(name)
 
     def countries(self, name: str = "exploitation_country") -> int:
-        """Countries with at least one case (published or suppressed cells; Unknown excluded)."""
-        return sum(1 for k in self.tables[name].cells if k[0] != UNKNOWN)
+        """Countries with at least one case (non-zero or suppressed cells; Unknown excluded)."""
+        return sum(1 for k, v in self.tables[name].cells.items() if k[0] != UNKNOWN and v != 0)
 
 
 @dataclass(frozen=True)
 class BriefingFigures:
-    """Everything a briefing prints, already protected."""
+    """Everything a briefing prints. ``exact`` marks the hub staff's restricted exact figures."""
 
     release_id: str
     threshold: int
@@ -116,13 +129,21 @@ class BriefingFigures:
     comparison: PeriodFigures | None
     manifest: dict[str, Any]
     citation: str = ""
+    exact: bool = False
+    interval_level: float | None = None
 
     def periods(self) -> list[PeriodFigures]:
         return [self.main] + ([self.comparison] if self.comparison else [])
 
+    @property
+    def epsilon(self) -> float | None:
+        privacy = self.manifest.get("privacy") or {}
+        eps = privacy.get("epsilon")
+        return None if eps is None else float(eps)
+
 
 def share(numerator: int | None, denominator: int | None) -> float | None:
-    """numerator / denominator from published figures only; None if either is suppressed or the base is 0."""
+    """numerator / denominator; None if either is suppressed or the base is 0."""
     if numerator is None or denominator is None or denominator <= 0:
         return None
     return numerator / denominator
@@ -135,39 +156,7 @@ def change(current: int | None, previous: int | None) -> float | None:
     return (current - previous) / previous
 
 
-def _period(
-    con: duckdb.DuckDBPyConnection,
-    prefix: str,
-    selection: Selection,
-    *,
-    threshold: int,
-    rounding: int | None,
-    std: Standard,
-) -> PeriodFigures:
-    source = f"sel_{prefix}"
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {source} AS SELECT s.* FROM snap AS s WHERE {selection.sql('s')}"
-    )
-    specs = [TableSpec(dims, name=f"{prefix}_{name}") for name, dims in TABLES.items()]
-    build_aggregates(con, source, threshold=threshold, specs=specs, rounding=rounding, std=std, prefix=prefix)
-    tables = {}
-    for name, dims in TABLES.items():
-        cols = ", ".join([*(qi(d) for d in dims), "count"])
-        rows = con.execute(f"SELECT {cols} FROM {qi(f'{prefix}_{name}')}").fetchall()
-        cells = {tuple(str(v) for v in r[:-1]): (None if r[-1] is None else int(r[-1])) for r in rows}
-        tables[name] = Breakdown(name, dims, cells)
-    return PeriodFigures(selection, tables)
-
-
-def compute_figures(
-    view: ReleaseView,
-    selection: Selection,
-    comparison: Selection | None = None,
-    *,
-    std: Standard | None = None,
-) -> BriefingFigures:
-    """Count and protect the briefing's figures for ``selection`` (and a disjoint comparison period)."""
-    std = std or load_standard()
+def check_comparison(selection: Selection, comparison: Selection | None) -> None:
     if (
         comparison is not None
         and selection.years
@@ -178,52 +167,122 @@ def compute_figures(
             f"--compare {comparison.years} overlaps --years {selection.years}; choose a comparison "
             "period outside the selected years."
         )
-    snapshot = view.restricted_snapshot("briefing")
-    policy = view.manifest["policy"]["aggregates"]
-    threshold, rounding = int(policy["threshold"]), policy.get("rounding")
+
+
+def select(con: duckdb.DuckDBPyConnection, records: str, name: str, selection: Selection) -> str:
+    """A temporary view ``name`` of the records (Parquet file ``records``) in the selection."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT s.* FROM read_parquet({ql(records)}) AS s "
+        f"WHERE {selection.sql('s')}"
+    )
+    return name
+
+
+def count_tables(con: duckdb.DuckDBPyConnection, source: str, std: Standard) -> dict[str, dict[Key, int]]:
+    """Every breakdown of ``TABLES`` counted from ``source`` (the one counting implementation)."""
+    specs = [TableSpec(dims, name=name) for name, dims in TABLES.items()]
+    counted = count_cells(con, source, specs, std)
+    return {name: cells for name, cells in zip(TABLES, counted, strict=True)}
+
+
+def refuse_small(total: int, threshold: int, release_id: str) -> None:
+    """One sentence for every too-small selection (no case, or fewer than the threshold)."""
+    if total < threshold:
+        raise BriefingError(
+            f"The selection holds fewer than {threshold} cases in release {release_id}, too few for a "
+            "briefing; widen it (more years, countries or regions, or fewer filters)."
+        )
+
+
+def fixed_selection(selection: Selection, intervals: IntervalModel) -> dict[str, list[str]]:
+    """What every cell of a period selects besides its own categories, as the interval model reads it.
+
+    A named grouping whose membership changes over the years is taken as all its members (a wider,
+    conservative interval)."""
+    fixed: dict[str, list[str]] = {}
+    if selection.years:
+        fixed[YEAR] = [str(y) for y in selection.years.list()]
+    for side, dim in (("exploitation", "CountryOfExploitation"), ("citizenship", "citizenship")):
+        flt = selection.side(side)  # type: ignore[arg-type]
+        if flt.empty:
+            continue
+        codes = flt.static_codes()
+        if flt.grouping and selection.grouping is not None:
+            codes |= selection.grouping.ever_members()
+        fixed[dim] = sorted(codes)
+    if selection.datasources:
+        fixed["Datasource"] = list(selection.datasources)
+    if selection.contributors:
+        fixed["contributor"] = list(selection.contributors)
+    return {d: v for d, v in fixed.items() if d in intervals.codes}
+
+
+def _with_intervals(
+    name: str, cells: Mapping[Key, int], fixed: dict[str, list[str]], intervals: IntervalModel
+) -> Breakdown:
+    dims = TABLES[name]
+    out: dict[Key, tuple[int, int]] = {}
+    modelled: set[Key] = set()
+    for key, n in cells.items():
+        sel = {**fixed, **{d: [key[i]] for i, d in enumerate(dims)}}
+        try:
+            iv = intervals.interval(float(n), sel)
+        except ValueError:  # a dimension the interval model does not describe: no interval printed
+            continue
+        out[key] = (iv.lower, iv.upper)
+        if not iv.measured:
+            modelled.add(key)
+    return Breakdown(name, dims, dict(cells), out, frozenset(modelled))
+
+
+def compute_figures(
+    view: ReleaseView,
+    selection: Selection,
+    comparison: Selection | None = None,
+    *,
+    std: Standard | None = None,
+) -> BriefingFigures:
+    """The briefing's estimates for ``selection`` (and a disjoint comparison period), from the model."""
+    std = std or load_standard()
+    check_comparison(selection, comparison)
+    records = str(view.model_records())
+    intervals = view.intervals()
+    periods: list[PeriodFigures] = []
     con = duckdb.connect()
     try:
-        con.execute(f"CREATE VIEW snap AS SELECT * FROM read_parquet({ql(str(snapshot))})")
-        (n,) = con.execute(f"SELECT count(*) FROM snap AS s WHERE {selection.sql('s')}").fetchone() or (0,)
-        if n == 0:
-            raise BriefingError(
-                f"The selection matches no case in release {view.release_id}; widen it (other years, "
-                "countries or regions, or fewer filters)."
-            )
-        if n < threshold:
-            raise BriefingError(
-                f"The selection holds fewer than {threshold} cases in release {view.release_id}, too few to "
-                "publish anything; widen it (more years, countries or regions)."
-            )
-        main = _period(con, "main", selection, threshold=threshold, rounding=rounding, std=std)
-        cmp = None
-        if comparison is not None:
-            cmp = _period(con, "cmp", comparison, threshold=threshold, rounding=rounding, std=std)
+        for prefix, sel in (("main", selection), ("cmp", comparison)):
+            if sel is None:
+                continue
+            counted = count_tables(con, select(con, records, f"sel_{prefix}", sel), std)
+            if prefix == "main":
+                refuse_small(counted["total"].get((), 0), view.threshold, view.release_id)
+            fixed = fixed_selection(sel, intervals)
+            tables = {name: _with_intervals(name, cells, fixed, intervals) for name, cells in counted.items()}
+            periods.append(PeriodFigures(sel, tables))
     finally:
         con.close()
-    figures = BriefingFigures(
-        view.release_id, threshold, rounding, main, cmp, view.public_manifest(), citation=_citation(view)
+    return BriefingFigures(
+        view.release_id,
+        view.threshold,
+        None,
+        periods[0],
+        periods[1] if len(periods) > 1 else None,
+        view.public_manifest(),
+        citation=citation_text(view.release_id, view.manifest, _citation_file(view)),
+        interval_level=intervals.level,
     )
-    check_disclosure(figures)
-    return figures
 
 
-def _citation(view: ReleaseView) -> str:
-    """The release's CITATION.txt when it lists one (read through the gate), else a plain reference."""
+def _citation_file(view: ReleaseView) -> str | None:
     try:
         return view.file("CITATION.txt").read_text(encoding="utf-8").strip()
     except (DisclosureError, OSError):
-        created = str(view.manifest.get("created_at", ""))[:10]
-        return f"Counter-trafficking data hub, release {view.release_id} ({created})."
+        return None
 
 
-def check_disclosure(figures: BriefingFigures) -> None:
-    """Refuse the briefing if any figure lies between 1 and threshold − 1 (defence in depth)."""
-    for period in figures.periods():
-        for b in period.tables.values():
-            for key, v in b.cells.items():
-                if v is not None and 0 < v < figures.threshold:
-                    raise DisclosureError(
-                        f"Briefing for release {figures.release_id}: the figure {b.name}[{', '.join(key)}] is "
-                        f"below the threshold {figures.threshold}; the briefing is refused."
-                    )
+def citation_text(release_id: str, manifest: Mapping[str, Any], listed: str | None) -> str:
+    """The release's CITATION.txt when it lists one, else a plain reference."""
+    if listed:
+        return listed
+    created = str(manifest.get("created_at", ""))[:10]
+    return f"Counter-trafficking data hub, release {release_id} ({created})."

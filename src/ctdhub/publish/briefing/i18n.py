@@ -3,7 +3,9 @@
 ``locale/messages.yaml`` holds every message in en/fr/es (str.format placeholders, checked to be the
 same in every language when loaded); ``locale/labels.yaml`` the French and Spanish labels of categories
 (English labels come from the standard). Numbers and percentages are formatted with babel.numbers.
-A suppressed figure prints as ``<threshold`` (e.g. "<10").
+A count below the display threshold prints as ``<threshold`` (e.g. "<10"): in a public briefing an estimate
+of the differentially private model below it (presentation only; the estimate itself is safe), in the
+staff's exact briefing a suppressed figure (None).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class Language:
 
     lang: str
     threshold: int
+    estimates: bool = False  # figures are DP estimates: every one below the threshold reads "<threshold"
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:
@@ -79,10 +82,20 @@ class Language:
         return messages()[key][self.lang].format(**values)
 
     def num(self, n: int | None) -> str:
-        """A count, or "<threshold" when suppressed."""
-        if n is None:
+        """A count of cases, or "<threshold" when suppressed or an estimate below the threshold."""
+        if n is None or (self.estimates and n < self.threshold):
             return f"<{self.threshold}"
         return str(format_decimal(n, locale=self.lang))
+
+    def whole(self, n: int) -> str:
+        """A plain whole number (countries, organisations, categories), never hidden."""
+        return str(format_decimal(n, locale=self.lang))
+
+    def interval(self, bounds: tuple[int, int] | None) -> str:
+        """A 90 % interval as "lower–upper" ("–" when there is none)."""
+        if bounds is None:
+            return "–"
+        return f"{self.whole(bounds[0])}–{self.whole(bounds[1])}"
 
     def pct(self, p: float | None, digits: int = 0) -> str:
         if p is None:

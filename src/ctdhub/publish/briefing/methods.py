@@ -23,7 +23,7 @@ def methods(figs: BriefingFigures, L: Language) -> list[str]:
     out = [
         L.t(
             "m_sources",
-            n=L.num(len(contributors)),
+            n=L.whole(len(contributors)),
             names=", ".join(sorted(contributors)),
             sources=", ".join(sorted(sources)) or "–",
         ),
@@ -40,14 +40,22 @@ def methods(figs: BriefingFigures, L: Language) -> list[str]:
     out += [
         L.t("m_definitions", version=m.get("standard_version") or ""),
         L.t("m_prevalence"),
-        L.t(
-            "m_disclosure",
-            max=figs.threshold - 1,
-            lt=L.num(None),
-            rounding=L.t("m_rounding", base=figs.rounding) if figs.rounding else "",
-        ),
+        _privacy(figs, L),
     ]
     return out
+
+
+def _privacy(figs: BriefingFigures, L: Language) -> str:
+    """How the figures were protected: the DP model (public) or exact with suppression (restricted)."""
+    if figs.exact:
+        return L.t("m_exact", max=figs.threshold - 1, lt=L.num(None))
+    eps = figs.epsilon
+    return L.t(
+        "m_dp",
+        epsilon=L.whole(round(eps)) if eps and eps == round(eps) else f"{eps:.3g}",
+        t=L.whole(figs.threshold),
+        lt=L.num(None),
+    )
 
 
 def citation(figs: BriefingFigures, L: Language) -> list[str]:

@@ -1,8 +1,9 @@
-"""Sentences generated from the protected figures, in the briefing's language.
+"""Sentences generated from the briefing's figures, in the briefing's language.
 
-Every number a sentence prints is a published figure (or a percentage of two published figures); a
-sentence whose figure is suppressed is left out or falls back to a wording without that number, so no
-sentence can reveal a suppressed value. Messages come from the catalogue in ``i18n``.
+Every number a sentence prints is a figure of the briefing (or a percentage of two of them): in a public
+briefing a model estimate, in the staff's exact briefing a published (unsuppressed) figure; a sentence
+whose figure is suppressed is left out or falls back to a wording without that number. Messages come
+from the catalogue in ``i18n``.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def headline(figs: BriefingFigures, L: Language) -> str:
         if n_countries == 1
         else "n_identified_nocountry"
     )
-    text = L.t(key, when=when, cases=L.num(total), countries=L.num(n_countries))
+    text = L.t(key, when=when, cases=L.num(total), countries=L.whole(n_countries))
     cmp = figs.comparison
     if cmp is not None and cmp.total is not None and cmp.selection.years is not None:
         rel = change(total, cmp.total)

@@ -1,9 +1,10 @@
 """The briefing as one self-contained HTML file: inline CSS, charts as inline SVG images, no external URL.
 
-Tables and charts are built from the protected figures only: suppressed cells print as "<threshold"
-and are left out of the charts (the chart's alternative text says how many); no row adds cells up
-(an "other countries" sum would be a new, unprotected figure). Charts use the dashboard's Vega-Lite
-builders in ``ctdhub.publish.charts``, drawn offline to SVG by vl-convert.
+Tables and charts are built from the briefing's figures only. In a public briefing every figure is a
+model estimate, tables carry each one's 90 % interval and estimates below the display threshold print as
+"<threshold". In the staff's exact briefing suppressed cells print as "<threshold" and are left out of the
+charts, no row adds cells up, and every page carries the "Restricted" banner. Charts use the dashboard's
+Vega-Lite builders in ``ctdhub.publish.charts``, drawn offline to SVG by vl-convert.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from ctdhub.release.aggregates import ANY_INFO, UNKNOWN
 from ctdhub.standard import load_standard
 
 TOP = 10
+# the staff's exact briefing: the banner on every printed page (WeasyPrint page margin boxes)
+RESTRICTED_PAGE_CSS = """
+@page { @top-center { content: "{banner}"; color: #b00020; font-weight: bold; font-size: 9pt; } }
+@page { @bottom-center { content: "{banner}"; color: #b00020; font-weight: bold; font-size: 9pt; } }
+"""
 
 
 @dataclass
@@ -75,24 +81,34 @@ class _Builder:
         den = period.denominator(name) if name in FAMILIES else period.total
         ranked = period[name].ranked()
         shown = ranked[:top] if top else ranked
-        rows = [[L.label(k), L.num(v), L.pct(share(v, den))] for k, v in shown]
-        unknown = period[name].cells.get((UNKNOWN,), 0) if name not in FAMILIES else 0
+        b = period[name]
+        intervals = not self.figs.exact
+
+        def row(k: str, v: int | None) -> list[str]:
+            cells = [L.label(k), L.num(v), L.pct(share(v, den))]
+            mark = "*" if (k,) in b.modelled else ""
+            return [*cells, L.interval(b.interval(k)) + mark] if intervals else cells
+
+        rows = [row(k, v) for k, v in shown]
+        unknown = b.cells.get((UNKNOWN,), 0) if name not in FAMILIES else 0
         if name not in FAMILIES and unknown != 0 and (top is None or len(ranked) <= top):
-            rows.append([L.label(UNKNOWN), L.num(unknown), L.pct(share(unknown, den))])
+            rows.append(row(UNKNOWN, unknown))
         note = ""
         if top and len(ranked) > top:
             hidden = ranked[top:]
             note = L.t(
                 "more_rows",
-                n=L.num(len(hidden)),
-                s=L.num(sum(1 for _, v in hidden if v is None)),
+                n=L.whole(len(hidden)),
+                s=L.whole(sum(1 for _, v in hidden if v is None or (intervals and v < self.figs.threshold))),
                 lt=L.num(None),
             )
         base = L.t("share_of_info", n=L.num(den)) if name in FAMILIES else L.t("share_of_all", n=L.num(den))
+        if intervals and any((k,) in b.modelled for k, _ in shown):
+            note = " ".join(x for x in (note, L.t("modelled_note")) if x)
         return Block(
             "table",
             title=title,
-            header=[L.t(col), L.t("c_cases"), L.t("c_share")],
+            header=[L.t(col), L.t("c_cases"), L.t("c_share")] + ([L.t("c_interval")] if intervals else []),
             rows=rows,
             note=" ".join(x for x in (base, note) if x),
         )
@@ -209,18 +225,8 @@ class _Builder:
         return _figure(spec)
 
     def where_chart(self) -> Block:
-        """A choropleth when the dashboard provides one, else a ranked bar chart."""
-        L, p = self.L, self.main
-        choropleth = getattr(charts, "choropleth_spec", None)
-        if choropleth is not None:
-            try:
-                rows = [
-                    {"iso3": k, "name": L.label(k), "count": v} for k, v in p["exploitation_country"].ranked()
-                ]
-                return _figure(choropleth(rows, title=L.t("t_exploitation_region")))
-            except Exception:
-                pass
-        return self.bar("exploitation_country", L.t("t_exploitation_country", n=TOP), top=TOP)
+        """Countries of exploitation, largest first (a map is left to the dashboard)."""
+        return self.bar("exploitation_country", self.L.t("t_exploitation_country", n=TOP), top=TOP)
 
     # --- sections -----------------------------------------------------------------------------------
     def sections(self) -> tuple[list[str], list[Section]]:
@@ -305,7 +311,7 @@ class _Builder:
             c = change(p.total, cmp.total)
             value = L.t("not_published") if c is None else ("+" if c > 0 else "") + L.pct(c)
             out.append({"value": value, "label": L.t("k_change", period=str(cmp.selection.years))})
-        out.append({"value": L.num(p.countries()), "label": L.t("k_countries")})
+        out.append({"value": L.whole(p.countries()), "label": L.t("k_countries")})
         women = share(p["gender"].value("Female"), p.known("gender") or p.total)
         out.append({"value": L.pct(women), "label": L.t("k_women")})
         minors = share(p["majorityStatus"].value("Minor"), p.known("majorityStatus"))
@@ -321,6 +327,8 @@ def briefing_html(figs: BriefingFigures, L: Language, *, extra_css: str = "") ->
     """The whole briefing as one HTML document."""
     b = _Builder(figs, L)
     headline, secs = b.sections()
+    if figs.exact:
+        extra_css += RESTRICTED_PAGE_CSS.replace("{banner}", L.t("restricted").replace('"', "'"))
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(_template_text("briefing.html"))
     return template.render(
@@ -342,4 +350,5 @@ def briefing_html(figs: BriefingFigures, L: Language, *, extra_css: str = "") ->
         if _has_suppressed(figs.main)
         else "",
         citation=citation(figs, L),
+        restricted=L.t("restricted") if figs.exact else "",
     )

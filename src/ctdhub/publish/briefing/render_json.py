@@ -1,10 +1,14 @@
-"""The briefing as one JSON object: every number it prints, suppressed ones as null and listed.
+"""The briefing as one JSON object: every number it prints.
 
-Top-level keys: the release (``release_id``, ``threshold``, ``rounding``), the selection echo,
-``cases``, ``countries``, ``change``, one object per breakdown (``"gender": {"Female": n, ...}``; a
-two-way breakdown nests, ``"gender_ageBroad": {"Female": {"0--8": n}}``), ``percent`` (shares computed
-from published figures), ``suppressed`` (``[{"table", "key"}]``), the comparison period's figures,
-the narrative sentences and the methods text.
+Top-level keys: the release (``release_id``, ``threshold``), ``figures`` ("estimates": the public,
+differentially private briefing; "restricted-exact": the staff's exact one, with ``restricted`` true), the
+selection echo, ``cases``, ``countries``, ``change``, one object per breakdown (``"gender": {"Female": n,
+...}``; a two-way breakdown nests, ``"gender_ageBroad": {"Female": {"0--8": n}}``), ``intervals`` (90 %
+interval of every one-way estimate, ``{"gender": {"Female": [lower, upper]}}``), ``percent`` (shares),
+``modelled`` (one-way estimates no measurement covers, whose interval omits the model's own error),
+``suppressed`` (``[{"table", "key"}]``, always empty for estimates), the comparison period's figures, the
+narrative sentences and the methods text. Estimates are given as numbers even below the threshold (they
+are safe to publish; "<threshold" is how the documents print them), as the API gives them.
 """
 
 from __future__ import annotations
@@ -69,6 +73,24 @@ def percents(period: PeriodFigures) -> dict[str, Any]:
     return out
 
 
+def intervals(period: PeriodFigures) -> dict[str, dict[str, list[int]]]:
+    """The 90 % interval of every one-way estimate (empty for exact figures)."""
+    return {
+        name: {k[0]: list(iv) for k, iv in sorted(period[name].intervals.items())}
+        for name, dims in TABLES.items()
+        if len(dims) == 1 and period[name].intervals
+    }
+
+
+def modelled(period: PeriodFigures) -> dict[str, list[str]]:
+    """One-way estimates that no measurement covers (their interval omits the model's own error)."""
+    return {
+        name: sorted(k[0] for k in period[name].modelled)
+        for name, dims in TABLES.items()
+        if len(dims) == 1 and period[name].modelled
+    }
+
+
 def suppressed(period: PeriodFigures) -> list[dict[str, Any]]:
     return [{"table": b.name, "key": list(k)} for b in period.tables.values() for k in b.suppressed()]
 
@@ -84,10 +106,15 @@ def briefing_json(figs: BriefingFigures, L: Language) -> dict[str, Any]:
         "release_id": figs.release_id,
         "release_created_at": figs.manifest.get("created_at"),
         "threshold": figs.threshold,
-        "rounding": figs.rounding,
-        "suppressed_marker": L.num(None),
+        "figures": "restricted-exact" if figs.exact else "estimates",
+        "restricted": figs.exact,
+        "interval_level": figs.interval_level,
+        "epsilon": None if figs.exact else figs.epsilon,
+        "below_threshold_marker": L.num(None),
         "selection": {**main.selection.echo(), "description": selection_text(main.selection, L, years)},
         "cases": main.total,
+        "interval": list(iv) if (iv := main["total"].interval()) else None,
+        "interval_modelled": () in main["total"].modelled,
         "countries": main.countries(),
         "citizenship_countries": main.countries("citizenship"),
         "comparison": None,
@@ -102,10 +129,19 @@ def briefing_json(figs: BriefingFigures, L: Language) -> dict[str, Any]:
         diff = None if main.total is None or cmp.total is None else main.total - cmp.total
         doc["change"] = {"cases": diff, "percent": change(main.total, cmp.total)}
     doc.update(breakdowns(main))
+    doc["intervals"] = intervals(main)
+    doc["modelled"] = modelled(main)
     doc["percent"] = percents(main)
     doc["suppressed"] = suppressed(main)
     doc["comparison_figures"] = (
-        None if cmp is None else {"cases": cmp.total, **breakdowns(cmp), "suppressed": suppressed(cmp)}
+        None
+        if cmp is None
+        else {
+            "cases": cmp.total,
+            **breakdowns(cmp),
+            "intervals": intervals(cmp),
+            "suppressed": suppressed(cmp),
+        }
     )
     doc["narrative"] = sections(figs, L)
     doc["methods"] = methods(figs, L)
