@@ -107,10 +107,7 @@ class ReleaseView:
         elif r["path"].endswith(".parquet"):
             t = pq.read_table(self.file(r["path"]))
         elif r["path"].endswith(".csv"):
-            con = duckdb.connect()
-            t = con.execute(
-                "SELECT * FROM read_csv(?, header=true)", [str(self.file(r["path"]))]
-            ).to_arrow_table()
+            t = duckdb.connect().read_csv(str(self.file(r["path"])), header=True).to_arrow_table()
         else:
             raise DisclosureError(f"Resource {name!r} of release {self.release_id} is not a table.")
         self.check(name, r.get("ctdhub:role", ""), t)
