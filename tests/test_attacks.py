@@ -81,6 +81,17 @@ def _guesses(before: Path, after: Path) -> dict[str, int]:
     older = sum(
         _cell(after, ["ageBroad"], {**laos, "gender": "Male"}, {"ageBroad": band}) for band in ("9--17",)
     )
+    # the geographic hierarchy: the sub-region's cell minus its other countries
+    asia = {"exploitation_subregion": "South-eastern Asia", "year_from": 2019, "year_to": 2019}
+    sub = {**asia, "gender": "Male", "ageBroad": "0--8"}
+    region_total = _cell(after, [], sub, {})
+    others = sum(
+        int(c["estimate"])
+        for c in stats(
+            Gate(after.parent).release(after.name), ["CountryOfExploitation"], Filters.from_mapping(sub)
+        ).cells
+        if c["CountryOfExploitation"] != "LAO"
+    )
     total_change = json.loads((after / "diff.json").read_text())["total"]["change"]
     con = duckdb.connect()
     q = (
@@ -93,6 +104,7 @@ def _guesses(before: Path, after: Path) -> dict[str, int]:
         "direct cell": young,
         "difference of releases (cell)": young - young_before,
         "minors minus age 9-17": minors - older,
+        "sub-region minus its other countries": region_total - others,
         "difference of totals": int(total_change),
         "difference of synthetic files": int(synth_after) - int(synth_before),
     }

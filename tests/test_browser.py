@@ -1,6 +1,8 @@
 """The dashboard in a real browser (Playwright driving Debian's chromium) against a real uvicorn server
-over a small release: every page in English, French and Spanish, the filter form, the language switcher,
-a click on the map, keyboard access, a number compared with the API, and no request leaving the machine.
+over a small differentially private release: every page in English, French and Spanish with its line on
+differential privacy, the filter form, the language switcher, a click on the map, keyboard access,
+estimates compared with the API ("fewer than N" only below the threshold), and no request leaving the
+machine.
 Screenshots go to test-artifacts/screenshots/. Skipped when chromium or Playwright is missing."""
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ctdhub.demo.generate import generate
 from ctdhub.ingest import ingest_file
 from ctdhub.publish.app import create_app
 from ctdhub.release.create import create_release
+from ctdhub.release.dp import SeededNoise
 from ctdhub.store import init_store
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,9 +34,14 @@ uvicorn = pytest.importorskip("uvicorn")
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-POLICY = (
-    "policy: t\nkanon: {k: 5}\naggregates: {threshold: 5}\nsynthetic: {seed: 1}\nformats: [csv, parquet]\n"
-)
+THRESHOLD = 5
+POLICY = f"""
+policy: t
+title: Test release
+privacy: {{epsilon: 4, delta: 1.0e-6, lifetime_epsilon: 12, display_threshold: {THRESHOLD}}}
+kanon: {{enabled: true, k: 5}}
+formats: [csv, parquet]
+"""
 PAGES = {
     "overview": "/",
     "map": "/map",
@@ -55,7 +63,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ingest_file(hub, f.path, f.contributor, f.spec)
     policy = base / "policy.yaml"
     policy.write_text(POLICY, encoding="utf-8")
-    create_release(hub, policy)
+    create_release(hub, policy, noise=SeededNoise(3), seed=3)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -112,6 +120,7 @@ def test_every_page_in_three_languages(browser: tuple[Any, list[str]]) -> None:
             assert resp is not None and resp.status == 200, url
             assert page.locator("html").get_attribute("lang") == lang
             assert page.locator("h1").count() == 1
+            assert page.locator("p.dp-note").is_visible(), url
             broken = page.evaluate(
                 "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length"
             )
@@ -128,7 +137,7 @@ def test_filter_form_language_switch_and_api(browser: tuple[Any, list[str]], ser
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**/?*gender=Female*")
     female = int(page.locator("dd[data-value]").first.get_attribute("data-value"))
-    assert female == api(server, "/api/v1/stats?gender=Female")["cells"][0]["count"]
+    assert female == api(server, "/api/v1/stats?gender=Female")["cells"][0]["estimate"]
     assert 0 < female < total
     shown = page.locator("dd[data-value]").first.inner_text()
     assert int(shown.replace(",", "")) == female
@@ -151,8 +160,41 @@ def test_map_click_opens_country(browser: tuple[Any, list[str]], server: str) ->
     page.wait_for_url(f"**/country/{iso3}")
     assert page.locator("h1").count() == 1
     shown = page.locator("dd[data-value]").first.get_attribute("data-value")
-    expected = api(server, f"/api/v1/stats?exploitation_country={iso3}")["cells"][0]["count"]
-    assert shown == ("" if expected is None else str(expected))  # "" : suppressed
+    expected = api(server, f"/api/v1/stats?exploitation_country={iso3}")["cells"][0]
+    assert shown == str(expected["estimate"])
+    text = page.locator("dd[data-value]").first.inner_text()
+    assert ("fewer than" in text) is (expected["estimate"] < THRESHOLD)
+    assert blocked == []
+
+
+def test_table_estimates_and_fewer_than(browser: tuple[Any, list[str]], server: str) -> None:
+    """The opened table of the country map: estimates and intervals as the API gives them; "<5" (titled
+    "fewer than 5") exactly for the estimates below the threshold."""
+    page, blocked = browser
+    page.goto("/map")
+    page.locator("details.table-wrap summary").first.click()
+    cells = page.locator("td[data-estimate]")
+    api_cells = {
+        c["CountryOfExploitation"]: c
+        for c in api(server, "/api/v1/stats?dims=CountryOfExploitation")["cells"]
+    }
+    assert cells.count() == len(api_cells)
+    seen_below = 0
+    for i in range(cells.count()):
+        td = cells.nth(i)
+        est = int(td.get_attribute("data-estimate") or "")
+        text = td.inner_text()
+        assert int(td.get_attribute("data-lower") or "") <= est <= int(td.get_attribute("data-upper") or "")
+        if est < THRESHOLD:
+            seen_below += 1
+            assert text == f"<{THRESHOLD}"
+            assert td.locator("abbr").get_attribute("title") == f"fewer than {THRESHOLD}"
+        else:
+            assert int(text.replace(",", "")) == est
+    assert sorted(
+        int(cells.nth(i).get_attribute("data-estimate") or "") for i in range(cells.count())
+    ) == sorted(c["estimate"] for c in api_cells.values())
+    assert seen_below > 0
     assert blocked == []
 
 

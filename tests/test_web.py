@@ -1,6 +1,9 @@
-"""The web dashboard in process (FastAPI TestClient) over a small release: every page in English, French
-and Spanish, filters in the URL, page numbers equal to /api/v1/stats, no count from 1 to threshold − 1,
-a friendly 404, links that keep the language, nothing fetched from outside, and the chart builders."""
+"""The web dashboard in process (FastAPI TestClient) over a small differentially private release: every
+page in English, French and Spanish, filters in the URL, page estimates and intervals equal to
+/api/v1/stats, "fewer than N" only for estimates below the display threshold, a line on every page saying
+the figures are differentially private estimates, any combination of filters answered, a headline from
+the flows, a friendly 404, links that keep the language, nothing fetched from outside, and the chart
+builders."""
 
 from __future__ import annotations
 
@@ -28,14 +31,21 @@ from ctdhub.publish.app import create_app
 from ctdhub.publish.web import geometry
 from ctdhub.publish.web.i18n import LANGS, Lang
 from ctdhub.release.create import create_release
+from ctdhub.release.dp import SeededNoise
 from ctdhub.store import init_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-POLICY = (
-    "policy: t\nkanon: {k: 5}\naggregates: {threshold: 5}\nsynthetic: {seed: 1}\nformats: [csv, parquet]\n"
-)
 THRESHOLD = 5
+POLICY = f"""
+policy: t
+title: Test release
+privacy: {{epsilon: 4, delta: 1.0e-6, lifetime_epsilon: 12, display_threshold: {THRESHOLD}}}
+kanon: {{enabled: true, k: 5}}
+formats: [csv, parquet]
+"""
+# "fewer than" in the three languages, and the short form used in tables and heatmaps
+FEWER = re.compile(r"fewer than|moins de|menos de|<|&lt;")
 PAGES = [
     "/",
     "/map",
@@ -62,7 +72,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ingest_file(hub, f.path, f.contributor, f.spec)
     policy = base / "policy.yaml"
     policy.write_text(POLICY, encoding="utf-8")
-    create_release(hub, policy)
+    create_release(hub, policy, noise=SeededNoise(3), seed=3)
     return hub.releases_dir
 
 
@@ -98,6 +108,8 @@ class Page(HTMLParser):
         self.switcher: list[str] = []
         self.html_lang = ""
         self._cell: dict[str, Any] | None = None
+        self._after: dict[str, Any] | None = None  # the estimate cell whose interval cell comes next
+        self._interval: str | None = None
         self._kpi: list[str] | None = None
         self.feed(html)
 
@@ -107,8 +119,20 @@ class Page(HTMLParser):
             self.html_lang = a.get("lang", "")
         elif tag == "table" and "data-csv" in a:
             self.tables.append({"csv": a["data-csv"], "dims": a["data-dims"], "cells": []})
-        elif tag == "td" and "data-count" in a:
-            self._cell = {"count": a["data-count"], "text": ""}
+        elif tag == "td" and "data-estimate" in a:
+            self._cell = {
+                "estimate": int(a["data-estimate"]),
+                "lower": int(a["data-lower"]),
+                "upper": int(a["data-upper"]),
+                "below": a["data-below"] == "true",
+                "text": "",
+                "title": "",
+            }
+            self._after = None
+        elif tag == "abbr" and self._cell is not None:
+            self._cell["title"] = a.get("title", "")
+        elif tag == "td" and self._after is not None:
+            self._interval = ""
         elif tag == "dd" and "data-value" in a:
             self._kpi = [a["data-value"], ""]
         elif tag == "a" and "href" in a:
@@ -121,13 +145,19 @@ class Page(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._cell is not None:
             self._cell["text"] += data
+        if self._interval is not None:
+            self._interval += data
         if self._kpi is not None:
             self._kpi[1] += data
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "td" and self._cell is not None:
             self.tables[-1]["cells"].append(self._cell)
+            self._after = self._cell
             self._cell = None
+        elif tag == "td" and self._interval is not None and self._after is not None:
+            self._after["interval"] = self._interval
+            self._interval = self._after = None
         elif tag == "dd" and self._kpi is not None:
             self.kpis.append((self._kpi[0], self._kpi[1]))
             self._kpi = None
@@ -139,11 +169,18 @@ def as_int(text: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def api_counts(client: TestClient, csv_url: str) -> list[int | None]:
+def as_interval(text: str) -> tuple[int | None, int | None]:
+    """'1,230–1,290' -> (1230, 1290)."""
+    lo, _, hi = text.partition("–")
+    return as_int(lo), as_int(hi)
+
+
+def api_cells(client: TestClient, csv_url: str) -> list[tuple[int, int, int, bool]]:
+    """The cells of the API answer behind a table's CSV link: (estimate, lower, upper, below), sorted."""
     parts = urlsplit(csv_url)
     q = [(k, "json" if k == "format" else v) for k, v in parse_qsl(parts.query)]
     body = client.get(parts.path + "?" + urlencode(q)).json()
-    return sorted((c["count"] for c in body["cells"]), key=lambda n: (n is None, n or 0))
+    return sorted((c["estimate"], c["lower"], c["upper"], c["below_threshold"]) for c in body["cells"])
 
 
 def test_every_page_in_every_language(pages: dict[tuple[str, str], str]) -> None:
@@ -175,52 +212,75 @@ def test_every_chart_has_table_csv_and_text_alternative(pages: dict[tuple[str, s
 
 
 def test_page_numbers_equal_api(client: TestClient, pages: dict[tuple[str, str], str]) -> None:
+    """Every table's estimates and intervals are those of the API answer behind its CSV link."""
     checked = 0
     for (url, lang), html in pages.items():
         for t in Page(html).tables:
-            shown = sorted(
-                (int(c["count"]) if c["count"] else None for c in t["cells"]),
-                key=lambda n: (n is None, n or 0),
-            )
-            assert shown == api_counts(client, t["csv"]), (url, lang, t["dims"])
+            shown = sorted((c["estimate"], c["lower"], c["upper"], c["below"]) for c in t["cells"])
+            assert shown == api_cells(client, t["csv"]), (url, lang, t["dims"])
             for c in t["cells"]:
-                if c["count"]:
-                    assert as_int(c["text"]) == int(c["count"]), (url, lang, c)
+                assert as_interval(c["interval"]) == (c["lower"], c["upper"]), (url, lang, c)
             checked += 1
     assert checked > 50
+
+
+def test_fewer_than_only_below_threshold(pages: dict[tuple[str, str], str]) -> None:
+    """An estimate at or above the display threshold is shown as its number, never as "fewer than"; one
+    below reads "<N" with "fewer than N" (in the page's language) as its title."""
+    below = 0
+    for (url, lang), html in pages.items():
+        page = Page(html)
+        for t in page.tables:
+            for c in t["cells"]:
+                assert c["lower"] <= c["estimate"] <= c["upper"], (url, lang, c)
+                assert c["below"] is (c["estimate"] < THRESHOLD), (url, lang, c)
+                if c["below"]:
+                    below += 1
+                    assert as_int(c["text"].lstrip("<")) == THRESHOLD, (url, lang, c)
+                    assert FEWER.search(c["title"]) and str(THRESHOLD) in c["title"], (url, lang, c)
+                else:
+                    assert not FEWER.search(c["text"]) and not c["title"], (url, lang, c)
+                    assert as_int(c["text"]) == c["estimate"], (url, lang, c)
+        for value, text in page.kpis:
+            if value.isdigit() and int(value) >= THRESHOLD:
+                assert not FEWER.search(text), (url, lang, text)
+    assert below > 0, "the release has estimates below the threshold: they must read 'fewer than'"
 
 
 def test_kpi_total_equals_api_and_filters_change_numbers(
     client: TestClient, pages: dict[tuple[str, str], str]
 ) -> None:
     total = int(Page(pages[("/", "en")]).kpis[0][0])
-    assert total == client.get("/api/v1/stats").json()["cells"][0]["count"]
+    assert total == client.get("/api/v1/stats").json()["cells"][0]["estimate"]
     female = int(Page(pages[("/?gender=Female", "en")]).kpis[0][0])
-    assert female == client.get("/api/v1/stats?gender=Female").json()["cells"][0]["count"]
+    assert female == client.get("/api/v1/stats?gender=Female").json()["cells"][0]["estimate"]
     assert 0 < female < total
     cells = client.get("/api/v1/stats?dims=CountryOfExploitation").json()["cells"]
-    top = max((c for c in cells if c["count"]), key=lambda c: c["count"])
+    top = max(cells, key=lambda c: c["estimate"])
     iso = top["CountryOfExploitation"]
     shown = int(Page(client.get(f"/country/{iso}").text).kpis[0][0])
-    assert shown == top["count"]
+    assert shown == top["estimate"]
+    # the headline carries its interval
+    lo, hi = top["lower"], top["upper"]
+    assert f"90 % interval: {lo:,}–{hi:,}" in client.get(f"/country/{iso}").text
     # the form's values come back selected
     assert '<option value="Female" selected>' in pages[("/?gender=Female", "en")]
 
 
-def test_no_count_below_threshold(pages: dict[tuple[str, str], str]) -> None:
+def test_every_page_says_estimates_are_differentially_private(pages: dict[tuple[str, str], str]) -> None:
+    words = {
+        "en": "differentially private",
+        "fr": "confidentialité différentielle",
+        "es": "privacidad diferencial",
+    }
     for (url, lang), html in pages.items():
-        page = Page(html)
-        for t in page.tables:
-            for c in t["cells"]:
-                n = as_int(c["text"])
-                raw = int(c["count"]) if c["count"] else None
-                for v in (n, raw):
-                    assert v is None or v == 0 or v >= THRESHOLD, (url, lang, c)
-                if not c["count"]:
-                    assert as_int(c["text"]) is None  # suppressed shown as a word, never a number
-        # the first KPI is the count of cases (the others count countries, contributors, years)
-        first = page.kpis[0][0] if page.kpis else ""
-        assert not first or int(first) == 0 or int(first) >= THRESHOLD
+        line = re.search(r'<p class="dp-note">(.*?)</p>', html, re.S)
+        assert line and words[lang] in line.group(1), (url, lang)
+        assert "90 %" in line.group(1) and "interval" in line.group(1), (url, lang)
+        assert "report.html" in line.group(1), (url, lang)
+        low = html.lower()
+        for gone in ("suppressed", "masqué", "suprimid", "not published", "non publié", "no publicad"):
+            assert gone not in low, (url, lang, gone)
 
 
 def test_links_keep_language_and_filters(pages: dict[tuple[str, str], str]) -> None:
@@ -250,11 +310,45 @@ def test_map_links_open_country_pages(client: TestClient, pages: dict[tuple[str,
     assert len(page.country_links) > 10
     assert all(re.fullmatch(r"/country/[A-Z]{3}", h) for h in page.country_links)
     html = pages[("/map", "en")]
-    assert "<title>" in html and "suppressed" in html
+    assert "<title>" in html and "hatch" not in html and "suppressed" not in html
+    # countries below the display threshold: a light class of their own, described as "fewer than 5"
+    cells = client.get("/api/v1/stats?dims=CountryOfExploitation").json()["cells"]
+    low = [
+        c
+        for c in cells
+        if c["below_threshold"] and c["estimate"] > 0 and c["CountryOfExploitation"] != "Unknown"
+    ]
+    if low:
+        assert f'fill="{geometry.BELOW_FILL}"' in html and "fewer than 5</text>" in html
+    # each country's title gives its estimate and 90 % interval
+    top = max((c for c in cells if c["CountryOfExploitation"] != "Unknown"), key=lambda c: c["estimate"])
+    assert f"{top['estimate']:,} (90 % interval {top['lower']:,}–{top['upper']:,})" in html
     for href in page.country_links[:5]:
         assert client.get(href).status_code == 200
     cit = Page(pages[("/map?by=citizenship", "en")])
     assert all(h.endswith("?side=citizenship") for h in cit.country_links)
+
+
+def test_flows_headline(client: TestClient, pages: dict[tuple[str, str], str]) -> None:
+    """The flows page leads with the largest flow (citizenship region -> exploitation region), equal to
+    the API's, with its interval, and the share exploited outside their region of citizenship."""
+    body = client.get("/api/v1/stats?dims=citizenship_region,exploitation_region").json()
+    known = [c for c in body["cells"] if "Unknown" not in (c["citizenship_region"], c["exploitation_region"])]
+    top = max(known, key=lambda c: c["estimate"])
+    html = pages[("/flows", "en")]
+    kpis = Page(html).kpis
+    assert kpis and kpis[0][0] == str(top["estimate"])
+    assert f"Largest flow: {top['citizenship_region']} → {top['exploitation_region']}" in html
+    assert f"90 % interval: {top['lower']:,}–{top['upper']:,}" in html
+    both = sum(c["estimate"] for c in known)
+    away = sum(c["estimate"] for c in known if c["citizenship_region"] != c["exploitation_region"])
+    assert float(kpis[1][0]) == pytest.approx(away / both, abs=1e-4)
+    assert "Exploited outside their region of citizenship" in html
+    assert (
+        "Flux le plus important" in pages[("/flows", "fr")]
+        and "Flujo más importante" in pages[("/flows", "es")]
+    )
+    assert Page(pages[("/flows?level=subregion", "en")]).kpis
 
 
 def test_profile_percentages_follow_the_codebook(
@@ -263,7 +357,7 @@ def test_profile_percentages_follow_the_codebook(
     html = pages[("/profile", "en")]
     assert html.count("Percentages are shares of the cases with any information") == 5
     body = client.get("/api/v1/stats?dims=meansOfControl").json()
-    den = next(c["count"] for c in body["cells"] if c["meansOfControl"] == "(any information)")
+    den = next(c["estimate"] for c in body["cells"] if c["meansOfControl"] == "(any information)")
     assert f"({den:,} cases)" in html
 
 
@@ -278,15 +372,41 @@ def test_unknown_country_and_region_are_friendly_404(client: TestClient) -> None
     assert bad.status_code == 400 and "Bogus" in bad.text
 
 
-def test_unpublished_combination_is_listed_not_computed(
-    client: TestClient, pages: dict[tuple[str, str], str]
-) -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/map?typeOfExploit=isForcedLabour&gender=Female",
+        "/region/Americas?gender=Male&ageBroad=30--38",
+        "/profile?exploitation_region=Asia&Datasource=Hotline&year_from=2019",
+        "/flows?level=subregion&typeOfExploit=isSexualExploit&gender=Female",
+        "/region/Europe?side=citizenship&typeOfExploit=isForcedLabour",
+    ],
+)
+def test_any_combination_of_filters_is_answered(client: TestClient, url: str) -> None:
+    """No single table crosses these: the page still shows estimates (from the model), equal to the API."""
+    r = client.get(url)
+    assert r.status_code == 200, r.text[:500]
+    assert "data-estimate" in r.text and "not published" not in r.text.lower()
+    for t in Page(r.text).tables:
+        shown = sorted((c["estimate"], c["lower"], c["upper"], c["below"]) for c in t["cells"])
+        assert shown == api_cells(client, t["csv"]), (url, t["dims"])
+
+
+def test_empty_selection_is_an_estimate_not_an_error(client: TestClient) -> None:
+    r = client.get("/country/USA?gender=Male&ageBroad=9--17")
+    assert r.status_code == 200
+    assert "No case in the estimates for this selection." in r.text
+    value, text = Page(r.text).kpis[0]
+    total = client.get("/api/v1/stats?exploitation_country=USA&gender=Male&ageBroad=9--17").json()["cells"][0]
+    assert int(value) == total["estimate"]
+    assert (text == "fewer than 5") is (total["estimate"] < THRESHOLD)
+
+
+def test_place_page_shows_every_panel(pages: dict[tuple[str, str], str]) -> None:
     html = pages[("/country/USA", "en")]
-    assert "Not published at this level" in html and "Means of control" in html
-    # no table crosses country of exploitation, type of exploitation and gender: said, not computed
-    r = client.get("/map?typeOfExploit=isForcedLabour&gender=Female")
-    assert r.status_code == 200 and "Not published for this selection of filters." in r.text
-    assert "data-count" not in r.text
+    for title in ("Means of control", "Gender and age band", "Relationship with the recruiter"):
+        assert title in html
+    assert len(Page(html).tables) == 9
 
 
 def test_nothing_external(client: TestClient, pages: dict[tuple[str, str], str]) -> None:
@@ -316,24 +436,49 @@ def test_geometry_and_chart_builders() -> None:
     assert geometry.class_breaks([10, 20, 30, 40, 50]) == [10, 20, 30, 40, 50]
     assert geometry.class_breaks([7, 7, 7]) == [7] and geometry.class_breaks([]) == []
     svg, legend = geometry.world_map_svg(
-        {"FRA": 12, "USA": None},
+        {"FRA": 12, "USA": 3, "BRA": 0},
+        below={"USA"},
         href=lambda i: f"/country/{i}",
         describe=lambda i, n: f"{i}: {n}",
-        legend_labels={"suppressed": "suppressed", "none": "none"},
+        legend_labels={"below": "fewer than 5", "none": "none"},
         fmt=str,
         title="t",
         lowest=5,
     )
-    assert 'href="/country/FRA"' in svg and 'href="/country/USA"' in svg and "url(#hatch)" in svg
-    assert legend[0].label == "5–12" and legend[-2].label == "suppressed"
-    rows = [{"a": "x", "b": "p", "count": 12}, {"a": "y", "b": "p", "count": None}]
-    heat = charts.heatmap_spec(rows, "a", "b", number_format=lambda n: f"{n}!")
-    assert "suppressed" in heat["description"] and "12!" in str(heat["data"])
+    assert 'href="/country/FRA"' in svg and 'href="/country/USA"' in svg and 'href="/country/BRA"' not in svg
+    assert f'fill="{geometry.BELOW_FILL}"' in svg and "hatch" not in svg
+    assert [i.label for i in legend] == ["fewer than 5", "5–12", "none"]
+    rows = [
+        {"a": "x", "b": "p", "count": 12, "lo": 8, "hi": 16, "text": "12", "iv": "8–16"},
+        {"a": "y", "b": "p", "count": 3, "lo": 0, "hi": 7, "text": "<5", "iv": "0–7"},
+    ]
+    heat = charts.heatmap_spec(
+        rows, "a", "b", text="text", interval_text="iv", number_format=lambda n: f"{n}!"
+    )
+    assert "suppressed" not in str(heat) and "<5" in str(heat["data"]) and "8–16" in str(heat["data"])
     assert charts.render_svg(heat).startswith("<svg")
-    choro = charts.choropleth_spec([{"iso3": "FRA", "count": 12}], geometry.geojson())
+    plain = charts.heatmap_spec(rows, "a", "b", number_format=lambda n: f"{n}!")
+    assert "12!" in str(plain["data"]) and "3!" in str(plain["data"])
+    bars = charts.bar_spec(rows, "a", lower="lo", upper="hi", text="text", interval_text="iv")
+    assert [layer["mark"]["type"] for layer in bars["layer"]] == ["bar", "rule"]
+    assert {"field": "iv", "type": "nominal", "title": "90 % interval"} in bars["encoding"]["tooltip"]
+    assert charts.render_svg(bars).startswith("<svg")
+    line = charts.line_spec(rows, "a", color="b", lower="lo", upper="hi")
+    assert [layer["mark"]["type"] for layer in line["layer"]] == ["rule", "line"]
+    assert charts.render_svg(line).startswith("<svg")
+    assert "layer" not in charts.bar_spec(rows, "a")  # no interval, no error bars
+    choro = charts.choropleth_spec(
+        [{"iso3": "FRA", "count": 12}, {"iso3": "USA", "count": 3, "below_threshold": True}],
+        geometry.geojson(),
+    )
+    states = {
+        f["properties"].get("iso3"): f["properties"]["state"] for f in choro["data"]["values"]["features"]
+    }
+    assert states["FRA"] == "value" and states["USA"] == "below" and states["BRA"] == "none"
     assert charts.render_svg(choro).startswith("<svg")
-    stacked = charts.stacked_bar_spec(rows, "a", "b", x_sort=["y", "x"])
+    stacked = charts.stacked_bar_spec(rows, "a", "b", x_sort=["y", "x"], interval_text="iv")
     assert stacked["encoding"]["x"]["sort"] == ["y", "x"]
+    assert stacked["encoding"]["tooltip"][-1]["field"] == "iv"
 
 
 def test_catalogues_complete_and_compiled() -> None:

@@ -1,7 +1,9 @@
 """The public HTTP API, version 1 (`/api/v1/...`): releases, downloads, the dictionary and `stats`.
 
 Everything is read through the disclosure gate (`ReleaseViews` wraps `ctdhub.publish.gate.Gate`);
-counts come from `ctdhub.publish.stats.stats`, which only ever sums published cells. Responses carry an
+figures come from `ctdhub.publish.stats.stats`: differentially private estimates, each with its 90 %
+interval and whether it is below the display threshold, for any combination of dimensions and filters
+(all post-processing of the release's one protected model). Responses carry an
 ETag (a hash of the release id and the normalised query) and Cache-Control; `If-None-Match` gives 304.
 Errors are JSON `{"error": ..., "message": ...}` with a 4xx status, never a traceback.
 """
@@ -192,22 +194,30 @@ async def get_tables(request: Request, release: str | None = None) -> Response:
             d: {"family": d in tabs.families, "values": published_values(view, d)} for d in tabs.dims
         },
         "filters": {"year_from": "yearOfRegistration", "year_to": "yearOfRegistration", **FILTER_DIMS},
-        "rule": "A stats query may combine dims and filtered fields that one published table covers; "
-        "counts are summed over the table's other dimensions, never across categories of a flag family.",
+        "rule": "A stats query may combine any dims and filters: it is answered from the smallest published "
+        "table covering them (summed over its other dimensions) or else from the release's model records, "
+        "which give the same numbers since every table is a tabulation of them. Categories of a flag "
+        "family are never summed, and at most one family is broken down at a time.",
     }
     return cached_response(request, body, _query_etag(request, view.release_id), _max_age(release))
 
 
+CSV_VALUES = ("estimate", "lower", "upper", "below_threshold")
+
+
 def stats_csv(result: StatsResult) -> str:
+    """The cells as CSV: dims..., estimate, lower, upper (90 % interval), below_threshold."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([*result.dims, "count", "suppressed"])
+    w.writerow([*result.dims, *CSV_VALUES])
     for c in result.cells:
         w.writerow(
             [
                 *(c[d] for d in result.dims),
-                "" if c["count"] is None else c["count"],
-                "true" if c["suppressed"] else "false",
+                int(c["estimate"]),
+                int(c["lower"]),
+                int(c["upper"]),
+                "true" if c["below_threshold"] else "false",
             ]
         )
     return buf.getvalue()
@@ -225,7 +235,11 @@ def _stats_parameters() -> list[dict[str, Any]]:
             "dims", {"type": "string"}, "Comma-separated dimensions, e.g. gender,ageBroad (none: the total)."
         ),
         param("release", {"type": "string"}, "Release id, or 'latest' (the default)."),
-        param("format", {"type": "string", "enum": ["json", "csv"]}, "json (default) or csv."),
+        param(
+            "format",
+            {"type": "string", "enum": ["json", "csv"]},
+            "json (default) or csv (columns: dims, estimate, lower, upper, below_threshold).",
+        ),
         param("year_from", {"type": "integer"}, "First year of registration counted."),
         param("year_to", {"type": "integer"}, "Last year of registration counted."),
         *(
@@ -237,7 +251,7 @@ def _stats_parameters() -> list[dict[str, Any]]:
 
 @router.get(
     "/stats",
-    summary="Counts by up to three dimensions, with filters, from published cells only",
+    summary="Differentially private estimates with 90 % intervals, by any dimensions, with any filters",
     openapi_extra={"parameters": _stats_parameters()},
 )
 async def get_stats(request: Request) -> Response:

@@ -1,6 +1,7 @@
 """`/api/docs`: a small self-contained HTML page listing the endpoints of the OpenAPI document.
 
-Swagger UI and ReDoc load JavaScript from a CDN; this page fetches nothing and runs no script.
+Swagger UI and ReDoc load JavaScript from a CDN; this page fetches nothing and runs no script. It also
+says what a figure of `/api/v1/stats` is: a differentially private estimate with its 90 % interval.
 """
 
 from __future__ import annotations
@@ -8,6 +9,13 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+FIGURES = (
+    "Every figure is a differentially private estimate: each cell of /api/v1/stats carries its "
+    "estimate, the lower and upper bounds of its 90 % interval, and below_threshold (true when the "
+    "estimate is under the release's display threshold, which the dashboard shows as 'fewer than N'). "
+    "Any combination of dimensions and filters is answered, and every answer agrees with every other: "
+    "all are tabulations of the release's one protected model."
+)
 STYLE = (
     "body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
     "code{background:#f3f3f3;padding:0 .25rem}section{border-top:1px solid #ddd;padding:.5rem 0}"
@@ -37,6 +45,7 @@ def docs_html(openapi: dict[str, Any], openapi_url: str) -> str:
         f"<title>{escape(info.get('title', 'API'))} — API</title><style>{STYLE}</style></head><body>",
         f"<h1>{escape(info.get('title', 'API'))} <small>{escape(str(info.get('version', '')))}</small></h1>",
         f"<p>{escape(info.get('description', ''))}</p>",
+        f"<p>{escape(FIGURES)}</p>",
         f"<p>Machine-readable: <a href='{escape(openapi_url)}'>{escape(openapi_url)}</a> (OpenAPI "
         f"{escape(str(openapi.get('openapi', '')))}).</p>",
     ]

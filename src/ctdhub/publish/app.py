@@ -21,8 +21,9 @@ OPENAPI_URL = "/api/openapi.json"
 ENV_RELEASES = "CTDHUB_SERVE_RELEASES"
 ENV_RELEASE = "CTDHUB_SERVE_RELEASE"
 DESCRIPTION = (
-    "Protected counts of identified cases of human trafficking, from the hub's published releases. "
-    "Counts below the release threshold are suppressed; every figure is a sum of published cells."
+    "Differentially private estimates of identified cases of human trafficking, from the hub's published "
+    "releases: every figure comes with its 90 % interval, and all figures of a release are tabulations of its "
+    "one protected model, so any combination of dimensions and filters is answered consistently."
 )
 
 

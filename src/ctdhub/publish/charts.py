@@ -1,8 +1,10 @@
 """Chart specifications: one Vega-Lite spec per chart, shared by the web dashboard and the PDF briefings.
 
-Each builder takes already-protected rows (``{"<dim>": value, ..., "count": int | None}``, a ``None``
-count being a suppressed cell) and returns a Vega-Lite v5 dict. Suppressed cells are dropped from the
-marks (their value is unknown) and listed in the chart's description so the text alternative says so.
+Each builder takes rows of differentially private estimates (``{"<dim>": value, ..., "count": int}``;
+the value field is named by ``value``) and returns a Vega-Lite v5 dict. Rows may also carry the 90 %
+interval (fields named by ``lower`` / ``upper``: drawn as error bars where that is simple, and shown in
+the tooltip) and display texts (``text``: e.g. "fewer than 5" for an estimate below the display
+threshold; ``interval_text``: e.g. "1,230–1,290"). Nothing is suppressed: every row is drawn.
 ``render_svg`` / ``render_png`` turn a spec into an image offline with vl-convert (no network, no
 browser), so the same spec draws the dashboard's SVG and the briefing's figure.
 """
@@ -26,6 +28,8 @@ PALETTE: tuple[str, ...] = (
     "#000000",
 )
 FONT = "DejaVu Sans"
+INTERVAL_TITLE = "90 % interval"
+BELOW_FILL = "#deebf7"  # a country whose estimate is below the display threshold (lighter than any class)
 
 Row = dict[str, Any]
 Spec = dict[str, Any]
@@ -43,27 +47,59 @@ def _config() -> dict[str, Any]:
     }
 
 
-def _published(rows: Sequence[Row], value: str) -> list[Row]:
+def _drawn(rows: Sequence[Row], value: str) -> list[Row]:
+    """The rows with a value (every row of a differentially private result has one)."""
     return [r for r in rows if r.get(value) is not None]
 
 
-def _description(title: str, rows: Sequence[Row], value: str, dims: Sequence[str]) -> str:
-    shown = _published(rows, value)
-    hidden = len(rows) - len(shown)
-    text = f"{title}: {len(shown)} values shown"
-    return text + (f", {hidden} suppressed (too few cases to publish)" if hidden else "")
+def _description(title: str, rows: Sequence[Row], value: str) -> str:
+    return f"{title}: {len(_drawn(rows, value))} values (differentially private estimates)"
 
 
-def _base(title: str, rows: Sequence[Row], value: str, dims: Sequence[str], width: int, height: int) -> Spec:
+def _base(title: str, rows: Sequence[Row], value: str, width: int, height: int) -> Spec:
     return {
         "$schema": VEGA_LITE_SCHEMA,
         "title": title,
-        "description": _description(title, rows, value, dims),
+        "description": _description(title, rows, value),
         "width": width,
         "height": height,
-        "data": {"values": _published(rows, value)},
+        "data": {"values": _drawn(rows, value)},
         "config": _config(),
     }
+
+
+def _has(rows: Sequence[Row], name: str | None) -> bool:
+    return name is not None and any(name in r for r in rows)
+
+
+def _tooltip(
+    rows: Sequence[Row],
+    keys: Sequence[dict[str, Any]],
+    value: str,
+    fmt: str,
+    value_title: str,
+    text: str | None,
+    interval_text: str | None,
+    lower: str | None,
+    upper: str | None,
+    interval_title: str,
+) -> list[dict[str, Any]]:
+    """Tooltip fields: the keys, the value (its display text when given) and the interval."""
+    out = list(keys)
+    if _has(rows, text):
+        out.append({"field": text, "type": "nominal", "title": value_title})
+    else:
+        out.append({"field": value, "type": "quantitative", "title": value_title, "format": fmt})
+    if _has(rows, interval_text):
+        out.append({"field": interval_text, "type": "nominal", "title": interval_title})
+    elif _has(rows, lower) and _has(rows, upper):
+        out.append(
+            {"field": lower, "type": "quantitative", "title": f"{interval_title} (lower)", "format": fmt}
+        )
+        out.append(
+            {"field": upper, "type": "quantitative", "title": f"{interval_title} (upper)", "format": fmt}
+        )
+    return out
 
 
 def bar_spec(
@@ -71,6 +107,11 @@ def bar_spec(
     category: str,
     *,
     value: str = "count",
+    lower: str | None = None,
+    upper: str | None = None,
+    text: str | None = None,
+    interval_text: str | None = None,
+    interval_title: str = INTERVAL_TITLE,
     title: str = "",
     value_title: str = "Cases",
     category_title: str | None = None,
@@ -80,10 +121,12 @@ def bar_spec(
     width: int = 420,
     height: int | None = None,
 ) -> Spec:
-    """Bars of ``value`` by ``category`` (horizontal by default, largest first)."""
-    n = len(_published(rows, value))
+    """Bars of ``value`` by ``category`` (horizontal by default, largest first), with error bars from
+    ``lower`` to ``upper`` when the rows carry them."""
+    n = len(_drawn(rows, value))
     height = height or max(60, 22 * n)
     fmt = ".0%" if percent else ",d"
+    val_axis = "x" if horizontal else "y"
     val = {
         "field": value,
         "type": "quantitative",
@@ -94,15 +137,38 @@ def bar_spec(
         "field": category,
         "type": "nominal",
         "title": category_title if category_title is not None else category,
-        "sort": "-x" if horizontal else "-y",
+        "sort": {"field": value, "op": "sum", "order": "descending"},
     }
     if not sort_by_value:
         cat["sort"] = None
     enc: dict[str, Any] = {"y": cat, "x": val} if horizontal else {"x": cat, "y": val}
-    enc["tooltip"] = [{"field": category, "type": "nominal"}, {"field": value, "format": fmt}]
-    spec = _base(title, rows, value, [category], width, height if horizontal else 260)
-    spec["mark"] = {"type": "bar", "color": PALETTE[0]}
+    enc["tooltip"] = _tooltip(
+        rows,
+        [{"field": category, "type": "nominal", "title": cat["title"]}],
+        value,
+        fmt,
+        value_title,
+        text,
+        interval_text,
+        lower,
+        upper,
+        interval_title,
+    )
+    spec = _base(title, rows, value, width, height if horizontal else 260)
     spec["encoding"] = enc
+    bars: Spec = {"mark": {"type": "bar", "color": PALETTE[0]}}
+    if _has(rows, lower) and _has(rows, upper):
+        assert lower is not None and upper is not None
+        rule: Spec = {
+            "mark": {"type": "rule", "color": "#333333", "strokeWidth": 1.2},
+            "encoding": {
+                val_axis: {"field": lower, "type": "quantitative"},
+                val_axis + "2": {"field": upper},
+            },
+        }
+        spec["layer"] = [bars, rule]
+    else:
+        spec["mark"] = bars["mark"]
     return spec
 
 
@@ -112,6 +178,11 @@ def stacked_bar_spec(
     color: str,
     *,
     value: str = "count",
+    lower: str | None = None,
+    upper: str | None = None,
+    text: str | None = None,
+    interval_text: str | None = None,
+    interval_title: str = INTERVAL_TITLE,
     title: str = "",
     value_title: str = "Cases",
     x_title: str | None = None,
@@ -122,10 +193,11 @@ def stacked_bar_spec(
     x_sort: Sequence[str] | None = None,
     color_sort: Sequence[str] | None = None,
 ) -> Spec:
-    """Vertical bars of ``value`` by ``x``, stacked by ``color`` (share of each bar with ``normalize``).
+    """Vertical bars of ``value`` by ``x``, stacked by ``color`` (share of each bar with ``normalize``);
+    the interval of each segment is in its tooltip (error bars do not stack).
 
     ``x_sort`` / ``color_sort`` give the order of the categories (default: ascending)."""
-    spec = _base(title, rows, value, [x, color], width, height)
+    spec = _base(title, rows, value, width, height)
     spec["mark"] = {"type": "bar"}
     spec["encoding"] = {
         "x": {
@@ -147,7 +219,18 @@ def stacked_bar_spec(
             "title": color_title if color_title is not None else color,
             **({"sort": list(color_sort)} if color_sort is not None else {}),
         },
-        "tooltip": [{"field": x}, {"field": color}, {"field": value, "format": ",d"}],
+        "tooltip": _tooltip(
+            rows,
+            [{"field": x}, {"field": color}],
+            value,
+            ",d",
+            value_title,
+            text,
+            interval_text,
+            lower,
+            upper,
+            interval_title,
+        ),
     }
     return spec
 
@@ -158,6 +241,11 @@ def line_spec(
     *,
     color: str | None = None,
     value: str = "count",
+    lower: str | None = None,
+    upper: str | None = None,
+    text: str | None = None,
+    interval_text: str | None = None,
+    interval_title: str = INTERVAL_TITLE,
     title: str = "",
     value_title: str = "Cases",
     x_title: str | None = None,
@@ -165,18 +253,41 @@ def line_spec(
     width: int = 520,
     height: int = 260,
 ) -> Spec:
-    """A trend line of ``value`` over ``x`` (ordinal, e.g. year), one line per ``color`` value."""
-    spec = _base(title, rows, value, [x] + ([color] if color else []), width, height)
-    spec["mark"] = {"type": "line", "point": True}
-    enc: dict[str, Any] = {
-        "x": {"field": x, "type": "ordinal", "title": x_title if x_title is not None else x},
-        "y": {"field": value, "type": "quantitative", "title": value_title, "axis": {"format": ",d"}},
-        "tooltip": [{"field": x}, {"field": value, "format": ",d"}],
+    """A trend line of ``value`` over ``x`` (ordinal, e.g. year), one line per ``color`` value, with a
+    light error bar at each point when the rows carry ``lower`` / ``upper``."""
+    spec = _base(title, rows, value, width, height)
+    x_enc = {"field": x, "type": "ordinal", "title": x_title if x_title is not None else x}
+    keys: list[dict[str, Any]] = [{"field": x}] + ([{"field": color}] if color else [])
+    line: Spec = {
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "y": {"field": value, "type": "quantitative", "title": value_title, "axis": {"format": ",d"}},
+            "tooltip": _tooltip(
+                rows, keys, value, ",d", value_title, text, interval_text, lower, upper, interval_title
+            ),
+        },
     }
+    spec["encoding"] = {"x": x_enc}
     if color:
-        enc["color"] = {"field": color, "type": "nominal", "title": color_title if color_title else color}
-        enc["tooltip"].insert(1, {"field": color})
-    spec["encoding"] = enc
+        spec["encoding"]["color"] = {
+            "field": color,
+            "type": "nominal",
+            "title": color_title if color_title else color,
+            "legend": {"symbolOpacity": 1},
+        }
+    if _has(rows, lower) and _has(rows, upper):
+        assert lower is not None and upper is not None
+        rule: Spec = {
+            "mark": {"type": "rule", "opacity": 0.45, "strokeWidth": 1.5},
+            "encoding": {
+                "y": {"field": lower, "type": "quantitative"},
+                "y2": {"field": upper},
+            },
+        }
+        spec["layer"] = [rule, line]
+    else:
+        spec["mark"] = line["mark"]
+        spec["encoding"].update(line["encoding"])
     return spec
 
 
@@ -186,36 +297,39 @@ def heatmap_spec(
     y: str,
     *,
     value: str = "count",
+    text: str | None = None,
+    interval_text: str | None = None,
+    interval_title: str = INTERVAL_TITLE,
     title: str = "",
     value_title: str = "Cases",
     x_title: str | None = None,
     y_title: str | None = None,
-    suppressed_label: str = "suppressed",
     x_sort: Sequence[str] | None = None,
     y_sort: Sequence[str] | None = None,
     cell: int = 44,
     number_format: Callable[[int], str] | None = None,
 ) -> Spec:
     """A matrix of ``value`` by ``y`` (rows) and ``x`` (columns), e.g. region of citizenship → region of
-    exploitation: a sequential colour per cell with its number printed; suppressed cells are grey and
-    labelled ``suppressed_label`` (their value is unknown, so they carry no colour of the scale)."""
+    exploitation: a sequential colour per cell with its number printed (the row's ``text`` when given,
+    e.g. "<5" below the display threshold) and its interval in the tooltip."""
     xs = list(x_sort) if x_sort is not None else sorted({str(r[x]) for r in rows})
     ys = list(y_sort) if y_sort is not None else sorted({str(r[y]) for r in rows})
-    values = [
-        {
-            x: r[x],
-            y: r[y],
-            value: r.get(value),
-            "label": suppressed_label
-            if r.get(value) is None
-            else (number_format(r[value]) if number_format else f"{r[value]:,}"),
-        }
-        for r in rows
-    ]
+    values = []
+    for r in _drawn(rows, value):
+        label = r[text] if text and r.get(text) is not None else None
+        if label is None:
+            label = number_format(r[value]) if number_format else f"{r[value]:,}"
+        item = {x: r[x], y: r[y], value: r[value], "label": label}
+        if interval_text and r.get(interval_text) is not None:
+            item["interval"] = r[interval_text]
+        values.append(item)
+    tooltip: list[dict[str, Any]] = [{"field": y}, {"field": x}, {"field": "label", "title": value_title}]
+    if any("interval" in v for v in values):
+        tooltip.append({"field": "interval", "title": interval_title})
     spec: Spec = {
         "$schema": VEGA_LITE_SCHEMA,
         "title": title,
-        "description": _description(title, rows, value, [x, y]),
+        "description": _description(title, rows, value),
         "width": max(120, cell * len(xs)),
         "height": max(60, 28 * len(ys)),
         "data": {"values": values},
@@ -235,17 +349,13 @@ def heatmap_spec(
                 "mark": {"type": "rect", "stroke": "white"},
                 "encoding": {
                     "color": {
-                        "condition": {
-                            "test": f"datum[{value!r}] === null",
-                            "value": "#d9d9d9",
-                        },
                         "field": value,
                         "type": "quantitative",
                         "title": value_title,
                         "scale": {"scheme": "blues", "type": "symlog"},
                         "legend": {"format": ",d"},
                     },
-                    "tooltip": [{"field": y}, {"field": x}, {"field": "label", "title": value_title}],
+                    "tooltip": tooltip,
                 },
             },
             {
@@ -278,29 +388,31 @@ def choropleth_spec(
     *,
     key: str = "iso3",
     value: str = "count",
+    below: str | None = "below_threshold",
     title: str = "",
     value_title: str = "Cases",
     width: int = 640,
     height: int = 330,
 ) -> Spec:
     """A world choropleth (Equal Earth) of ``value`` by ISO3 ``key``, from a GeoJSON FeatureCollection
-    whose features carry ``properties.iso3`` (the package's world geometry). Suppressed countries are
-    hatched grey in print terms: drawn light grey, and counted in the description."""
-    published = {str(r[key]): r.get(value) for r in rows}
+    whose features carry ``properties.iso3`` (the package's world geometry). A country whose row is
+    flagged ``below`` (estimate below the display threshold) is drawn in one light class of its own."""
+    by_iso = {str(r[key]): r for r in _drawn(rows, value)}
     features = []
     for f in geo["features"]:
         iso = f["properties"].get("iso3")
-        state = "none" if iso not in published else ("suppressed" if published[iso] is None else "count")
+        r = by_iso.get(iso)
+        state = "none" if r is None or not r[value] else ("below" if below and r.get(below) else "value")
         features.append(
             {
                 **f,
-                "properties": {**f["properties"], "value": published.get(iso), "state": state},
+                "properties": {**f["properties"], "value": None if r is None else r[value], "state": state},
             }
         )
     spec: Spec = {
         "$schema": VEGA_LITE_SCHEMA,
         "title": title,
-        "description": _description(title, rows, value, [key]),
+        "description": _description(title, rows, value),
         "width": width,
         "height": height,
         "projection": {"type": "equalEarth"},
@@ -314,11 +426,11 @@ def choropleth_spec(
                 "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.3, "fill": "#f2f2f2"},
             },
             {
-                "transform": [{"filter": "datum.properties.state === 'suppressed'"}],
-                "mark": {"type": "geoshape", "stroke": "#737373", "strokeWidth": 0.3, "fill": "#bdbdbd"},
+                "transform": [{"filter": "datum.properties.state === 'below'"}],
+                "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.3, "fill": BELOW_FILL},
             },
             {
-                "transform": [{"filter": "datum.properties.state === 'count'"}],
+                "transform": [{"filter": "datum.properties.state === 'value'"}],
                 "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.3},
                 "encoding": {
                     "color": {

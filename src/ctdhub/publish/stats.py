@@ -203,7 +203,10 @@ def _compute(view: ReleaseView, tabs: ReleaseTables, dims: list[str], filters: F
         )
     need = set(out_dims) | set(allowed) | ({YEAR} if filters.has_years() else set())
     table = _choose_table(tabs, need)
-    fams = [d for d in out_dims if d in tabs.families]
+    # a denominator ("any information") for every family broken down or filtered on
+    fams = [d for d in out_dims if d in tabs.families] + [
+        d for d in allowed if d in tabs.families and d not in out_dims
+    ]
     if table is not None:
         rows = [r for r in tabs.rows(table.name) if _keep(r, table.dims, allowed, filters, relax=None)]
         cells = _group(rows, table.dims, out_dims)

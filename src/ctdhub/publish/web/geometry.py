@@ -2,15 +2,16 @@
 
 `static/world-110m.geo.json` is Natural Earth 1:110m (public domain), keyed by ISO3 and built once by
 `tools/make_world_geometry.py`. Nothing is fetched at run time. `world_map_svg` draws a choropleth as
-plain SVG with one link per country that has published data, a `<title>` per country as its text
-alternative, a hatch pattern for suppressed countries and a legend.
+plain SVG with one link per country with a positive estimate, a `<title>` per country as its text
+alternative (the estimate and its 90 % interval), a light class of its own for countries whose estimate is
+below the display threshold ("fewer than N") and a legend.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from html import escape
@@ -21,7 +22,7 @@ GEOJSON = Path(__file__).parent / "static" / "world-110m.geo.json"
 # ColorBrewer Blues (sequential, colour-blind safe), lightest to darkest
 SEQUENTIAL: tuple[str, ...] = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 NO_CASES = "#f2f2f2"
-SUPPRESSED_FILL = "url(#hatch)"
+BELOW_FILL = "#deebf7"  # estimate below the display threshold: lighter than every class
 
 _A1, _A2, _A3, _A4 = 1.340264, -0.081106, 0.000893, 0.003796
 _M = math.sqrt(3) / 2
@@ -75,7 +76,7 @@ def geojson() -> dict[str, Any]:
 
 
 def class_breaks(values: Sequence[int], n: int = len(SEQUENTIAL)) -> list[int]:
-    """Upper bounds of up to `n` classes (quantiles of the published counts, rounded, increasing)."""
+    """Upper bounds of up to `n` classes (quantiles of the positive estimates, increasing)."""
     vals = sorted(v for v in values if v > 0)
     if not vals:
         return []
@@ -94,8 +95,9 @@ class LegendItem:
 
 
 def world_map_svg(
-    counts: Mapping[str, int | None],
+    values: Mapping[str, int],
     *,
+    below: Collection[str] = (),
     href: Callable[[str], str],
     describe: Callable[[str, int | None], str],
     legend_labels: Mapping[str, str],
@@ -103,46 +105,47 @@ def world_map_svg(
     title: str,
     lowest: int = 1,
 ) -> tuple[str, list[LegendItem]]:
-    """A choropleth of `counts` (ISO3 -> count, None = suppressed; absent = no case recorded).
+    """A choropleth of `values` (ISO3 -> estimate; absent or 0 = no case in the estimates).
 
-    Countries with published data are links (`href(iso3)`); each country has a `<title>`
-    (`describe(iso3, count)`). `lowest` is the smallest count that can be published (the release
-    threshold), the start of the first class. Returns the SVG markup and the legend (also drawn in the SVG).
+    Countries with a positive estimate are links (`href(iso3)`); each country has a `<title>`
+    (`describe(iso3, estimate)`). Countries in `below` (estimate below the display threshold) get the
+    light class `legend_labels["below"]`; `lowest` (the display threshold) starts the first class of the
+    others. Returns the SVG markup and the legend (also drawn in the SVG).
     """
-    breaks = class_breaks([v for v in counts.values() if v is not None])
+    shown = {iso: v for iso, v in values.items() if v > 0}
+    low = {iso for iso in below if iso in shown}
+    breaks = class_breaks([v for iso, v in shown.items() if iso not in low])
     legend: list[LegendItem] = []
+    if low:
+        legend.append(LegendItem(legend_labels["below"], BELOW_FILL))
     lo = lowest
     for i, b in enumerate(breaks):
         colour = SEQUENTIAL[i + len(SEQUENTIAL) - len(breaks)]
         legend.append(LegendItem(f"{fmt(lo)}–{fmt(b)}" if lo < b else fmt(b), colour))
         lo = b + 1
-    legend.append(LegendItem(legend_labels["suppressed"], SUPPRESSED_FILL))
     legend.append(LegendItem(legend_labels["none"], NO_CASES))
 
     def fill(iso3: str | None) -> str:
-        if iso3 is None or iso3 not in counts:
+        if iso3 is None or iso3 not in shown:
             return NO_CASES
-        v = counts[iso3]
-        if v is None:
-            return SUPPRESSED_FILL
+        if iso3 in low:
+            return BELOW_FILL
+        v = shown[iso3]
         for i, b in enumerate(breaks):
             if v <= b:
                 return SEQUENTIAL[i + len(SEQUENTIAL) - len(breaks)]
-        return NO_CASES if v == 0 else SEQUENTIAL[-1]
+        return SEQUENTIAL[-1]
 
     parts = [
         f'<svg class="worldmap" viewBox="0 0 {WIDTH:.0f} {HEIGHT + 40:.0f}" role="group" '
         f'aria-label="{escape(title)}">',
-        '<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" '
-        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#d9d9d9"/>'
-        '<line x1="0" y1="0" x2="0" y2="6" stroke="#737373" stroke-width="2"/></pattern></defs>',
         f"<title>{escape(title)}</title>",
     ]
     for s in shapes():
         f = fill(s.iso3)
-        label = escape(describe(s.iso3, counts.get(s.iso3)) if s.iso3 else s.name)
+        label = escape(describe(s.iso3, values.get(s.iso3)) if s.iso3 else s.name)
         path = f'<path d="{s.d}" fill="{f}"><title>{label}</title></path>'
-        if s.iso3 and s.iso3 in counts:
+        if s.iso3 and s.iso3 in shown:
             parts.append(
                 f'<a href="{escape(href(s.iso3))}" class="country" data-iso3="{s.iso3}" '
                 f'aria-label="{label}">{path}</a>'

@@ -2,8 +2,9 @@
 
 Each page reads the release through the gate (`ReleaseViews`, shared with the API) and asks `stats()`
 for every figure, exactly as `/api/v1/stats` does; the filters live in the query string (plain GET
-form), as does the language (`?lang=fr`). A breakdown the published tables cannot answer for the
-chosen filters is listed as not published, never computed another way.
+form), as does the language (`?lang=fr`). Every figure is a differentially private estimate: any
+combination of filters is answered, each number comes with its 90 % interval, and an estimate below the
+display threshold reads "fewer than N".
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from ctdhub.publish.tables import ReleaseViews, published_values
 from ctdhub.publish.web import geometry
 from ctdhub.publish.web.i18n import LANG_NAMES, LANGS, N_, Lang, pick_lang
 from ctdhub.publish.web.jinja import render_page
-from ctdhub.publish.web.render import Panel, bar_panel, count_text, csv_url, two_dim_panel
+from ctdhub.publish.web.render import (
+    Panel,
+    bar_panel,
+    count_text,
+    csv_url,
+    fewer_than,
+    interval_text,
+    two_dim_panel,
+)
 from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, YEAR
 
 router = APIRouter(include_in_schema=False)
@@ -111,12 +120,10 @@ class Ctx:
         return self.request.url.path + ("?" + qs if qs else "")
 
     def stats(self, dims: list[str], filters: Filters | None = None) -> StatsResult | str:
-        """`stats()` for these dims and filters, or the (translated) reason it is not published."""
+        """`stats()` for these dims and filters, or why they cannot be combined (e.g. two flag families)."""
         try:
             return stats(self.view, dims, filters if filters is not None else self.filters)
         except StatsError as exc:
-            if "publishes no table" in exc.message:
-                return self.lang.gettext("Not published for this selection of filters.")
             return exc.message
 
     def panel(
@@ -228,6 +235,10 @@ def common(ctx: Ctx, title: str) -> dict[str, Any]:
     langs = [(code, LANG_NAMES[code], ctx.lang_url(code), code == lang.code) for code in LANGS]
     manifest = ctx.view.public_manifest()
     years = manifest.get("years") or []
+    report = None
+    with contextlib.suppress(DisclosureError):
+        ctx.view.file("report.html")
+        report = file_url(ctx.view.release_id, "report.html")
     return {
         "nav": nav,
         "langs": langs,
@@ -236,6 +247,7 @@ def common(ctx: Ctx, title: str) -> dict[str, Any]:
         "contributors": manifest.get("contributors") or [],
         "release": ctx.view.release_id,
         "threshold": ctx.view.threshold,
+        "report": report,
         "reset": ctx.url(path, keep_filters=False),
         "extra": ctx.extra,
     }
@@ -282,29 +294,40 @@ def filter_form(ctx: Ctx) -> list[Select]:
 # --- pages ------------------------------------------------------------------------------------------
 
 
-def _kpis(ctx: Ctx, filters: Filters) -> list[tuple[str, str, str]]:
-    """Headline figures: (label, text, machine value) — cases, countries, contributors, years."""
+def _kpis(ctx: Ctx, filters: Filters) -> list[tuple[str, str, str, str]]:
+    """Headline figures: (label, text, machine value, interval note) — cases, countries, contributors,
+    years."""
     lang = ctx.lang
-    total = stats(ctx.view, [], filters).cells[0]["count"]
-    out = [(lang.gettext("Identified cases"), count_text(lang, total), "" if total is None else str(total))]
+    total = stats(ctx.view, [], filters).cells[0]
+    out = [_estimate_kpi(ctx, lang.gettext("Identified cases"), total)]
     for dim, label in (
         ("citizenship", N_("Countries of citizenship")),
         ("CountryOfExploitation", N_("Countries of exploitation")),
     ):
         r = ctx.stats([dim], filters)
         if isinstance(r, str):
-            out.append((lang.gettext(label), "–", ""))
+            out.append((lang.gettext(label), "–", "", ""))
         else:
-            n = sum(1 for c in r.cells if c[dim] != UNKNOWN and (c["count"] or c["suppressed"]))
-            out.append((lang.gettext(label), lang.int(n), str(n)))
+            n = sum(1 for c in r.cells if c[dim] != UNKNOWN and c["estimate"] > 0)
+            out.append((lang.gettext(label), lang.int(n), str(n), ""))
     manifest = ctx.view.public_manifest()
     contributors = manifest.get("contributors") or []
-    out.append((lang.gettext("Contributors"), lang.int(len(contributors)), str(len(contributors))))
+    out.append((lang.gettext("Contributors"), lang.int(len(contributors)), str(len(contributors)), ""))
     years = manifest.get("years") or []
     y_from = filters.year_from or (years[0] if years else None)
     y_to = filters.year_to or (years[1] if years else None)
-    out.append((lang.gettext("Years of registration"), f"{y_from}–{y_to}" if y_from else "–", ""))
+    out.append((lang.gettext("Years of registration"), f"{y_from}–{y_to}" if y_from else "–", "", ""))
     return out
+
+
+def _estimate_kpi(ctx: Ctx, label: str, cell: dict[str, Any]) -> tuple[str, str, str, str]:
+    """A headline estimate: its text ("fewer than N" below the threshold), value and interval note."""
+    lang = ctx.lang
+    est = int(cell["estimate"])
+    note = lang.gettext("90 %% interval: %(interval)s") % {
+        "interval": interval_text(lang, int(cell["lower"]), int(cell["upper"]))
+    }
+    return (label, count_text(lang, est, ctx.view.threshold), str(est), note)
 
 
 def _trend(ctx: Ctx, filters: Filters, pid: str = "trend") -> Panel:
@@ -376,31 +399,42 @@ def world_map(request: Request) -> Response:
             return ctx.url(f"/country/{iso3}", by=None, side=side)
 
         def make(p: Panel, r: StatsResult) -> Panel:
-            counts = {c[dim]: c["count"] for c in r.cells if c[dim] != UNKNOWN}
+            cells = {c[dim]: c for c in r.cells if c[dim] != UNKNOWN}
+            threshold = r.threshold
+
+            def describe(iso: str, n: int | None) -> str:
+                c = cells.get(iso)
+                if c is None or not n:
+                    return f"{lang.value(dim, iso)}: " + lang.gettext("no case in the estimates")
+                return lang.gettext("%(place)s: %(n)s (90 %% interval %(interval)s)") % {
+                    "place": lang.value(dim, iso),
+                    "n": count_text(lang, int(c["estimate"]), threshold),
+                    "interval": interval_text(lang, int(c["lower"]), int(c["upper"])),
+                }
+
             svg, _legend = geometry.world_map_svg(
-                counts,
+                {iso: int(c["estimate"]) for iso, c in cells.items()},
+                below={iso for iso, c in cells.items() if c["below_threshold"]},
                 href=href,
-                describe=lambda iso, n: (
-                    f"{lang.value(dim, iso)}: "
-                    + (count_text(lang, n) if iso in counts else lang.gettext("no case recorded"))
-                ),
+                describe=describe,
                 legend_labels={
-                    "suppressed": lang.gettext("suppressed"),
-                    "none": lang.gettext("no case recorded"),
+                    "below": fewer_than(lang, threshold),
+                    "none": lang.gettext("no case in the estimates"),
                 },
                 fmt=lang.int,
                 title=lang.gettext(title),
-                lowest=ctx.view.threshold,
+                lowest=threshold,
             )
             p = bar_panel(p, r, lang, href=lambda v: None if v == UNKNOWN else href(v))
             p.img = None
             p.raw_html = svg
-            p.notes.append(
+            p.notes = [
                 lang.gettext(
-                    "Hatched countries have a suppressed count (too few cases to publish, or hidden to "
-                    "protect another cell). Select a country to open its page."
+                    "The palest countries have an estimate below %(n)s. Select a country to open its page; "
+                    "hover over it for its estimate and 90 %% interval."
                 )
-            )
+                % {"n": lang.int(threshold)}
+            ]
             return p
 
         toggle = [
@@ -430,19 +464,54 @@ def flows(request: Request) -> Response:
             lambda p, r: two_dim_panel(p, r, lang, kind="heatmap"),
         )
         if not p.error:
-            p.notes.append(
+            p.notes.insert(
+                0,
                 lang.gettext(
                     "Each row is a region of citizenship, each column a region of exploitation; a cell "
-                    "counts the cases recorded with both."
-                )
+                    "estimates the cases recorded with both."
+                ),
             )
         toggle = [
             (ctx.url("/flows", level=None), lang.gettext("Regions"), not sub),
             (ctx.url("/flows", level="subregion"), lang.gettext("Subregions"), sub),
         ]
-        return {"panels": [p], "toggle": toggle}
+        return {"panels": [p], "toggle": toggle, "kpis": _flow_kpis(ctx, dims)}
 
     return _page(request, "flows.html", N_("Flows"), build, ("level",))
+
+
+def _flow_kpis(ctx: Ctx, dims: list[str]) -> list[tuple[str, str, str, str]]:
+    """Headlines of the flows: the largest flow, and the share of cases exploited outside their region
+    (or subregion) of citizenship, among the cases whose two places are known."""
+    lang = ctx.lang
+    r = ctx.stats(dims)
+    if isinstance(r, str):
+        return []
+    src, dst = dims
+    known = [c for c in r.cells if UNKNOWN not in (c[src], c[dst])]
+    if not known:
+        return []
+    top = max(known, key=lambda c: int(c["estimate"]))
+    label = lang.gettext("Largest flow: %(from)s → %(to)s") % {
+        "from": lang.value(src, top[src]),
+        "to": lang.value(dst, top[dst]),
+    }
+    out = [_estimate_kpi(ctx, label, top)]
+    both = sum(int(c["estimate"]) for c in known)
+    away = sum(int(c["estimate"]) for c in known if c[src] != c[dst])
+    if both >= ctx.view.threshold:
+        out.append(
+            (
+                lang.gettext("Exploited outside their region of citizenship")
+                if src == "citizenship_region"
+                else lang.gettext("Exploited outside their subregion of citizenship"),
+                lang.pct(away / both),
+                f"{away / both:.4f}",
+                lang.gettext("of the %(n)s cases whose two places are known (estimates)")
+                % {"n": lang.int(both)},
+            )
+        )
+    return out
 
 
 @router.get("/profile", response_class=HTMLResponse)
@@ -499,8 +568,6 @@ def _place_page(ctx: Ctx, kind: str, name: str, label: str, param_of: dict[str, 
         ),
         *_profile_panels(ctx, filters),
     ]
-    available = [p for p in panels if not p.error]
-    missing = [p.title for p in panels if p.error]
     heading = (
         lang.gettext("Cases exploited in %(place)s")
         if side == "exploitation"
@@ -515,8 +582,7 @@ def _place_page(ctx: Ctx, kind: str, name: str, label: str, param_of: dict[str, 
         "page_title": heading,
         "heading": heading,
         "kpis": _kpis(ctx, filters)[:1],
-        "panels": available,
-        "missing": missing,
+        "panels": panels,
         "toggle": toggle,
         "kind": kind,
     }

@@ -1,6 +1,8 @@
 """Chart panels: a `stats()` result turned into a chart (Vega-Lite spec from `charts.py`, drawn offline
 to SVG by vl-convert), the same numbers as an HTML table, the CSV link of the same query and the notes
-a reader needs (percentage rule, caveat). Nothing here counts: every figure comes from `stats()`.
+a reader needs (percentage rule, intervals). Nothing here counts: every figure comes from `stats()`, an
+estimate below the display threshold reads "fewer than N" ("<N" where space is tight, with the full
+wording as a tooltip) and every other estimate is shown with its 90 % interval.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from ctdhub.publish import charts
@@ -42,12 +45,16 @@ def svg_data_uri(spec: charts.Spec, locale: str = "en") -> str:
 
 @dataclass
 class Cell:
-    """One table cell: display text, and for counts the raw value (None = suppressed)."""
+    """One table cell: display text; for an estimate also its value, 90 % interval and whether it is
+    below the display threshold (then the text reads "fewer than N" and `title` says so in full)."""
 
     text: str
-    count: int | None = None
+    estimate: int | None = None
+    lower: int | None = None
+    upper: int | None = None
     is_count: bool = False
-    suppressed: bool = False
+    below: bool = False
+    title: str | None = None
     href: str | None = None
 
 
@@ -75,41 +82,72 @@ def csv_url(dims: Sequence[str], query: Sequence[tuple[str, str]], release: str)
     return "/api/v1/stats?" + urlencode(params)
 
 
-def count_text(lang: Lang, n: int | None) -> str:
-    return lang.gettext("suppressed") if n is None else lang.int(n)
+def fewer_than(lang: Lang, threshold: int) -> str:
+    """ "fewer than 5", in the page's language."""
+    return lang.gettext("fewer than %(n)s") % {"n": lang.int(threshold)}
 
 
-def share_text(lang: Lang, n: int | None, den: int | None) -> str:
-    if n is None:
-        return lang.gettext("suppressed")
+def count_text(lang: Lang, estimate: int, threshold: int, *, short: bool = False) -> str:
+    """An estimate as displayed: the number, or "fewer than N" ("<N" when `short`) below the threshold."""
+    if estimate < threshold:
+        return "<" + lang.int(threshold) if short else fewer_than(lang, threshold)
+    return lang.int(estimate)
+
+
+def interval_text(lang: Lang, lower: int, upper: int) -> str:
+    """A 90 % interval as displayed, e.g. "1,230–1,290"."""
+    return f"{lang.int(lower)}–{lang.int(upper)}"
+
+
+def estimate_cell(lang: Lang, c: dict[str, Any], threshold: int) -> Cell:
+    """The table cell of a stats cell's estimate ("<N" with the full wording as its title when below)."""
+    est = int(c["estimate"])
+    below = est < threshold
+    return Cell(
+        count_text(lang, est, threshold, short=True),
+        est,
+        int(c["lower"]),
+        int(c["upper"]),
+        is_count=True,
+        below=below,
+        title=fewer_than(lang, threshold) if below else None,
+    )
+
+
+def interval_cell(lang: Lang, c: dict[str, Any]) -> Cell:
+    return Cell(interval_text(lang, int(c["lower"]), int(c["upper"])))
+
+
+def share_text(lang: Lang, estimate: int, den: int | None, threshold: int) -> str:
+    """A share of the denominator ("<x %" for an estimate below the threshold)."""
     if not den:
         return "–"
-    return lang.pct(n / den)
+    if estimate < threshold:
+        return "<" + lang.pct(threshold / den)
+    return lang.pct(estimate / den)
 
 
-def _alt(lang: Lang, title: str, shown: list[tuple[str, str]], hidden: int) -> str:
+def _alt(lang: Lang, title: str, shown: list[tuple[str, str]]) -> str:
     parts = [f"{k}: {v}" for k, v in shown[:12]]
     more = len(shown) - 12
     text = f"{title}. " + "; ".join(parts)
     if more > 0:
         text += "; " + lang.gettext("and %(n)s more in the table") % {"n": lang.int(more)}
-    if hidden:
-        text += ". " + lang.gettext("%(n)s values suppressed") % {"n": lang.int(hidden)}
     return text
 
 
-def denominator(result: StatsResult, family: str) -> int | None:
-    """The family's '(any information)' count for a one-dimension family result (None: unknown)."""
-    for c in result.cells:
-        if c.get(family) == ANY_INFO:
-            n = c["count"]
-            return n if isinstance(n, int) else None
-    return None
+def denominator(result: StatsResult, family: str) -> dict[str, Any] | None:
+    """The family's '(any information)' cell of a one-dimension family result (None: not there)."""
+    return next((c for c in result.cells if c.get(family) == ANY_INFO), None)
 
 
 def order(values: Sequence[str]) -> list[str]:
     """Unknown last (values come sorted from stats(): numbers by value, then text)."""
     return [v for v in values if v != UNKNOWN] + [v for v in values if v == UNKNOWN]
+
+
+def _header(lang: Lang, *first: str) -> list[str]:
+    return [*first, lang.gettext("Cases"), lang.gettext("90 % interval")]
 
 
 def bar_panel(
@@ -122,28 +160,32 @@ def bar_panel(
     href: Callable[[str], str | None] | None = None,
     limit: int | None = None,
 ) -> Panel:
-    """One dimension: bars (shares of the '(any information)' cases for a flag family) and a table."""
+    """One dimension: bars with error bars (shares of the '(any information)' cases for a flag family)
+    and a table of estimates with their intervals."""
     dim = result.dims[0]
-    den = denominator(result, dim) if family else None
+    threshold = result.threshold
+    den_cell = denominator(result, dim) if family else None
+    den = int(den_cell["estimate"]) if den_cell else None
     cells = [c for c in result.cells if c[dim] != ANY_INFO]
     if by_value:
-        cells.sort(key=lambda c: (c["count"] is None, -(c["count"] or 0)))
+        cells.sort(key=lambda c: -int(c["estimate"]))
     label = {c[dim]: lang.value(dim, c[dim]) for c in result.cells}
-    panel.header = [lang.dim(dim), lang.gettext("Cases")] + ([lang.gettext("Share")] if family else [])
+    panel.header = _header(lang, lang.dim(dim)) + ([lang.gettext("Share")] if family else [])
     for c in cells:
         row = [
             Cell(label[c[dim]], href=href(c[dim]) if href else None),
-            Cell(count_text(lang, c["count"]), c["count"], True, c["count"] is None),
+            estimate_cell(lang, c, threshold),
+            interval_cell(lang, c),
         ]
         if family:
-            row.append(Cell(share_text(lang, c["count"], den)))
+            row.append(Cell(share_text(lang, int(c["estimate"]), den, threshold)))
         panel.rows.append(row)
-    has_den = any(c[dim] == ANY_INFO for c in result.cells)
-    if family and has_den:
+    if family and den_cell is not None:
         panel.rows.append(
             [
                 Cell(lang.gettext("Cases with any information (denominator)")),
-                Cell(count_text(lang, den), den, True, den is None),
+                estimate_cell(lang, den_cell, threshold),
+                interval_cell(lang, den_cell),
                 Cell(lang.pct(1.0) if den else "–"),
             ]
         )
@@ -152,14 +194,25 @@ def bar_panel(
                 "Percentages are shares of the cases with any information on %(topic)s "
                 "(%(n)s cases), as in the codebook; a case can be counted in several categories."
             )
-            % {"topic": lang.dim(dim).lower(), "n": count_text(lang, den)}
+            % {"topic": lang.dim(dim).lower(), "n": count_text(lang, den or 0, threshold)}
         )
     chart_cells = cells[:limit] if limit else cells
     use_share = family and bool(den)
+    scale = 1 / den if use_share and den else 1.0
     rows = [
         {
             "label": label[c[dim]],
-            "value": (c["count"] / den if use_share and den and c["count"] is not None else c["count"]),
+            "value": c["estimate"] * scale if use_share else c["estimate"],
+            "lower": c["lower"] * scale if use_share else c["lower"],
+            "upper": c["upper"] * scale if use_share else c["upper"],
+            "text": share_text(lang, int(c["estimate"]), den, threshold)
+            if use_share
+            else count_text(lang, int(c["estimate"]), threshold),
+            "interval": (
+                f"{lang.pct(c['lower'] * scale)}–{lang.pct(c['upper'] * scale)}"
+                if use_share
+                else interval_text(lang, int(c["lower"]), int(c["upper"]))
+            ),
         }
         for c in chart_cells
     ]
@@ -167,11 +220,17 @@ def bar_panel(
         panel.notes.append(
             lang.gettext("The chart shows the %(n)s largest; the table lists all.") % {"n": limit}
         )
+    panel.notes.append(lang.gettext("Lines across the bars show the 90 % intervals."))
     value_title = lang.gettext("Share of cases") if use_share else lang.gettext("Cases")
     spec = charts.bar_spec(
         rows,
         "label",
         value="value",
+        lower="lower",
+        upper="upper",
+        text="text",
+        interval_text="interval",
+        interval_title=lang.gettext("90 % interval"),
         value_title=value_title,
         category_title=lang.dim(dim),
         sort_by_value=by_value,
@@ -179,13 +238,8 @@ def bar_panel(
         horizontal=dim != YEAR,
         width=380,
     )
-    panel.img = svg_data_uri(spec, lang.code) if any(r["value"] is not None for r in rows) else None
-    shown = [
-        (r["label"], lang.pct(r["value"]) if use_share else lang.int(r["value"]))
-        for r in rows
-        if r["value"] is not None
-    ]
-    panel.alt = _alt(lang, panel.title, shown, sum(1 for r in rows if r["value"] is None))
+    panel.img = svg_data_uri(spec, lang.code) if any(r["value"] for r in rows) else None
+    panel.alt = _alt(lang, panel.title, [(str(r["label"]), str(r["text"])) for r in rows])
     return panel
 
 
@@ -199,64 +253,91 @@ def two_dim_panel(
 ) -> Panel:
     """Two dimensions (x first, series second): `kind` 'line' (trend), 'stacked' or 'heatmap'."""
     x, series = result.dims[0], result.dims[1]
+    threshold = result.threshold
     cells = result.cells
     xs = order(list(dict.fromkeys(c[x] for c in cells)))
     ss = order(list(dict.fromkeys(c[series] for c in cells)))
     if kind == "heatmap":
         xs, ss = order(sorted({c[x] for c in cells})), order(sorted({c[series] for c in cells}))
-    panel.header = [lang.dim(x), lang.dim(series), lang.gettext("Cases")]
+    panel.header = _header(lang, lang.dim(x), lang.dim(series))
     for c in sorted(cells, key=lambda c: (xs.index(c[x]), ss.index(c[series]))):
         panel.rows.append(
             [
                 Cell(lang.value(x, c[x])),
                 Cell(lang.value(series, c[series])),
-                Cell(count_text(lang, c["count"]), c["count"], True, c["count"] is None),
+                estimate_cell(lang, c, threshold),
+                interval_cell(lang, c),
             ]
         )
     chart_cells = [c for c in cells if not (drop_any_info and ANY_INFO in (c[x], c[series]))]
     if kind == "line":
         chart_cells = [c for c in chart_cells if c[x] != UNKNOWN]
     rows = [
-        {"x": lang.value(x, c[x]), "s": lang.value(series, c[series]), "count": c["count"]}
+        {
+            "x": lang.value(x, c[x]),
+            "s": lang.value(series, c[series]),
+            "estimate": c["estimate"],
+            "lower": c["lower"],
+            "upper": c["upper"],
+            "text": count_text(lang, int(c["estimate"]), threshold, short=kind == "heatmap"),
+            "interval": interval_text(lang, int(c["lower"]), int(c["upper"])),
+        }
         for c in chart_cells
     ]
     x_sort = [lang.value(x, v) for v in xs]
     s_sort = [lang.value(series, v) for v in ss if not (drop_any_info and v == ANY_INFO)]
+    interval_title, value_title = lang.gettext("90 % interval"), lang.gettext("Cases")
     spec: charts.Spec
     if kind == "line":
         spec = charts.line_spec(
             rows,
             "x",
             color="s",
-            value_title=lang.gettext("Cases"),
+            lower="lower",
+            upper="upper",
             x_title=lang.dim(x),
             color_title=lang.dim(series),
+            value="estimate",
+            text="text",
+            interval_text="interval",
+            interval_title=interval_title,
+            value_title=value_title,
         )
+        panel.notes.append(lang.gettext("Vertical lines at the points show the 90 % intervals."))
     elif kind == "stacked":
         spec = charts.stacked_bar_spec(
             rows,
             "x",
             "s",
-            value_title=lang.gettext("Cases"),
             x_title=lang.dim(x),
             color_title=lang.dim(series),
             x_sort=x_sort,
             color_sort=s_sort,
+            value="estimate",
+            text="text",
+            interval_text="interval",
+            interval_title=interval_title,
+            value_title=value_title,
         )
+        panel.notes.append(lang.gettext("The 90 % intervals are in the table."))
     else:
         spec = charts.heatmap_spec(
             rows,
             "s",
             "x",
-            value_title=lang.gettext("Cases"),
             x_title=lang.dim(series),
             y_title=lang.dim(x),
-            suppressed_label=lang.gettext("suppressed"),
             number_format=lang.int,
             x_sort=s_sort,
             y_sort=x_sort,
+            value="estimate",
+            text="text",
+            interval_text="interval",
+            interval_title=interval_title,
+            value_title=value_title,
         )
-    panel.img = svg_data_uri(spec, lang.code) if any(r["count"] is not None for r in rows) else None
-    shown = [(f"{r['x']}, {r['s']}", lang.int(r["count"])) for r in rows if r["count"] is not None]
-    panel.alt = _alt(lang, panel.title, shown, sum(1 for r in rows if r["count"] is None))
+        panel.notes.append(lang.gettext("The 90 % intervals are in the table."))
+    panel.img = svg_data_uri(spec, lang.code) if any(r["estimate"] for r in rows) else None
+    shown = [(f"{r['x']}, {r['s']}", count_text(lang, int(r["estimate"]), threshold)) for r in rows]
+    panel.alt = _alt(lang, panel.title, shown)
     return panel
