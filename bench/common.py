@@ -1,10 +1,12 @@
 """What the benchmarks share: the reference CTDC file, hubs and releases in temporary directories, the
-standard encoding of a snapshot, and one run of pac-synth (CTDC's engine) per process.
+standard encoding of a snapshot, one DP release of the CTDC file and one run of pac-synth (CTDC's
+engine) per process.
 
 The CTDC 2021 synthetic file is read from ../shared/reference at bench time (``CTDHUB_REFERENCE``
 overrides the folder) and never copied into the repository; a benchmark that needs it says so and
 skips when it is absent. Temporary hubs live in one directory per process, removed at exit, so that
-``bench.serve`` can reuse the 1,000,000-case release ``bench.release`` has just built.
+``bench.accuracy`` and ``bench.synth`` share one release of the CTDC file (and one pac-synth fit), and
+``bench.serve`` reuses the 1,000,000-case release ``bench.release`` has just built.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import queue
 import random
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,6 +35,22 @@ CTDC_2021 = REFERENCE / "ctdc" / "data" / "CTDC_synthetic_20210825.csv"
 CTDC_SPEC = "ctdc-synthetic"
 EPSILON, DELTA = 4.0, 1e-6  # the default policy's, and CTDC's own setting
 PACSYNTH_TIME_LIMIT = int(os.environ.get("CTDHUB_BENCH_TIME_LIMIT", "1800"))  # seconds per pac-synth run
+QUICK_ROWS = 20_000  # CTDC rows sampled for a --quick run
+# what pac-synth is fit on when the 37 columns do not finish in time: the columns of the 1- and 2-way tables
+PACSYNTH_FALLBACK = [
+    "yearOfRegistration",
+    "gender",
+    "ageBroad",
+    "citizenship",
+    "CountryOfExploitation",
+    "isForcedLabour",
+    "isSexualExploit",
+    "isOtherExploit",
+]
+SHARED_NOTE = (
+    "The machine has 2 cores and was shared with other work during the run, so timings are noisy; "
+    "ratios are taken within one run."
+)
 
 _WORK: Path | None = None
 SHARED: dict[str, Any] = {}  # results one benchmark leaves for another in the same process
@@ -129,7 +148,7 @@ def string_rows(parquet: Path, fields: list[str]) -> list[list[str]]:
     """Records of ``parquet`` as text over ``fields`` ('' for missing), as pac-synth reads them."""
     import duckdb
 
-    sel = ", ".join(f"coalesce(CAST(\"{f}\" AS VARCHAR), '') AS \"{f}\"" for f in fields)
+    sel = ", ".join(f'coalesce(CAST("{f}" AS VARCHAR), \'\') AS "{f}"' for f in fields)
     rows = duckdb.connect().execute(f"SELECT {sel} FROM read_parquet('{parquet}')").fetchall()
     return [list(r) for r in rows]
 
@@ -137,12 +156,10 @@ def string_rows(parquet: Path, fields: list[str]) -> list[list[str]]:
 # ------------------------------------------------------------------------------------------- pac-synth
 
 
-def _pacsynth_child(
-    parquet: str, fields: list[str], epsilon: float, delta: float, out: str, q: Any
-) -> None:
+def _pacsynth_child(parquet: str, fields: list[str], epsilon: float, delta: float, out: str, q: Any) -> None:
+    import pacsynth
     import pyarrow as pa
     import pyarrow.parquet as pq
-    import pacsynth
 
     raw = [fields, *string_rows(Path(parquet), fields)]
     params = (
@@ -177,6 +194,28 @@ def _pacsynth_child(
     )
 
 
+def in_child(target: Any, args: tuple[Any, ...], time_limit: float | None = None) -> dict[str, Any]:
+    """``target(*args, queue)`` in a spawned process (its own peak RSS); what it puts on the queue, or
+    ``{"timeout": time_limit}`` when it has not answered by then (it is stopped)."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, q))
+    proc.start()
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    while deadline is None or time.monotonic() < deadline:
+        try:
+            result: dict[str, Any] = q.get(timeout=5)
+        except queue.Empty:
+            if not proc.is_alive():
+                raise RuntimeError(f"{target.__name__} failed (exit code {proc.exitcode})") from None
+            continue
+        proc.join()
+        return result
+    proc.terminate()
+    proc.join()
+    return {"timeout": time_limit}
+
+
 def pacsynth_run(parquet: Path, fields: list[str], key: str) -> dict[str, Any]:
     """pac-synth 0.0.8 (``DpAggregateSeededSynthesizer``, reporting length 3, ε = 4, δ = 1e-6) on the
     records of ``parquet`` over ``fields``, in its own process: its DP aggregates (``aggregates.json``:
@@ -190,18 +229,99 @@ def pacsynth_run(parquet: Path, fields: list[str], key: str) -> dict[str, Any]:
     if cached is not None:
         return dict(cached)
     out = scratch(f"pacsynth-{hashlib.sha1(key.encode()).hexdigest()[:10]}")
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    proc = ctx.Process(target=_pacsynth_child, args=(str(parquet), fields, EPSILON, DELTA, str(out), q))
-    proc.start()
-    try:
-        result: dict[str, Any] = q.get(timeout=PACSYNTH_TIME_LIMIT)
-    except queue.Empty:
-        proc.terminate()
-        proc.join()
-        result = {"timeout": PACSYNTH_TIME_LIMIT}
-    else:
-        proc.join()
+    print(f"[bench] pac-synth on {len(fields)} columns ...", file=sys.stderr, flush=True)
+    args = (str(parquet), fields, EPSILON, DELTA, str(out))
+    result = in_child(_pacsynth_child, args, PACSYNTH_TIME_LIMIT)
+    if "timeout" not in result:
         result["dir"] = str(out)
     SHARED[("pacsynth", key)] = result
     return dict(result)
+
+
+def pacsynth_ctdc(parquet: Path, fields: list[str], key: str) -> dict[str, Any]:
+    """pac-synth on ``fields``; if that does not finish within the time limit, on the columns of the 1- and
+    2-way tables (``PACSYNTH_FALLBACK``). The result names the columns it was fit on."""
+    out = pacsynth_run(parquet, fields, key)
+    out["fields"] = list(fields)
+    if "timeout" not in out:
+        return out
+    print(f"[bench] pac-synth on {len(fields)} columns stopped after {out['timeout']} s", file=sys.stderr)
+    narrow = [f for f in PACSYNTH_FALLBACK if f in fields]
+    again = pacsynth_run(parquet, narrow, key + "-narrow")
+    again["fields"] = narrow
+    again["full_timeout"] = out["timeout"]
+    return again
+
+
+# ------------------------------------------------------------------------------------------ CTDC release
+
+
+def ctdc_release(quick: bool) -> dict[str, Any]:
+    """One release of the CTDC file (``QUICK_ROWS`` sampled rows when ``quick``) through the real
+    ``release create`` (default policy: ε = 4, δ = 1e-6, secure noise), shared by the benchmarks of one
+    process: where it is, its snapshot, and how long each stage took."""
+    cached = SHARED.get(("ctdc_release", quick))
+    if cached is not None:
+        return dict(cached)
+    from ctdhub.release.create import create_release
+
+    source = ctdc_sample(QUICK_ROWS) if quick else CTDC_2021
+    base = scratch("ctdc-quick" if quick else "ctdc")
+    hub, ingest_seconds = ingest_ctdc(base, source)
+    stages: dict[str, float] = {}
+    last: list[Any] = [time.perf_counter(), ""]
+
+    def step(stage: str) -> None:
+        now = time.perf_counter()
+        if last[1]:
+            stages[last[1]] = round(now - last[0], 2)
+        last[0], last[1] = now, stage
+
+    print(f"[bench] release create on {source.name} ...", file=sys.stderr, flush=True)
+    t = time.perf_counter()
+    out = create_release(hub, None, progress=step)
+    seconds = time.perf_counter() - t
+    stages[last[1]] = round(time.perf_counter() - last[0], 2)
+    m = out.manifest
+    with source.open(encoding="utf-8") as fh:
+        rows = sum(1 for _ in fh) - 1
+    result = {
+        "source": source.name,
+        "rows": rows,
+        "fields": ctdc_fields(source),
+        "releases_dir": hub.releases_dir,
+        "release_id": out.release_id,
+        "path": out.path,
+        "snapshot": out.path / "restricted" / "snapshot.parquet",
+        "ingest_seconds": round(ingest_seconds, 2),
+        "release_seconds": round(seconds, 2),
+        "stages": stages,
+        "model_seconds": m["model"]["seconds"],
+        "model_records": m["model"]["records"],
+        "privacy": {k: m["privacy"][k] for k in ("epsilon", "delta", "rho", "noise", "measurements")},
+        "aggregates": m["aggregates"],
+    }
+    SHARED[("ctdc_release", quick)] = result
+    return dict(result)
+
+
+def release_tables(path: Path) -> list[tuple[str, tuple[str, ...], Path]]:
+    """The release's aggregate tables: (name, dimensions, Parquet file), as datapackage.json lists them."""
+    doc = json.loads((path / "datapackage.json").read_text(encoding="utf-8"))
+    out = []
+    for r in doc["resources"]:
+        if r.get("ctdhub:role") != "aggregate":
+            continue
+        rel = r.get("ctdhub:alternates", {}).get("parquet") or r["path"]
+        out.append((r["name"], tuple(r["schema"]["ctdhub:dims"]), path / rel))
+    return out
+
+
+def targets_line(targets: list[dict[str, Any]]) -> list[str]:
+    """Markdown rows of a target table: what, target, measured, met."""
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    for t in targets:
+        met = t["met"]
+        mark = "–" if met is None else ("**met**" if met else "**NOT met**")
+        lines.append(f"| {t['target']} | {t['measured']} | {mark} |")
+    return lines

@@ -111,8 +111,8 @@ def markdown(r: dict[str, Any]) -> str:
             "",
             "Each run (DuckDB s / ctdhub s = ratio): "
             + "; ".join(f"{d} / {h} = {h / d:.2f}×" for d, h in r.get("pairs", []))
-            + ". The machine is shared and noisy: the DuckDB load alone has ranged from 6.9 s to 13.1 s "
-            "across sessions, which is why the ratio is taken within one run.",
+            + ". The machine is shared and noisy (the DuckDB load alone has ranged from 3.7 s to 13.1 s "
+            "across sessions), which is why the ratio is taken within one run.",
         ]
     )
 

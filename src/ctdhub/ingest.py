@@ -2,6 +2,10 @@
 
 This is the library function behind `ctdhub ingest` (and resubmission of corrected quarantined
 rows). Invariant, checked inside the store's transaction: rows_read = rows_stored + rows_quarantined.
+
+When the mapping names a person key, each stored case carries the keyed hash of it (`person_key`), never
+the values; the key columns are kept out of the quarantine copy unless the mapping maps them to fields,
+and a quarantined row keeps its hash (`_person_key`), so a corrected, resubmitted row stays linked.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from ctdhub.sql import qi
 from ctdhub.standard import STANDARD_VERSION, load_standard
 from ctdhub.store import Hub
 from ctdhub.store.batches import BatchMeta, new_batch_id, refuse_duplicate, write_batch
+from ctdhub.store.hub import person_key_secret
 from ctdhub.validate import run_validation
 
 STAGES = ("read", "map", "validate", "store")
 CONTRIBUTOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-RESUBMIT_COLUMNS = ("_source_batch", "_source_row", "_reasons")
+RESUBMIT_COLUMNS = ("_source_batch", "_source_row", "_reasons", "_person_key")
 
 Progress = Callable[[str], None]
 
@@ -130,7 +135,10 @@ def ingest_file(
         if spec.long is not None:
             raw = pivot_long(con, raw, spec.long, p.name)
         step("map")
-        outcome = apply_mapping(con, spec, source=raw, file_label=p.name, std=std)
+        secret = _person_secret(con, spec, raw, resubmission)
+        outcome = apply_mapping(con, spec, source=raw, file_label=p.name, std=std, person_secret=secret)
+        if resolves:
+            _keep_person_keys(con, resolves)
         step("validate")
         writers = {t: r.column for r in spec.columns.values() for t in r.targets()}
         run_validation(con, std, raw=raw, field_columns=writers, skip=spec.skip_checks)
@@ -159,7 +167,7 @@ def ingest_file(
             meta,
             raw=raw,
             resolves=resolves,
-            withheld=tuple(outcome.dropped_columns),
+            withheld=_withheld(spec, outcome.dropped_columns),
             rows_read=rows_read,
         )
         rules = _rule_counts(con, "all_findings")
@@ -193,6 +201,36 @@ def ingest_file(
         seconds=round(time.perf_counter() - started, 3),
         resubmission_of=parents,
     )
+
+
+def _person_secret(
+    con: duckdb.DuckDBPyConnection, spec: MappingSpec, raw: str, resubmission: bool
+) -> bytes | None:
+    """The hub's secret when the spec names a person key (made on first use). A resubmitted export usually
+    lacks the key columns (they are withheld from quarantine): its rows keep the hash they had instead."""
+    if not spec.person_key:
+        return None
+    if resubmission:
+        cols = {r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall()}
+        if any(c not in cols for c in spec.person_key):
+            return None
+    return person_key_secret(con)
+
+
+def _keep_person_keys(con: duckdb.DuckDBPyConnection, resolves: str) -> None:
+    """Resubmitted rows: a key computed from the corrected row wins, else the hash the quarantined row kept."""
+    con.execute("ALTER TABLE mapped ADD COLUMN IF NOT EXISTS person_key VARCHAR")
+    con.execute(
+        f"UPDATE mapped SET person_key = coalesce(mapped.person_key, s._person_key) FROM {qi(resolves)} s "
+        "WHERE mapped._row = s._row"
+    )
+
+
+def _withheld(spec: MappingSpec, dropped: list[str]) -> tuple[str, ...]:
+    """Columns kept out of the quarantine copy and of findings: dropped ones, and person-key columns that
+    no field is mapped from (identifiers in all but name)."""
+    keys = [c for c in spec.person_key if spec.columns[c].action == "ignore" and c not in dropped]
+    return (*dropped, *keys)
 
 
 def _keep_rows_to_quarantine(con: duckdb.DuckDBPyConnection, raw: str) -> tuple[str, int]:
@@ -242,9 +280,10 @@ def _split_resubmission(con: duckdb.DuckDBPyConnection, raw: str, label: str) ->
             hint="Export the rows with 'ctdhub quarantine export', correct them, and resubmit that file.",
         )
     keep = [c for c in cols if c not in RESUBMIT_COLUMNS]
+    key = "nullif(trim(_person_key), '')" if "_person_key" in cols else "NULL"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE resolves AS SELECT _source_batch AS batch_id, "
-        f"CAST(_source_row AS BIGINT) AS source_row, _row FROM {qi(raw)}"
+        f"CAST(_source_row AS BIGINT) AS source_row, _row, CAST({key} AS VARCHAR) AS _person_key FROM {qi(raw)}"
     )
     bad = con.execute(
         "SELECT r._row, r.batch_id, r.source_row FROM resolves r LEFT JOIN quarantine q "

@@ -2,7 +2,8 @@
 UNION of per-column queries lists every value the spec could not map (the data officer's work queue).
 
 Input: a table of VARCHAR columns plus `_row` (see `ctdhub.read`). Output: table `mapped` (`_row`,
-every standard field typed, `na_fields`) and table `map_findings` (_row, column, field, value, rule,
+every standard field typed, `na_fields`, and `person_key` when the spec names one and the hub's secret is
+given: see `ctdhub.mapping.person_key`) and table `map_findings` (_row, column, field, value, rule,
 severity, message). Country columns go through the country resolver once per distinct value.
 """
 
@@ -16,6 +17,7 @@ import pyarrow as pa
 from ctdhub.errors import CtdhubError
 from ctdhub.geo import resolver
 from ctdhub.mapping import derive as dv
+from ctdhub.mapping import person_key as pk
 from ctdhub.mapping.spec import ColumnRule, MappingSpec
 from ctdhub.mapping.values import norm, split_map, value_map
 from ctdhub.sql import in_list, qi, ql, ql_list
@@ -327,7 +329,15 @@ class _Mapper:
             self.add_na(rule, ["ageBroad", "majorityStatus"])
 
     # -- assembly ------------------------------------------------------------------------------------
-    def build(self, columns: list[str], target: str, findings: str) -> None:
+    def person_key_sql(self) -> str:
+        """The keyed hash of the spec's person-key columns (missing-value codes of any of them: no key)."""
+        missing = [*self.spec.missing_unknown, *self.spec.missing_na]
+        for col in self.spec.person_key:
+            rule = self.spec.columns[col]
+            missing += [*rule.missing_unknown, *rule.missing_na]
+        return f", {pk.key_sql(self.spec.person_key, missing)} AS person_key"
+
+    def build(self, columns: list[str], target: str, findings: str, person_key: bool = False) -> None:
         for col in columns:
             rule = self.spec.columns[col]
             if rule.action == "map":
@@ -371,7 +381,7 @@ class _Mapper:
         )
         sql = (
             f"CREATE OR REPLACE TEMP TABLE {qi(target)} AS SELECT r._row, {', '.join(selects)}, {na_expr} AS na_fields"
-            f"{check_col} FROM {self.derived.wrap(self.src)} r {' '.join(self.b.joins)}"
+            f"{self.person_key_sql() if person_key else ''}{check_col} FROM {self.derived.wrap(self.src)} r {' '.join(self.b.joins)}"
         )
         self.con.execute(sql)
         if checks:
@@ -404,13 +414,30 @@ def apply_mapping(
     findings: str = "map_findings",
     file_label: str = "file",
     std: Standard | None = None,
+    person_secret: bytes | None = None,
 ) -> MappingOutcome:
-    """Map `source` into `target` and `findings` tables; raise CtdhubError if a column is not described."""
+    """Map `source` into `target` and `findings` tables; raise CtdhubError if a column is not described.
+
+    With `person_secret` (the hub's secret) and a spec naming a person key, `target` also gets the column
+    `person_key`: the keyed hash of the person-key columns, which must all be in the file."""
     std = std or load_standard()
     columns = [r[0] for r in con.execute(f"DESCRIBE {qi(source)}").fetchall() if r[0] != "_row"]
     check_columns(spec, columns, file_label)
+    keyed = bool(spec.person_key) and person_secret is not None
+    absent = [c for c in spec.person_key if c not in columns] if keyed else []
+    if absent:
+        raise CtdhubError(
+            f"{file_label}: person-key column(s) {', '.join(repr(c) for c in absent)} of mapping "
+            f"'{spec.name}' are not in the file; nothing was ingested.",
+            hint="Every column the spec's person_key names is needed to link a person's records.",
+        )
     mapper = _Mapper(con, spec, std, source)
-    mapper.build(columns, target, findings)
+    if keyed:
+        assert person_secret is not None
+        with pk.secret_bound(con, person_secret):
+            mapper.build(columns, target, findings, person_key=True)
+    else:
+        mapper.build(columns, target, findings)
     rows = con.execute(f"SELECT count(*) FROM {qi(source)}").fetchone()
     present = [spec.columns[c] for c in columns]
     collected = set(spec.constants)

@@ -2,7 +2,9 @@
 
 A spec names, for EVERY column of the file, what happens to it: mapped to a field (with a value
 map), split into a flag family, used to derive fields (year, age band, duration band), dropped
-(direct identifiers: never stored) or ignored (not part of the standard). Loading validates the
+(direct identifiers: never stored) or ignored (not part of the standard). An optional `person_key`
+names the column(s) that identify the person (a national ID, a case-management person ID, or name and
+date of birth): the store keeps only a keyed hash of them, to link one person's records. Loading validates the
 YAML against `mapping.schema.json` and then against the standard, and every problem names the
 file, the line and the key.
 """
@@ -80,6 +82,7 @@ class MappingSpec:
     missing_na: tuple[str, ...]
     constants: dict[str, str]
     columns: dict[str, ColumnRule]
+    person_key: tuple[str, ...] = ()  # source columns identifying the person (hashed at ingest)
 
     def rule(self, column: str) -> ColumnRule | None:
         return self.columns.get(column)
@@ -255,6 +258,7 @@ def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSp
                 ["columns", rule.column, "reference"],
                 f"reference column '{rule.reference}' is not described in columns",
             )
+    person_key = _person_key(d, doc, source, problems)
     layout = (d.get("source") or {}).get("layout", "wide")
     long_raw = (d.get("source") or {}).get("long")
     if layout == "long" and not long_raw:
@@ -278,7 +282,29 @@ def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSp
         missing_na=_strs(missing.get("not_applicable")),
         constants={k: str(v) for k, v in (d.get("constants") or {}).items()},
         columns=columns,
+        person_key=person_key,
     )
+
+
+def _person_key(d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]) -> tuple[str, ...]:
+    """The person-key columns: each must be described in `columns` (so the file is checked for it)."""
+    raw = d.get("person_key")
+    if raw is None:
+        return ()
+    names = [raw] if isinstance(raw, str) else [str(c) for c in raw]
+    for i, name in enumerate(names):
+        if name not in d["columns"]:
+            path: list[str | int] = ["person_key"] if isinstance(raw, str) else ["person_key", i]
+            _problem(
+                problems,
+                doc,
+                source,
+                path,
+                f"person-key column '{name}' is not described in columns (describe it, usually as drop)",
+            )
+    if len(set(names)) != len(names):
+        _problem(problems, doc, source, ["person_key"], "a person-key column is named twice")
+    return tuple(names)
 
 
 def builtin_specs() -> list[str]:

@@ -1,7 +1,9 @@
 """`release create`: build an immutable, numbered release from the store in one step.
 
 The store is read once, into a restricted snapshot (Parquet) kept beside the release and never listed among
-its public resources. That snapshot is measured once with differential privacy (``ctdhub.release.dp``) and
+its public resources. When records carry a person key, each person's records beyond the policy's
+``max_records_per_person`` (lowest case_id first) are left out of the measurement, so that the unit of
+privacy is the person. That snapshot is measured once with differential privacy (``ctdhub.release.dp``) and
 everything public — the model's synthetic records, every aggregate table with its intervals, the report,
 the diff with the previous release — is computed from the measurements alone. The release spends (ε, δ)
 from the hub's lifetime budget, recorded in the store's ledger in the same step that makes the release
@@ -170,6 +172,55 @@ def _publish(
         raise
 
 
+MEASURED = "measured"  # the snapshot's records that are measured: at most k per person
+
+
+@dataclass(frozen=True)
+class PersonBound:
+    """How the records were bounded per person (exact figures: the restricted manifest only)."""
+
+    max_records_per_person: int
+    keyed_records: int  # records carrying a person key
+    persons: int  # distinct person keys
+    records_dropped: int  # records beyond the bound, not measured
+
+    @property
+    def unit(self) -> str:
+        """The unit of privacy, as the public report states it."""
+        k = self.max_records_per_person
+        if self.keyed_records:
+            return (
+                f"one person (records linked by a person key; at most {k} record{'s' if k > 1 else ''} "
+                "per person measured)"
+            )
+        return "one case record (no person key: a person recorded several times is protected at up to that many times ε)"
+
+
+def _bound_per_person(con: duckdb.DuckDBPyConnection, k: int) -> PersonBound:
+    """View MEASURED: the snapshot with at most ``k`` records per person key (lowest case_id first);
+    records without a key count as persons of their own. The person key itself is not carried over.
+    A view, not a copy: the snapshot may be large, and the bound is read twice (measure, restricted report)."""
+    cols = {r[0] for r in con.execute("DESCRIBE snap").fetchall()}
+    if "person_key" not in cols:  # a snapshot of a store written before person keys
+        con.execute(f"CREATE VIEW {MEASURED} AS SELECT * FROM snap")
+        return PersonBound(k, 0, 0, 0)
+    row = con.execute("SELECT count(person_key), count(DISTINCT person_key) FROM snap").fetchone()
+    keyed, persons = (int(row[0]), int(row[1])) if row else (0, 0)
+    if not keyed:
+        con.execute(f"CREATE VIEW {MEASURED} AS SELECT * EXCLUDE (person_key) FROM snap")
+        return PersonBound(k, 0, 0, 0)
+    con.execute(
+        f"CREATE VIEW {MEASURED} AS SELECT * EXCLUDE (person_key) FROM snap WHERE person_key IS NULL "
+        "UNION ALL SELECT * EXCLUDE (person_key) FROM snap WHERE person_key IS NOT NULL "
+        f"QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY case_id) <= {int(k)}"
+    )
+    kept = con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM snap WHERE person_key IS NOT NULL "
+        f"QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY case_id) <= {int(k)})"
+    ).fetchone()
+    return PersonBound(k, keyed, persons, keyed - (int(kept[0]) if kept else 0))
+
+
 def _measure(
     con: duckdb.DuckDBPyConnection,
     std: Standard,
@@ -181,8 +232,18 @@ def _measure(
 ) -> DPModel:
     contributors = sorted({b["contributor"] for b in batches})
     domains = base_domains(std, contributors, int(created[:4]))
-    codes = encode_table(con, "snap", domains)
-    return build_model(codes, domains, std, epsilon=policy.epsilon, delta=policy.delta, noise=noise, rng=rng)
+    codes = encode_table(con, MEASURED, domains)
+    # at most k records per person are measured: build_model scales the noise by k (ρ per record / k²)
+    return build_model(
+        codes,
+        domains,
+        std,
+        epsilon=policy.epsilon,
+        delta=policy.delta,
+        noise=noise,
+        rng=rng,
+        records_per_person=policy.max_records_per_person,
+    )
 
 
 class _Resources:
@@ -272,6 +333,7 @@ def _build(
     res = _Resources(out)
 
     step("measure")
+    bound = _bound_per_person(con, policy.max_records_per_person)
     model = _measure(con, std, policy, batches, created, noise, rng)
     families = {f.name: tuple(f.members) for f in std.families}
     intervals = interval_model(model.space, model.estimate.variances(), families, model.inflation)
@@ -368,7 +430,8 @@ def _build(
         "delta": model.delta,
         "rho": model.rho,
         "noise": model.noise,
-        "unit": "case record",
+        "unit": bound.unit,
+        "max_records_per_person": policy.max_records_per_person,
         "display_threshold": policy.threshold,
         "interval_level": intervals.level,
         "measurements": len(model.measurements),
@@ -443,7 +506,14 @@ def _build(
         "kanon": kanon_info,
         "previous_release": diff.get("previous_release"),
     }
-    restricted = restricted_report(con, model, std, policy, cases, batches) | {
+    restricted = restricted_report(con, model, std, policy, cases, batches, table=MEASURED) | {
+        "person_bound": {
+            "max_records_per_person": bound.max_records_per_person,
+            "records_with_person_key": bound.keyed_records,
+            "persons_with_key": bound.persons,
+            "records_dropped": bound.records_dropped,
+            "records_measured": cases - bound.records_dropped,
+        },
         "policy_source": policy.source,
         "batches": batches,
         "standard_version": STANDARD_VERSION,

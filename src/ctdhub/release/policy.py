@@ -3,7 +3,9 @@
 Defaults: every public number comes from one differentially private model measured at ε = 4, δ = 1e-6
 per release (CTDC's own setting for its synthetic data), under a lifetime budget of ε = 12 for the hub
 (about six releases at the default ε, composed in zCDP); estimates below 10 read "fewer than 10".
-k-anonymised microdata are off by default: real records, however generalised, cannot survive comparison
+When records carry a person key (see the mapping's `person_key`), at most `privacy.max_records_per_person`
+(default 1) records of each person are measured, and the noise is scaled so that the guarantee holds for
+the person. k-anonymised microdata are off by default: real records, however generalised, cannot survive comparison
 of two releases a few records apart. A policy may switch them on, knowingly.
 
 A fixed random seed is refused: it would make the noise of every release the same, so the difference
@@ -45,6 +47,7 @@ class Policy:
     delta: float = DEFAULT_DELTA
     lifetime_epsilon: float = DEFAULT_LIFETIME_EPSILON
     threshold: int = DEFAULT_THRESHOLD
+    max_records_per_person: int = 1
     kanon_enabled: bool = False
     k: int = 10
     quasi_identifiers: tuple[str, ...] = ()
@@ -65,6 +68,7 @@ class Policy:
                 "delta": self.delta,
                 "lifetime_epsilon": self.lifetime_epsilon,
                 "display_threshold": self.threshold,
+                "max_records_per_person": self.max_records_per_person,
             },
             "kanon": {
                 "enabled": self.kanon_enabled,
@@ -181,6 +185,7 @@ def parse_policy(text: str, source: str, std: Standard | None = None) -> Policy:
         delta=float(priv.get("delta", syn.get("delta", DEFAULT_DELTA))),
         lifetime_epsilon=lifetime,
         threshold=int(priv.get("display_threshold", agg.get("threshold", DEFAULT_THRESHOLD))),
+        max_records_per_person=int(priv.get("max_records_per_person", 1)),
         kanon_enabled=bool(kan.get("enabled", False)),
         k=int(kan.get("k", base.k)),
         quasi_identifiers=qis,

@@ -49,10 +49,18 @@ INTERVAL_TEXT = (
     "squares over every measurement). Estimates below {t} read 'fewer than {t}'. Estimates are counts of "
     "identified cases recorded by the contributing organisations, not of all victims."
 )
-UNIT_TEXT = (
-    "The unit of privacy is one case record. A person recorded by several organisations may appear in "
-    "several records, and is then protected at up to that many times ε; linking records to persons before "
-    "measuring would make the unit the person."
+UNIT_RECORD_TEXT = (
+    "The unit of privacy is one case record. The records carry no person key, so a person recorded by "
+    "several organisations (or twice by one) appears in several records, and is then protected at up to "
+    "that many times ε; a mapping that names a person key links records to persons before measuring, and "
+    "makes the unit the person."
+)
+UNIT_PERSON_TEXT = (
+    "The unit of privacy is one person. Records are linked to persons by a person key (a keyed hash of "
+    "the identifiers the contributors' mappings name; the identifiers themselves are never stored), and at "
+    "most {k} record(s) of each person are measured, with the noise scaled so that ε holds for the person. "
+    "Records without a key count as persons of their own: a person recorded once with a key and once "
+    "without is protected at up to twice ε."
 )
 KANON_TEXT = (
     "This release also includes k-anonymised microdata, which the policy switched on: real records, "
@@ -64,6 +72,13 @@ KANON_TEXT = (
 
 def epsilon_explanation(epsilon: float, delta: float, unit: str = "case record") -> str:
     return EPSILON_TEXT.format(eps=epsilon, delta=delta, unit=unit, factor=math.exp(min(epsilon, 50)))
+
+
+def unit_explanation(privacy: dict[str, Any]) -> str:
+    """The unit-of-privacy paragraph for ``privacy["unit"]`` (a person when records carry a person key)."""
+    if str(privacy.get("unit", "")).startswith("one person"):
+        return UNIT_PERSON_TEXT.format(k=privacy.get("max_records_per_person", 1))
+    return UNIT_RECORD_TEXT
 
 
 def build_report(
@@ -101,7 +116,11 @@ def build_report(
         "tables": tables,
         "kanon": kanon,
         "explanations": {
-            "epsilon": epsilon_explanation(privacy["epsilon"], privacy["delta"]),
+            "epsilon": epsilon_explanation(
+                privacy["epsilon"],
+                privacy["delta"],
+                "person" if str(privacy.get("unit", "")).startswith("one person") else "case record",
+            ),
             "lifetime": LIFETIME_TEXT.format(
                 n=life["releases"],
                 spent=life["epsilon_spent"],
@@ -113,7 +132,7 @@ def build_report(
             "intervals": INTERVAL_TEXT.format(
                 level=100 * privacy["interval_level"], t=privacy["display_threshold"]
             ),
-            "unit": UNIT_TEXT,
+            "unit": unit_explanation(privacy),
         },
     }
     if kanon:
@@ -130,25 +149,33 @@ def restricted_report(
     policy: Policy,
     cases: int,
     batches: list[dict[str, Any]],
+    table: str = "snap",
 ) -> dict[str, Any]:
-    """For the hub's staff only: exact counts and how faithful the model is to the real records."""
+    """For the hub's staff only: exact counts and how faithful the model is to the real records (those of
+    ``table``: the records measured)."""
     domains = model.space.domains
-    real = encode_table(con, "snap", domains)
+    real = encode_table(con, table, domains)
     sizes = {k: d.size for k, d in domains.items()}
     synth = model.synthetic
     qis = [q for q in policy.quasi_identifiers if q in real]
     rng = np.random.default_rng(0)
-    return {
-        "restricted": "Exact figures from the confidential records: for the hub's staff, never for publication.",
-        "cases_in_snapshot": cases,
-        "model_records": model.rows,
-        "fidelity": {
+    empty = not model.rows or not len(next(iter(real.values()), ()))
+    fidelity: dict[str, Any] = (
+        {"note": "not measured: the model or the measured records hold no rows"}
+        if empty
+        else {
             "tvd_1way": marginal_tvd(real, synth, sizes, 1),
             "tvd_2way": marginal_tvd(real, synth, sizes, 2, max_sets=2000, seed=int(rng.integers(1 << 30))),
             "tvd_3way": marginal_tvd(real, synth, sizes, 3, max_sets=1500, seed=int(rng.integers(1 << 30))),
             "rare": rare_combination_reproduction(real, synth, qis, policy.threshold),
             "unique_copies": exact_unique_copies(real, synth),
-        },
+        }
+    )
+    return {
+        "restricted": "Exact figures from the confidential records: for the hub's staff, never for publication.",
+        "cases_in_snapshot": cases,
+        "model_records": model.rows,
+        "fidelity": fidelity,
         "batches_count": len(batches),
         "seconds": model.seconds,
     }

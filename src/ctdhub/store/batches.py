@@ -75,8 +75,13 @@ def write_batch(
     raw_cols = [
         r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall() if r[0] != "_row" and r[0] not in withheld
     ]
-    json_obj = "json_object(" + ", ".join(f"{ql(c)}, r.{qi(c)}" for c in raw_cols) + ")"
-    field_cols = [n for n, _ in cases_columns(std)][4:-2]
+    keyed = "person_key" in {r[0] for r in con.execute(f"DESCRIBE {qi(mapped)}").fetchall()}
+    pairs = [f"{ql(c)}, r.{qi(c)}" for c in raw_cols]
+    if keyed:  # a quarantined row keeps its person-key hash, so its corrected resubmission stays linked
+        pairs.append(f"'_person_key', (SELECT k.person_key FROM {qi(mapped)} k WHERE k._row = r._row)")
+    json_obj = "json_object(" + ", ".join(pairs) + ")"
+    field_cols = std.field_names
+    columns = ", ".join(qi(n) for n, _ in cases_columns(std))
     bid = ql(meta.batch_id)
     hidden = "(" + ", ".join(ql(c) for c in withheld) + ")" if withheld else "(NULL)"
     con.execute("BEGIN TRANSACTION")
@@ -89,9 +94,11 @@ def write_batch(
             f"FROM {qi(findings)} WHERE severity = 'warning' GROUP BY _row"
         )
         con.execute(
-            f"INSERT INTO cases SELECT {bid} || '-' || CAST(m._row AS VARCHAR), {ql(meta.contributor)}, {bid}, m._row, "
+            f"INSERT INTO cases ({columns}) SELECT {bid} || '-' || CAST(m._row AS VARCHAR), "
+            f"{ql(meta.contributor)}, {bid}, m._row, "
             + ", ".join(f"m.{qi(c)}" for c in field_cols)
-            + f", m.na_fields, coalesce(w.w, []::VARCHAR[]) FROM {qi(mapped)} m "
+            + f", m.na_fields, coalesce(w.w, []::VARCHAR[]), {'m.person_key' if keyed else 'NULL'} "
+            f"FROM {qi(mapped)} m "
             "LEFT JOIN _warnings w ON w._row = m._row WHERE m._row NOT IN (SELECT _row FROM _errors)"
         )
         con.execute(

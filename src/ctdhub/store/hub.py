@@ -1,13 +1,19 @@
 """Create and open a hub store: a directory holding `hub.duckdb` (and later `releases/`).
 
 All writes go through `Hub.writer()`, which holds an exclusive lock file for the duration of the
-write, so two ingests can never interleave. Reads open the database read-only.
+write, so two ingests can never interleave. Reads open the database read-only. Opening for writing first
+brings a store written by an earlier version up to date (`ctdhub.store.schema.upgrade`).
+
+The store keeps one secret of its own in `hub_meta`: the key of the person-key hash (HMAC-SHA256), made
+when the store is created (or, for an older store, when a mapping with a person key is first used). It
+never leaves the store: `Hub.meta()` leaves it out.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,10 +25,11 @@ import duckdb
 from ctdhub import __version__
 from ctdhub.errors import CtdhubError
 from ctdhub.standard import STANDARD_VERSION
-from ctdhub.store.schema import SCHEMA_VERSION, ddl
+from ctdhub.store.schema import SCHEMA_VERSION, ddl, upgrade
 
 DB_NAME = "hub.duckdb"
 LOCK_NAME = ".writer.lock"
+SECRET_KEY = "person_key_secret"  # hub_meta key of the person-key HMAC secret (hex)
 
 
 def default_store_path() -> Path:
@@ -62,6 +69,7 @@ class Hub:
                 ) from None
             con = self.connect(read_only=False)
             try:
+                upgrade(con)
                 yield con
             finally:
                 con.close()
@@ -70,9 +78,20 @@ class Hub:
     def meta(self) -> dict[str, str]:
         con = self.connect()
         try:
-            return {k: v for k, v in con.execute("SELECT key, value FROM hub_meta").fetchall()}
+            rows = con.execute("SELECT key, value FROM hub_meta WHERE key <> ?", [SECRET_KEY]).fetchall()
+            return {k: v for k, v in rows}
         finally:
             con.close()
+
+
+def person_key_secret(con: duckdb.DuckDBPyConnection) -> bytes:
+    """The hub's secret key for person-key hashes; made and stored on first use (`con` is the writer)."""
+    row = con.execute("SELECT value FROM hub_meta WHERE key = ?", [SECRET_KEY]).fetchone()
+    if row is None:
+        value = secrets.token_hex(32)
+        con.execute("INSERT INTO hub_meta VALUES (?, ?)", [SECRET_KEY, value])
+        return bytes.fromhex(value)
+    return bytes.fromhex(str(row[0]))
 
 
 def init_store(path: str | Path | None = None) -> tuple[Hub, bool]:
@@ -97,6 +116,7 @@ def init_store(path: str | Path | None = None) -> tuple[Hub, bool]:
                     ["created_by", f"ctdhub {__version__}"],
                 ],
             )
+            person_key_secret(con)
     return hub, created
 
 

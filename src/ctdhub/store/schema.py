@@ -3,17 +3,25 @@
 Tables
 - `cases`: one row per stored case. Hub fields (case_id, contributor, batch_id, source_row), then every
   field of the standard with its SQL type (NULL = unknown), then `na_fields` (fields explicitly
-  *not applicable* for this case) and `warnings` (validation warnings kept with the row).
+  *not applicable* for this case), `warnings` (validation warnings kept with the row) and `person_key`
+  (a keyed hash of the columns that identify the person, when the mapping names them: never the values
+  themselves; NULL = no linkage).
 - `batch_fields`: per batch, which standard fields the contributor collects. A field a batch does not
   collect is *not collected* for all its cases — kept apart from unknown and not applicable.
 - `batches`, `quarantine`, `findings`: provenance and the data officer's work queue.
+- `hub_meta`: the store's settings, among them the secret key of the person-key hash (never shown).
+
+`upgrade` brings a store written by an earlier version up to `SCHEMA_VERSION` (it runs whenever the store
+is opened for writing).
 """
 
 from __future__ import annotations
 
+import duckdb
+
 from ctdhub.standard import Standard, load_standard
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: cases.person_key
 
 
 def cases_columns(std: Standard | None = None) -> list[tuple[str, str]]:
@@ -26,8 +34,23 @@ def cases_columns(std: Standard | None = None) -> list[tuple[str, str]]:
         ("source_row", "BIGINT NOT NULL"),
     ]
     cols += [(f.name, f.sql_type) for f in std.fields]
-    cols += [("na_fields", "VARCHAR[]"), ("warnings", "VARCHAR[]")]
+    cols += [("na_fields", "VARCHAR[]"), ("warnings", "VARCHAR[]"), ("person_key", "VARCHAR")]
     return cols
+
+
+def upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Add what later versions added to an existing store (a no-op on a current or empty one)."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'cases' AND schema_name = 'main' "
+            "AND database_name = current_database()"
+        ).fetchall()
+    }
+    if not have or "person_key" in have:
+        return
+    con.execute("ALTER TABLE cases ADD COLUMN IF NOT EXISTS person_key VARCHAR")
+    con.execute("UPDATE hub_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
 
 def ddl(std: Standard | None = None) -> list[str]:

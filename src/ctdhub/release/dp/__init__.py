@@ -98,17 +98,29 @@ def build_model(
     noise: NoiseSource,
     rng: np.random.Generator,
     settings: FitSettings | None = None,
+    records_per_person: int = 1,
 ) -> DPModel:
-    """Measure ``codes`` (original codes of every base attribute) once under (ε, δ) and fit the model."""
+    """Measure ``codes`` (original codes of every base attribute) once under (ε, δ) and fit the model.
+
+    ``records_per_person`` (k) is the most records any one person has among ``codes`` (the caller bounds
+    it); the guarantee then holds for the person, not only for the record."""
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     rho = rho_from_eps_delta(epsilon, delta)
     ledger = PrivacyLedger(rho)
+    # Unit of privacy: one person with at most k records. Every measurement is a histogram in which one
+    # record moves one cell by 1, so one person moves it by at most k in L2 norm (all k records in one
+    # cell) and a Gaussian measurement at σ costs k²/(2σ²) per person, k² times its per-record ρ. The
+    # noise is therefore planned for a per-record budget of ρ / k², and the ledger records per-person ρ
+    # (k² × per record), so the release's ρ and ε below are those of the person.
+    if records_per_person < 1:
+        raise ValueError(f"records_per_person must be >= 1, got {records_per_person!r}")
+    scale = float(records_per_person) ** 2
     space = ModelSpace(dict(domains))
     n_rows = len(next(iter(codes.values())))
     measurements: list[Measurement] = []
     big = [a for a in COMPRESSED if a in domains]
-    rho1 = COMPRESSION_SHARE * rho / max(len(big), 1)
+    rho1 = COMPRESSION_SHARE * rho / scale / max(len(big), 1)
     sigma1 = gaussian_sigma(rho1)
     for a in big:
         counts = np.bincount(codes[a], minlength=domains[a].size)
@@ -116,7 +128,7 @@ def build_model(
         ledger.spend(
             f"one-way counts of {a} (domain compression)",
             "discrete gaussian",
-            noise.rho(sigma1),
+            noise.rho(sigma1) * scale,
             sigma=sigma1,
             cells=int(counts.size),
         )
@@ -137,7 +149,7 @@ def build_model(
         else np.zeros((len(names), 0), np.int32)
     )
     workload = default_workload(std, space.base)
-    plan = design(workload, sizes, ledger.remaining)
+    plan = design(workload, sizes, ledger.remaining / scale)
     times["prepare"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     cliques = [c for c, _ in plan]
@@ -149,7 +161,7 @@ def build_model(
         ledger.spend(
             f"marginal {' x '.join(clique) or 'total'}",
             "discrete gaussian",
-            noise.rho(sigma),
+            noise.rho(sigma) * scale,
             sigma=sigma,
             cells=int(cell.size),
         )
