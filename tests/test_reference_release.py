@@ -70,3 +70,27 @@ def test_cells_of_100_or_more_are_close(ctdc_release: Path) -> None:
         est = {tuple(c[d] for d in dims): c["estimate"] for c in stats(view, list(dims), Filters()).cells}
         errors += [abs(est.get(k, 0) - v) / v for k, v in truth.items() if v >= 100]
     assert statistics.median(errors) < 0.05
+
+
+def test_relations_attack_pins_no_more_small_cells_than_chance(ctdc_release: Path) -> None:
+    """The interval attack of issue 10 on the CTDC file: exact tables plus the standard's relations (an age
+    band decides minor / adult) pinned 77 small cells exactly. Now every route reads the same DP model, so a
+    small true count (1-9) is hit only as often as noisy estimates land on it by chance."""
+    view = Gate(ctdc_release.parent).release(ctdc_release.name)
+    dims = ("CountryOfExploitation", "yearOfRegistration", "gender", "ageBroad")
+    truth = _truth(ctdc_release, dims)
+    small = {k: v for k, v in truth.items() if 1 <= v <= 9 and k[3] == "0--8"}
+    assert len(small) >= 20, len(small)
+    by_age = {tuple(c[d] for d in dims): c["estimate"] for c in stats(view, list(dims), Filters()).cells}
+    minors = {
+        tuple(c[d] for d in dims[:3]): c["estimate"]
+        for c in stats(view, [*dims[:3], "majorityStatus"], Filters()).cells
+        if c["majorityStatus"] == "Minor"
+    }
+    routes = {
+        "direct cell": {k: by_age.get(k, 0) for k in small},
+        "minors minus age 9-17": {k: minors.get(k[:3], 0) - by_age.get((*k[:3], "9--17"), 0) for k in small},
+    }
+    for route, guess in routes.items():
+        exact = sum(round(guess[k]) == v for k, v in small.items())
+        assert exact <= 0.3 * len(small), f"{route} pinned {exact} of {len(small)} small cells"

@@ -14,7 +14,7 @@ Marginal ``b`` covers columns ``cols[off[b]:off[b+1]]`` with mixed-radix ``strid
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 _CLIP = 30.0
 
@@ -42,35 +42,52 @@ def solve_cell(a: float, y: float, s2: float) -> float:  # pragma: no cover - co
 
 
 @njit(cache=True)
+def cell_indices(
+    codes: np.ndarray, cols: np.ndarray, strides: np.ndarray, off: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Row b, column i: the cell of marginal b that particle i falls in (int32: cells per marginal are few)."""
+    n = codes.shape[1]
+    nb = off.shape[0] - 1
+    out = np.empty((nb, n), dtype=np.int32)
+    for b in range(nb):
+        for i in range(n):
+            k = 0
+            for j in range(off[b], off[b + 1]):
+                k += codes[cols[j], i] * strides[j]
+            out[b, i] = k
+    return out
+
+
+@njit(cache=True, parallel=True)
 def fit_sweeps(
-    codes: np.ndarray,
+    idx: np.ndarray,
     w: np.ndarray,
-    cols: np.ndarray,
-    strides: np.ndarray,
-    off: np.ndarray,
     cell_off: np.ndarray,
     y: np.ndarray,
     s2: np.ndarray,
     lam: np.ndarray,
     sweeps: int,
+    threads: int,
 ) -> float:  # pragma: no cover - compiled
-    """Block coordinate ascent on the dual of min τ·KL(w‖w₀) + Σ‖Bw − y‖²/2σ²; returns the last max |Δλ|."""
-    n = codes.shape[1]
-    nb = off.shape[0] - 1
-    buf = np.empty(n, dtype=np.int64)
+    """Block coordinate ascent on the dual of min τ·KL(w‖w₀) + Σ‖Bw − y‖²/2σ²; returns the last max |Δλ|.
+
+    ``idx`` is ``cell_indices`` of the particles: computed once, read once per marginal and sweep. The
+    particles are split in ``threads`` chunks (numba's thread count): each sums its chunk's weights per cell, and each updates
+    its chunk's weights (the cells' solves are few and serial)."""
+    nb, n = idx.shape
+    chunk = (n + threads - 1) // threads
     biggest = 0.0
     for _ in range(sweeps):
         biggest = 0.0
         for b in range(nb):
             c0 = cell_off[b]
             m = cell_off[b + 1] - c0
-            cur = np.zeros(m)
-            for i in range(n):
-                k = 0
-                for j in range(off[b], off[b + 1]):
-                    k += codes[cols[j], i] * strides[j]
-                buf[i] = k
-                cur[k] += w[i]
+            row = idx[b]
+            part = np.zeros((threads, m))
+            for t in prange(threads):
+                for i in range(t * chunk, min(n, (t + 1) * chunk)):
+                    part[t, row[i]] += w[i]
+            cur = part.sum(axis=0)
             fac = np.empty(m)
             for c in range(m):
                 old = lam[c0 + c]
@@ -81,8 +98,9 @@ def fit_sweeps(
                     biggest = abs(d)
                 fac[c] = np.exp(d)
                 lam[c0 + c] = new
-            for i in range(n):
-                w[i] *= fac[buf[i]]
+            for t in prange(threads):
+                for i in range(t * chunk, min(n, (t + 1) * chunk)):
+                    w[i] *= fac[row[i]]
     return biggest
 
 

@@ -33,6 +33,7 @@ import os
 import time
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -54,7 +55,7 @@ class FitSettings:
     particles: int = 150_000  # at most this many proposal draws (duplicates merge)
     min_particles: int = 20_000
     per_record: float = 4.0  # proposal draws per (estimated) record, between the two bounds
-    sweeps: int = 60
+    sweeps: int = 150
     core_sweeps: int = 12
     calibration_sweeps: int = 10
 
@@ -341,22 +342,17 @@ def fit_model(
         if d.cap > 1
     ]
     core_codes = {a: np.asarray(v, dtype=np.int64) for a, v in start.items()}
+    t = time.perf_counter()
     parts = _unique_rows(matrix(_proposal(space, est, measurements, n0, rng, core_codes, families)))
+    _debug(f"proposal: {time.perf_counter() - t:.1f} s")
     lam = np.zeros(len(blocks.y))
     w = np.full(parts.shape[1], max(total, 1.0) / parts.shape[1])
     t = time.perf_counter()
+    idx = kernels.cell_indices(parts, blocks.cols, blocks.strides, blocks.off)
     step = kernels.fit_sweeps(
-        parts,
-        w,
-        blocks.cols,
-        blocks.strides,
-        blocks.off,
-        blocks.cell_off,
-        blocks.y,
-        blocks.s2,
-        lam,
-        cfg.sweeps,
+        idx, w, blocks.cell_off, blocks.y, blocks.s2, lam, cfg.sweeps, numba.get_num_threads()
     )
+    del idx
     _debug(f"first fit: {parts.shape[1]} particles, max step {step:.3g}, {time.perf_counter() - t:.1f} s")
     t = time.perf_counter()
     w = _calibrate(parts, w, measurements, est, columns, sizes, set(space.base), cfg.calibration_sweeps)
