@@ -327,7 +327,7 @@ def test_stats_csv(client: TestClient) -> None:
 def test_etag_304(client: TestClient) -> None:
     r = client.get("/api/v1/stats?dims=gender&year_from=2016")
     etag = r.headers["etag"]
-    assert "max-age" in r.headers["cache-control"]
+    assert r.headers["cache-control"] == "public, no-cache"  # revalidated: a withdrawal shows at once
     assert (
         client.get("/api/v1/stats?dims=gender&year_from=2016", headers={"If-None-Match": etag}).status_code
         == 304
@@ -457,3 +457,15 @@ def test_withdrawn_release_is_not_served(releases: Path, tmp_path: Path) -> None
             assert r.status_code in (404, 410) and "withdrawn" in r.json()["message"]
         assert c.get("/api/v1/releases").json()["releases"] == []
         assert c.get("/api/v1/stats").status_code in (404, 410)
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/stats?dims=gender", "/api/docs", "/healthz", "/nowhere"])
+def test_every_response_carries_the_security_headers(client: TestClient, path: str) -> None:
+    h = client.get(path).headers
+    assert "script-src 'none'" in h["content-security-policy"]
+    assert "frame-ancestors 'none'" in h["content-security-policy"]
+    assert (h["x-frame-options"], h["x-content-type-options"], h["referrer-policy"]) == (
+        "DENY",
+        "nosniff",
+        "no-referrer",
+    )

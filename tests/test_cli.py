@@ -117,3 +117,25 @@ def test_demo_run_builds_a_hub_and_a_release(tmp_path: Path) -> None:
     assert e["rows"] == q["rows"] and out.exists()
     b = one_json(run("batch", "list", "--store", store, "--json").stdout)
     assert len(b["batches"]) == 3  # type: ignore[arg-type]
+
+
+def test_serve_errors_are_one_sentence_before_serving(tmp_path: Path) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from ctdhub.cli import cli
+
+    runner = CliRunner()
+    r = runner.invoke(cli, ["serve", "--store", str(tmp_path / "missing")])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.output.startswith("ctdhub: error:") and len(r.output.strip().splitlines()) == 1
+    store = tmp_path / "hub"
+    assert runner.invoke(cli, ["init", "--store", str(store)]).exit_code == 0
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = runner.invoke(cli, ["serve", "--store", str(store), "--port", str(port)])
+    assert r.exit_code == 1 and "Serving" not in r.output, r.output
+    assert f"cannot listen on 127.0.0.1:{port}" in r.output

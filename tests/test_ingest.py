@@ -203,3 +203,58 @@ def test_check_mapping_is_a_dry_run(hub: Hub) -> None:
     assert r["unmapped"] == {"nationality": {"Atlantis": 1}}
     assert r["field_fill"]["gender"] == 1.0
     assert cases(hub) == []
+
+
+def test_a_row_without_any_value_is_quarantined_not_stored_as_an_empty_case(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "empty-row.csv", "test-org", SPEC)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (3, 1, 2)
+    assert r.rules["empty_record"]["rows"] == 2
+    assert all(any("no column of the row" in m for m in ms) for ms in quarantined(hub).values())
+
+
+def test_a_spec_that_maps_no_column_stores_no_empty_cases(hub: Hub, tmp_path: Path) -> None:
+    spec = tmp_path / "drops-all.yaml"
+    spec.write_text(
+        "spec: drops-all\nversion: '1'\nstandard: '1.0'\ncolumns:\n  a: {drop: identifier}\n  b: {ignore: notes}\n",
+        "utf-8",
+    )
+    data = tmp_path / "two-rows.csv"
+    data.write_text("a,b\n1,x\n2,y\n", "utf-8")
+    r = ingest_file(hub, data, "test-org", spec)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (2, 0, 2)
+
+
+def test_a_json_file_of_empty_objects_stores_no_case(hub: Hub, tmp_path: Path) -> None:
+    data = tmp_path / "empty-objects.json"
+    data.write_text("[{}, {}]", "utf-8")
+    spec = tmp_path / "one.yaml"
+    spec.write_text("spec: one\nversion: '1'\nstandard: '1.0'\ncolumns:\n  sex: {field: gender}\n", "utf-8")
+    r = ingest_file(hub, data, "test-org", spec)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (2, 0, 2)
+
+
+def test_out_of_range_years_are_quarantined_not_an_internal_error(hub: Hub) -> None:
+    r = ingest_file(hub, DATA / "out-of-range-years.csv", "test-org", SPEC)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (6, 0, 6)
+
+
+def test_quarantine_export_runs_no_formula_and_round_trips(hub: Hub, tmp_path: Path) -> None:
+    first = ingest_file(hub, DATA / "formula-cells.csv", "test-org", SPEC)
+    assert first.rows_quarantined == 3
+    out = tmp_path / "fix.csv"
+    with hub.connect() as con:
+        export_quarantine(con, out)
+        held = " ".join(str(r[0]) for r in con.execute("SELECT original FROM quarantine").fetchall())
+    assert "calc" not in held and "north" not in held  # free-text (ignored) columns are not kept
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    cells = [v for r in rows for v in r.values()]
+    assert not [v for v in cells if v[:1] in ("=", "@", "\t", "\r") or (v[:1] == "+" and not v[1:].isdigit())]
+    assert rows[0]["sex"].startswith("'=HYPERLINK") and rows[2]["age"] == "-99"
+    for r in rows:  # the data officer fixes the values and saves
+        r.update(sex="F", nationality="Philippines", registration_date="2019-03-04")
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    again = ingest_file(hub, out, "test-org", SPEC, resubmission=True, parent_batch_id=first.batch_id)
+    assert (again.rows_read, again.rows_stored, again.rows_quarantined) == (3, 3, 0)

@@ -220,10 +220,22 @@ def test_merged_header_xlsx(con):
     assert rows(con) == [(2, "M-1", "labour", "agriculture", "30"), (3, "M-2", "sexual", None, "19")]
 
 
-def test_two_sheets_default_is_first_with_data(con):
-    info = read(con, "two-sheets.xlsx")
-    assert info.sheet == "2022"
-    assert rows(con) == [(2, "S22-1", "40")]
+def test_records_split_over_sheets_are_refused_not_half_read(con):
+    with pytest.raises(
+        CtdhubError, match=r"two-sheets\.xlsx holds case records with the same columns on 2 sheets"
+    ):
+        read(con, "two-sheets.xlsx")
+
+
+def test_records_on_a_hidden_sheet_are_refused(con):
+    with pytest.raises(CtdhubError, match=r"hidden-sheet\.xlsx .* on 2 sheets \('Cases', 'Old'\)"):
+        read(con, "hidden-sheet.xlsx")
+
+
+def test_other_sheets_are_reported(con):
+    info = read(con, "lists-sheet.xlsx")
+    assert (info.sheet, info.other_sheets) == ("Cases", ("Lists", "Scratch (hidden)"))
+    assert rows(con) == [(2, "L-1", "22", "F")]
 
 
 @pytest.mark.parametrize("sheet", ["2023", 3, "3"])
@@ -408,3 +420,20 @@ def test_csv_round_trip(table, delimiter, encoding, newline):
     assert info.encoding == ("utf-8" if encoding == "cp1252" and buf.getvalue().isascii() else encoding)
     assert got == expected
     assert info.rows + info.blank_rows_skipped == len(body)
+
+
+def test_giant_last_record_is_refused_not_dropped(con, tmp_path):
+    """DuckDB drops a last record holding a value beyond its line-size limit without an error."""
+    f = tmp_path / "giant-last-cell.csv"
+    with f.open("w", encoding="utf-8") as fh:
+        fh.write("a,b\n" + "".join(f"{i},x\n" for i in range(1000)))
+        fh.write("1000," + "y" * 34_000_000 + "\n")
+    with pytest.raises(CtdhubError, match=r"giant-last-cell\.csv, line 1002: the record could not be read"):
+        read_source(con, f, table="raw")
+
+
+def test_one_huge_line_is_not_an_empty_batch(con, tmp_path):
+    f = tmp_path / "one-line.csv"
+    f.write_bytes(b"a,b,c\r" * 400_000)  # old Mac line endings: one 2.4 MB line
+    with pytest.raises(CtdhubError, match=r"one-line\.csv is one line of 2\.4 MB"):
+        read_source(con, f, table="raw")

@@ -26,6 +26,8 @@ from ctdhub.store import Hub, init_store
 POLICY = """
 policy: test
 title: Test release
+licence: Open Database License (ODbL) 1.0
+licence_id: ODbL-1.0
 privacy: {epsilon: 4, delta: 1.0e-6, lifetime_epsilon: 12, display_threshold: 5}
 kanon: {enabled: true, k: 5}
 formats: [csv, parquet, xlsx]
@@ -67,6 +69,8 @@ def test_package_lists_public_resources_only(first: Path) -> None:
     assert (first / "restricted" / "snapshot.parquet").exists()
     roles = {r["ctdhub:role"] for r in dp["resources"]}
     assert "aggregate" in roles and "microdata-synthetic" in roles
+    assert dp["licenses"] == [{"name": "ODbL-1.0", "title": "Open Database License (ODbL) 1.0"}]
+    assert (first / "LICENCE.txt").read_text(encoding="utf-8").startswith("Open Database License")
 
 
 def test_checksums_match(first: Path) -> None:
@@ -293,6 +297,10 @@ def test_budget_refused_with_a_sentence(tmp_path: Path, demo: tuple[Hub, Path, l
         ("policy: e\nprivacy: {epsilon: 4}\nsynthetic: {epsilon: 2}\n", "synthetic.epsilon"),
         ("policy: l\nprivacy: {epsilon: 4, lifetime_epsilon: 2}\n", "privacy.lifetime_epsilon"),
         ("policy: bad\nkanon:\n  k: 1\n  quasi_identifiers: [gendr]\n", "kanon.k"),
+        ("policy: n\nprivacy:\n  epsilon: .nan\n", "privacy.epsilon"),
+        ("policy: t\nprivacy:\n  epsilon: 1e-300\n", "privacy.epsilon"),
+        ("policy: i\nprivacy:\n  lifetime_epsilon: .inf\n", "privacy.lifetime_epsilon"),
+        ("policy: c\nlicence_id: CC BY\n", "licence_id"),
     ],
 )
 def test_bad_policy_names_file_line_field(

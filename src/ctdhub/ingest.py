@@ -30,6 +30,7 @@ from ctdhub.standard import STANDARD_VERSION, load_standard
 from ctdhub.store import Hub
 from ctdhub.store.batches import BatchMeta, new_batch_id, refuse_duplicate, write_batch
 from ctdhub.store.hub import person_key_secret
+from ctdhub.store.quarantine import formula_restored
 from ctdhub.validate import run_validation
 
 STAGES = ("read", "map", "validate", "store")
@@ -229,8 +230,8 @@ def _keep_person_keys(con: duckdb.DuckDBPyConnection, resolves: str) -> None:
 def _withheld(spec: MappingSpec, dropped: list[str]) -> tuple[str, ...]:
     """Columns kept out of the quarantine copy and of findings: dropped ones, and person-key columns that
     no field is mapped from (identifiers in all but name)."""
-    keys = [c for c in spec.person_key if spec.columns[c].action == "ignore" and c not in dropped]
-    return (*dropped, *keys)
+    ignored = [c for c, rule in spec.columns.items() if rule.action == "ignore" and c not in dropped]
+    return (*dropped, *ignored)
 
 
 def _keep_rows_to_quarantine(con: duckdb.DuckDBPyConnection, raw: str) -> tuple[str, int]:
@@ -295,7 +296,9 @@ def _split_resubmission(con: duckdb.DuckDBPyConnection, raw: str, label: str) ->
             "(already resubmitted, reverted, or never quarantined); nothing was ingested."
         )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE raw_resubmitted AS SELECT {', '.join(qi(c) for c in keep)} FROM {qi(raw)}"
+        "CREATE OR REPLACE TEMP TABLE raw_resubmitted AS SELECT "
+        + ", ".join(f"{formula_restored(qi(c))} AS {qi(c)}" if c != "_row" else "_row" for c in keep)
+        + f" FROM {qi(raw)}"
     )
     return "resolves"
 

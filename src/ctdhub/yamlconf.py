@@ -27,25 +27,79 @@ def _yaml() -> YAML:
     return y
 
 
-def load_yaml_text(text: str, source: str) -> Any:
-    """Parse YAML text (round-trip mode, so line numbers are kept); syntax errors become ConfigError."""
+MAX_CONFIG_BYTES = 2_000_000  # a spec or policy is a few kilobytes; the largest built-in is under 100 KB
+MAX_NODES = 200_000  # values after expanding aliases (a YAML "billion laughs" expands to billions)
+MAX_DEPTH = 50
+
+
+def read_config_text(path: str | Path, what: str, hint: str = "") -> str:
+    """The text of a configuration file (`what`: "mapping file", "policy file"), or a ConfigError that says
+    why it cannot be read: missing, a directory, unreadable, too large, not UTF-8."""
+    p = Path(path)
+
+    def fail(message: str) -> ConfigError:
+        return ConfigError([ConfigProblem(str(p), None, "", message + (f" ({hint})" if hint else ""))])
+
     try:
-        return _yaml().load(text)
+        if p.is_dir():
+            raise fail(f"{what} is a directory, not a file")
+        size = p.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise fail(
+                f"{what} is {size / 1e6:.1f} MB; a configuration file is at most {MAX_CONFIG_BYTES // 1_000_000} MB"
+            )
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise fail(f"{what} not found") from None
+    except PermissionError:
+        raise fail(f"{what} cannot be read (permission denied)") from None
+    except UnicodeDecodeError as err:
+        raise fail(f"{what} is not UTF-8 text (byte {err.start})") from None
+
+
+def _check_size(doc: Any, source: str) -> None:
+    """Refuse a document that is nested too deeply or whose aliases expand to too many values."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise ConfigError(
+                [ConfigProblem(source, None, "", f"the YAML is nested more than {MAX_DEPTH} levels deep")]
+            )
+        if not isinstance(node, (dict, list)):
+            return 1
+        known = sizes.get(id(node))
+        if known is not None:  # an alias: counted again, as a reader expanding it would
+            return known
+        children = node.values() if isinstance(node, dict) else node
+        total = 1 + sum(size(c, depth + 1) for c in children)
+        sizes[id(node)] = total
+        if total > MAX_NODES:
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        source, None, "", f"the YAML expands to more than {MAX_NODES:,} values (aliases)"
+                    )
+                ]
+            )
+        return total
+
+    size(doc, 0)
+
+
+def load_yaml_text(text: str, source: str) -> Any:
+    """Parse YAML text (round-trip mode, so line numbers are kept); syntax errors, documents nested too
+    deeply and alias bombs become ConfigError."""
+    try:
+        doc = _yaml().load(text)
+    except RecursionError:
+        raise ConfigError([ConfigProblem(source, None, "", "the YAML is nested too deeply")]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
         raise ConfigError([ConfigProblem(source, line, "", f"YAML syntax error: {exc.problem}")]) from None
-
-
-def load_yaml_file(path: str | Path) -> Any:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([ConfigProblem(str(p), None, "", "file not found")]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([ConfigProblem(str(p), None, "", "file is not UTF-8 text")]) from None
-    return load_yaml_text(text, str(p))
+    _check_size(doc, source)
+    return doc
 
 
 def line_of(doc: Any, path: list[str | int]) -> int | None:

@@ -26,6 +26,9 @@ def _report_lines(r: IngestReport) -> list[str]:
         + (f", {r.rows_skipped} non-case rows skipped" if r.rows_skipped else "")
         + f" ({r.seconds:.1f} s).",
     ]
+    if r.source.get("other_sheets"):
+        others = ", ".join(repr(n) for n in r.source["other_sheets"])
+        lines.append(f"Read sheet {r.source['sheet']!r}; not read (other columns): {others}")
     if r.dropped_columns:
         lines.append(f"Dropped (never stored): {', '.join(r.dropped_columns)}")
     for rule, c in r.rules.items():

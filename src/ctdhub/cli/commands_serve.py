@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import click
 
@@ -26,9 +27,10 @@ def serve(host: str, port: int, release: str | None, workers: int, store: str) -
 
     from ctdhub.publish.app import ENV_RELEASE, ENV_RELEASES, create_app
 
-    hub = open_store(store)
     try:
+        hub = open_store(store)
         app = create_app(hub.releases_dir, release=release)
+        _check_port(host, port)
     except CtdhubError as exc:
         error_line(str(exc))
         raise SystemExit(1) from None
@@ -47,3 +49,17 @@ def serve(host: str, port: int, release: str | None, workers: int, store: str) -
         )
     else:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse, before saying "Serving", an address another process holds (uvicorn would exit 3 after it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            raise CtdhubError(
+                f"cannot listen on {host}:{port}: {err.strerror or err}.",
+                hint="Stop the other server or choose another port with --port.",
+            ) from None

@@ -74,7 +74,7 @@ class Derived:
         """An integer from text such as '2016', '2016.0' or '17'; NULL when not a whole number."""
         n = self.number(col)
         return self._column(
-            1, f"{col} \u00b7whole", f"(CASE WHEN {n} = floor({n}) THEN CAST({n} AS INTEGER) END)"
+            1, f"{col} \u00b7whole", f"(CASE WHEN {n} = floor({n}) THEN TRY_CAST({n} AS INTEGER) END)"
         )
 
     def year_of(self, col: str, date_format: str | None) -> str:

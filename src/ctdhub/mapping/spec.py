@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from ctdhub.errors import ConfigError, ConfigProblem
 from ctdhub.standard import Standard, load_standard
-from ctdhub.yamlconf import line_of, load_schema, load_yaml_text, plain, validate
+from ctdhub.yamlconf import line_of, load_schema, load_yaml_text, plain, read_config_text, validate
 
 Derive = Literal["year", "age", "age_from_birthdate", "months"]
 Action = Literal["map", "split", "derive", "drop", "ignore"]
@@ -316,11 +316,7 @@ def load_spec(name_or_path: str | Path, std: Standard | None = None) -> MappingS
     """Load a spec from a file path, or a built-in spec by name (e.g. `ctdc-synthetic`)."""
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") or p.exists():
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError([ConfigProblem(str(p), None, "", "mapping file not found")]) from None
-        return parse_spec(text, str(p), std)
+        return parse_spec(read_config_text(p, "mapping file"), str(p), std)
     name = str(name_or_path)
     if name not in builtin_specs():
         raise ConfigError(

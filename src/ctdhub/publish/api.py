@@ -28,8 +28,9 @@ from ctdhub.publish.stats import FILTER_DIMS, Filters, StatsError, StatsResult, 
 from ctdhub.publish.tables import ReleaseViews, published_values, release_tables
 
 API_PREFIX = "/api/v1"
-MAX_AGE_LATEST = 60
-MAX_AGE_PINNED = 3600
+MAX_AGE_LATEST = 0  # release data: revalidated on every use (a release can be withdrawn)
+MAX_AGE_PINNED = 0
+MAX_AGE_STANDARD = 3600  # the data dictionary, which no withdrawal touches
 STATS_PARAMS = frozenset({"dims", "release", "format", "year_from", "year_to", *FILTER_DIMS})
 MEDIA_TYPES = {
     ".csv": "text/csv; charset=utf-8",
@@ -58,6 +59,12 @@ def _etag(*parts: Any) -> str:
     )
 
 
+def cache_control(max_age: int) -> str:
+    """0: a cache may keep the answer but must ask again each time (the ETag makes that a 304), so a
+    withdrawn release is gone at once, from every shared cache too."""
+    return f"public, max-age={max_age}" if max_age else "public, no-cache"
+
+
 def _max_age(requested: str | None) -> int:
     return MAX_AGE_LATEST if requested in (None, "", "latest") else MAX_AGE_PINNED
 
@@ -77,7 +84,7 @@ def cached_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """`body` (JSON-able, or str/bytes when `media_type` says so) with ETag and Cache-Control; or a 304."""
-    h = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", **(headers or {})}
+    h = {"ETag": etag, "Cache-Control": cache_control(max_age), **(headers or {})}
     if _not_modified(request, etag):
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": h["Cache-Control"]})
     if media_type == "application/json" and not isinstance(body, bytes):
@@ -154,7 +161,7 @@ def get_file(request: Request, release_id: str, path: str) -> Response:
     etag = _etag(view.release_id, path)
     headers = {
         "ETag": etag,
-        "Cache-Control": f"public, max-age={_max_age(release_id)}",
+        "Cache-Control": cache_control(_max_age(release_id)),
         "X-Content-Type-Options": "nosniff",
     }
     if _not_modified(request, etag):
@@ -171,7 +178,7 @@ def get_file(request: Request, release_id: str, path: str) -> Response:
 @router.get("/dictionary", summary="Data dictionary: fields with their codes, flag families, dimensions")
 def get_dictionary(request: Request) -> Response:
     d = data_dictionary()
-    return cached_response(request, d, _etag("dictionary", d["version"]), MAX_AGE_PINNED)
+    return cached_response(request, d, _etag("dictionary", d["version"]), MAX_AGE_STANDARD)
 
 
 @router.get("/tables", summary="Published dimension combinations, filters and dimension values")

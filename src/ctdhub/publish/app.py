@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ctdhub import __version__
 from ctdhub.publish.api import router as api_router
@@ -25,6 +26,41 @@ DESCRIPTION = (
     "releases: every figure comes with its 90 % interval, and all figures of a release are tabulations of its "
     "one protected model, so any combination of dimensions and filters is answered consistently."
 )
+
+
+# Sent with every response: the dashboard runs no script at all (server-rendered HTML and SVG), so the
+# policy forbids scripts, frames and foreign origins outright.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class SecurityHeaders:
+    """ASGI middleware adding SECURITY_HEADERS to every response that does not set them itself (pure ASGI,
+    not BaseHTTPMiddleware, which would add a task per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in self.raw if h[0] not in have)]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
@@ -45,6 +81,8 @@ def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
         views.pin(release)
     app.state.release_views = views
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+
     app.include_router(api_router)
     _include_web(app)
 

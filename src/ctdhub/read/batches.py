@@ -46,6 +46,9 @@ def _batch(
 ) -> pa.RecordBatch:
     """One record batch of `_row` and the columns, without its fully blank rows."""
     batch = pa.record_batch([pa.array(rows, pa.int64()), *columns], schema=schema)
+    if not columns:  # records without any field (a JSON file of empty objects) are blank rows
+        counts.blanks += batch.num_rows
+        return batch.slice(0, 0)
     if columns:
         blank = functools.reduce(pc.and_, [pc.is_null(c) for c in columns])
         dropped = pc.sum(blank).as_py() or 0

@@ -43,6 +43,9 @@ HEADER_SAMPLE = 4 * 1024 * 1024
 BATCH_ROWS = 122_880
 
 
+ONE_LINE_LIMIT = 1_000_000  # bytes: a header-only file larger than this is a file without line breaks
+
+
 def _first_record(path: Path, encoding: str, delimiter: str, header_row: int) -> list[str] | None:
     """The header record (parsed by Python's csv module from the start of the file), or None if absent."""
     size = SAMPLE_BYTES
@@ -161,6 +164,32 @@ def _read_pass(
     return _Pass(names, batches, error, scan)
 
 
+def _check_all_records(run: _Pass, path: Path, label: str) -> None:
+    """Refuse the file when DuckDB's parse holds fewer (or more) records than the byte scan counted.
+
+    DuckDB drops a last record whose value exceeds its line-size limit without an error; a row lost that
+    way would be neither stored nor quarantined. The scan counts records independently (header included).
+    """
+    parsed = sum(len(b[0]) for b in run.batches if b)
+    expected = int(run.scan.lines.size)
+    size = path.stat().st_size
+    if expected == 1 and size > ONE_LINE_LIMIT:
+        raise CtdhubError(
+            f"{label} is one line of {size / 1e6:,.1f} MB: no line break ends the header, so no record "
+            "could be read; nothing was stored.",
+            hint="Check the file's line endings (export it again as CSV).",
+        )
+    if parsed == expected:
+        return
+    lines = run.scan.lines
+    line = int(lines[min(parsed, expected - 1)]) if expected else 1
+    raise CtdhubError(
+        f"{label}, line {line}: the record could not be read (the file holds {expected - 1:,} data records, "
+        f"{max(parsed - 1, 0):,} were read); nothing was stored.",
+        hint="Check for a value of several megabytes or an unbalanced quote on that line.",
+    )
+
+
 def read_csv_source(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -210,6 +239,7 @@ def read_csv_source(
         if run.error is not None:
             raise _describe_duckdb_error(run.error, readable, label, header)
         names = run.names
+        _check_all_records(run, readable, label)
         counts = store_batches(con, table, names, _chunks(run.batches, run.scan, header))
     finally:
         if temp is not None:

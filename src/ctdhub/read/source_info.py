@@ -19,3 +19,4 @@ class SourceInfo:
     rows: int
     columns: list[str]
     blank_rows_skipped: int = 0
+    other_sheets: tuple[str, ...] = ()  # workbook sheets holding data that were not read (said in the report)

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
-from python_calamine import CalamineWorkbook, SheetTypeEnum
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from ctdhub.errors import CtdhubError
 from ctdhub.read.batches import clean_text, store_batches
@@ -41,15 +41,22 @@ def _has_data(grid: Grid) -> bool:
     return any(is_filled(v) for row in grid for v in row)
 
 
-def _choose_sheet(book: CalamineWorkbook, sheet: str | int | None, label: str) -> tuple[str, Grid]:
-    names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+def _choose_sheet(
+    book: CalamineWorkbook, sheet: str | int | None, label: str
+) -> tuple[str, Grid, tuple[str, ...]]:
+    """The sheet to read, its cells, and the other sheets that hold data (shown in the ingest report)."""
+    meta = [m for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    names = [m.name for m in meta]
+    hidden = {m.name for m in meta if m.visible != SheetVisibleEnum.Visible}
     listed = ", ".join(repr(n) for n in names)
     if sheet is None:
-        for name in names:
-            grid = _grid(book, name)
-            if _has_data(grid):
-                return name, grid
-        raise CtdhubError(f"{label} is empty: no sheet has any data.", hint=f"Sheets: {listed}.")
+        filled = [(n, g) for n in names if _has_data(g := _grid(book, n))]
+        if not filled:
+            raise CtdhubError(f"{label} is empty: no sheet has any data.", hint=f"Sheets: {listed}.")
+        name, grid = next(((n, g) for n, g in filled if n not in hidden), filled[0])
+        _refuse_split_records(label, name, grid, filled)
+        others = tuple(f"{n} (hidden)" if n in hidden else n for n, _ in filled if n != name)
+        return name, grid, others
     if isinstance(sheet, int) or (isinstance(sheet, str) and sheet not in names and sheet.strip().isdigit()):
         index = int(sheet)
         if not 1 <= index <= len(names):
@@ -68,7 +75,27 @@ def _choose_sheet(book: CalamineWorkbook, sheet: str | int | None, label: str) -
                 hint="Set source.sheet to one of those names.",
             )
         name = match[0]
-    return name, _grid(book, name)
+    return name, _grid(book, name), ()
+
+
+def _header_names(grid: Grid) -> set[str]:
+    row = grid[detect_header_row(grid)] if grid else []
+    return {str(cell_text(v)).strip().lower() for v in row if is_filled(v)}
+
+
+def _refuse_split_records(label: str, name: str, grid: Grid, filled: list[tuple[str, Grid]]) -> None:
+    """Refuse a workbook whose case records are split over sheets with the same columns (one per year,
+    say): reading the first alone would leave the others' rows neither stored nor quarantined. A sheet
+    of notes or of drop-down lists (as in the HTCDS template) has other columns and is only reported."""
+    head = _header_names(grid)
+    same = [n for n, g in filled if n != name and len(head & _header_names(g)) * 2 > max(len(head), 1)]
+    if same:
+        sheets = ", ".join(repr(n) for n in [name, *same])
+        raise CtdhubError(
+            f"{label} holds case records with the same columns on {len(same) + 1} sheets ({sheets}); one "
+            "file is read from one sheet, so the others' rows would be lost; nothing was stored.",
+            hint="Copy the records onto one sheet, or save each sheet as its own file and set source.sheet.",
+        )
 
 
 def detect_header_row(grid: Grid) -> int:
@@ -98,7 +125,7 @@ def read_xlsx_source(
 ) -> SourceInfo:
     label = path.name
     book = _open(path)
-    name, grid = _choose_sheet(book, sheet, label)
+    name, grid, others = _choose_sheet(book, sheet, label)
     where = f"{label}, sheet {name!r}"
     if not _has_data(grid):
         raise CtdhubError(f"{where} is empty.")
@@ -139,4 +166,5 @@ def read_xlsx_source(
         rows=counts.rows,
         columns=names,
         blank_rows_skipped=counts.blanks,
+        other_sheets=others,
     )

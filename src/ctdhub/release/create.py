@@ -482,7 +482,7 @@ def _build(
         or "Differentially private release of harmonised counter-trafficking case data.",
         "created": created,
         "version": release_id,
-        "licenses": [{"name": "CC-BY-4.0", "title": policy.licence}],
+        "licenses": [{"name": policy.licence_id, "title": policy.licence}],
         "contributors": [{"title": c, "role": "contributor"} for c in contributors],
         "resources": resources,
     }

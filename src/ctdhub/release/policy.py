@@ -22,12 +22,14 @@ from typing import Any
 
 from ctdhub.errors import ConfigError, ConfigProblem
 from ctdhub.standard import Standard, load_standard
-from ctdhub.yamlconf import line_of, load_schema, load_yaml_text, plain, validate
+from ctdhub.yamlconf import line_of, load_schema, load_yaml_text, plain, read_config_text, validate
 
 DEFAULT_LICENCE = (
     "Creative Commons Attribution 4.0 International (CC BY 4.0). The data describe identified cases of "
     "human trafficking reported by the contributing organisations; they do not measure prevalence."
 )
+DEFAULT_LICENCE_ID = "CC-BY-4.0"
+CUSTOM_LICENCE_ID = "LicenseRef-policy"  # a licence text given without an SPDX identifier
 DEFAULT_EPSILON = 4.0
 DEFAULT_DELTA = 1e-6
 DEFAULT_LIFETIME_EPSILON = 12.0
@@ -41,6 +43,7 @@ class Policy:
     description: str = ""
     publisher: str = "ctdhub"
     licence: str = DEFAULT_LICENCE
+    licence_id: str = DEFAULT_LICENCE_ID  # SPDX identifier (Data Package `licenses[].name`)
     citation: str = ""
     contributors: tuple[str, ...] = ()
     epsilon: float = DEFAULT_EPSILON
@@ -161,7 +164,17 @@ def parse_policy(text: str, source: str, std: Standard | None = None) -> Policy:
     ]
     epsilon = float(priv.get("epsilon", syn.get("epsilon", DEFAULT_EPSILON)))
     lifetime = float(priv.get("lifetime_epsilon", max(DEFAULT_LIFETIME_EPSILON, epsilon)))
-    if not math.isfinite(epsilon) or lifetime < epsilon:
+    for key, value in (("epsilon", epsilon), ("lifetime_epsilon", lifetime)):
+        if not math.isfinite(value):
+            problems.append(
+                ConfigProblem(
+                    source,
+                    line_of(doc, ["privacy", key]),
+                    f"privacy.{key}",
+                    f"{value} is not a finite number",
+                )
+            )
+    if math.isfinite(epsilon) and math.isfinite(lifetime) and lifetime < epsilon:
         problems.append(
             ConfigProblem(
                 source,
@@ -179,6 +192,7 @@ def parse_policy(text: str, source: str, std: Standard | None = None) -> Policy:
         description=d.get("description", ""),
         publisher=d.get("publisher", base.publisher),
         licence=d.get("licence", base.licence),
+        licence_id=d.get("licence_id") or (CUSTOM_LICENCE_ID if "licence" in d else base.licence_id),
         citation=d.get("citation", ""),
         contributors=tuple(d.get("contributors") or ()),
         epsilon=epsilon,
@@ -201,9 +215,7 @@ def parse_policy(text: str, source: str, std: Standard | None = None) -> Policy:
 def load_policy(path: str | Path | None, std: Standard | None = None) -> Policy:
     if path is None:
         return default_policy(std)
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([ConfigProblem(str(p), None, "", "policy file not found")]) from None
-    return parse_policy(text, str(p), std)
+    text = read_config_text(
+        path, "policy file", hint="--policy is optional: without it the default policy is used"
+    )
+    return parse_policy(text, str(path), std)

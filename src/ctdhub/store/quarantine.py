@@ -85,16 +85,35 @@ def export_quarantine(
             if k not in keys:
                 keys.append(k)
     batches = {r[0] for r in con.execute(f"SELECT DISTINCT q.batch_id {base}").fetchall()}
-    cols = ", ".join(f"q.original ->> {ql(k)} AS {_ident(k)}" for k in keys)
+    cols = ", ".join(f"{formula_safe(f'q.original ->> {ql(k)}')} AS {_ident(k)}" for k in keys)
+    reasons = formula_safe("array_to_string(q.reasons, ' | ')")
     select = (
         f"SELECT q.batch_id AS _source_batch, q.source_row AS _source_row, "
-        f"array_to_string(q.reasons, ' | ') AS _reasons{', ' + cols if cols else ''} {base} "
+        f"{reasons} AS _reasons{', ' + cols if cols else ''} {base} "
         "ORDER BY q.batch_id, q.source_row"
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     con.execute(f"COPY ({select}) TO {ql(str(out))} (HEADER, DELIMITER ',')")
     n = con.execute(f"SELECT count(*) {base}").fetchone()
     return {"file": str(out), "rows": int(n[0]) if n else 0, "columns": keys, "batches": sorted(batches)}
+
+
+# A cell a spreadsheet would run as a formula: = @ tab CR, or + - not starting a plain number (OWASP);
+# apostrophes before it are counted too, so that a value that begins with one comes back unchanged.
+_FORMULA = r"([=@\t\r]|[+-][^0-9.]|[+-]$|[+-][0-9.]*[^0-9.])"
+
+
+def formula_safe(expr: str) -> str:
+    """SQL: the text `expr` with a leading apostrophe when a spreadsheet would read it as a formula, so a
+    data officer opening the export in Excel runs nothing (`formula_restored` undoes it on resubmission)."""
+    e = f"({expr})"
+    return f"(CASE WHEN regexp_matches({e}, '^''*{_FORMULA}') THEN '''' || {e} ELSE {e} END)"
+
+
+def formula_restored(expr: str) -> str:
+    """SQL: what `formula_safe` did undone (its apostrophe removed)."""
+    e = f"({expr})"
+    return f"(CASE WHEN regexp_matches({e}, '^''''*{_FORMULA}') THEN substr({e}, 2) ELSE {e} END)"
 
 
 def _ident(name: str) -> str:

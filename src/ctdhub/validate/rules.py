@@ -131,6 +131,17 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+def _empty_record(std: Standard, mapped: str, written: list[str]) -> str:
+    """Findings for rows in which no column gave any field of the standard a value: stored, such a row would
+    be a case made of nothing (a file of empty objects, a spec that maps no column)."""
+    blank = " AND ".join(f"m.{qi(f)} IS NULL" for f in written) or "TRUE"
+    return (
+        f"SELECT m._row, NULL AS \"column\", NULL AS field, NULL AS value, 'empty_record' AS rule, "
+        "'error' AS severity, 'no column of the row gives any field of the standard a value' AS message "
+        f"FROM {qi(mapped)} m WHERE {blank}"
+    )
+
+
 def run_validation(
     con: duckdb.DuckDBPyConnection,
     std: Standard,
@@ -153,6 +164,8 @@ def run_validation(
             f"{ql(rule.name)} AS rule, {ql(rule.severity)} AS severity, {rule.message(std)} AS message "
             f"FROM {qi(mapped)} m WHERE {rule.condition(std)}"
         )
+    if "empty_record" not in skip:
+        parts.append(_empty_record(std, mapped, sorted(set(cols) & set(std.field_names))))
     if "duplicate_row" not in skip:
         raw_cols = [r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall() if r[0] != "_row"]
         if raw_cols:

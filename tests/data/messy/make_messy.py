@@ -108,6 +108,27 @@ def xlsx_files() -> None:
     ws.write_row(2, 0, ["S23-2", 52])
     wb.close()
 
+    wb = xlsxwriter.Workbook(HERE / "hidden-sheet.xlsx")  # earlier records on a hidden sheet
+    ws = wb.add_worksheet("Cases")
+    ws.write_row(0, 0, ["case_ref", "age", "sex"])
+    ws.write_row(1, 0, ["H-1", 30, "F"])
+    ws = wb.add_worksheet("Old")
+    ws.write_row(0, 0, ["case_ref", "age", "sex"])
+    ws.write_row(1, 0, ["H-0", 41, "M"])
+    ws.hide()
+    wb.close()
+
+    wb = xlsxwriter.Workbook(HERE / "lists-sheet.xlsx")  # a sheet of drop-down lists, a hidden scratch sheet
+    ws = wb.add_worksheet("Cases")
+    ws.write_row(0, 0, ["case_ref", "age", "sex"])
+    ws.write_row(1, 0, ["L-1", 22, "F"])
+    ws = wb.add_worksheet("Lists")
+    ws.write_column(0, 0, ["sex options", "F", "M", "X"])
+    ws = wb.add_worksheet("Scratch")
+    ws.write("B2", "draft")
+    ws.hide()
+    wb.close()
+
     wb = xlsxwriter.Workbook(HERE / "dates-and-numbers.xlsx")
     ws = wb.add_worksheet("Cases")
     date = wb.add_format({"num_format": "dd/mm/yyyy"})
