@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,44 @@ def test_quarantine_export_runs_no_formula_and_round_trips(hub: Hub, tmp_path: P
         w.writerows(rows)
     again = ingest_file(hub, out, "test-org", SPEC, resubmission=True, parent_batch_id=first.batch_id)
     assert (again.rows_read, again.rows_stored, again.rows_quarantined) == (3, 3, 0)
+
+
+def test_excel_contributor_completes_the_quarantine_round_trip(hub: Hub, tmp_path: Path) -> None:
+    """The export is a CSV; resubmitting it must not read it with the workbook's sheet and header row."""
+    import xlsxwriter
+    from click.testing import CliRunner
+
+    from ctdhub.cli import cli
+
+    spec = tmp_path / "excel-org.yaml"
+    spec.write_text(
+        SPEC.read_text(encoding="utf-8").replace("spec: test-org", "spec: excel-org")
+        + "source: {format: xlsx, sheet: Cases, header_row: 2}\n",
+        "utf-8",
+    )
+    book = tmp_path / "cases.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    ws = wb.add_worksheet("Cases")
+    ws.write_row(0, 0, ["Registro 2019"])
+    with (DATA / "unmapped-value.csv").open(encoding="utf-8") as fh:
+        for i, rec in enumerate(csv.reader(fh)):
+            ws.write_row(i + 1, 0, rec)
+    wb.close()
+    first = ingest_file(hub, book, "excel-org", spec)
+    assert first.rows_quarantined == 1
+    out = tmp_path / "fix.csv"
+    runner = CliRunner()
+    r = runner.invoke(cli, ["quarantine", "export", "--out", str(out), "--store", str(hub.path)])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows[0].update(sex="F", control="Debt bondage")
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    r = runner.invoke(cli, ["quarantine", "resubmit", str(out), "--store", str(hub.path), "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.output.strip().splitlines()[-1])
+    assert (report["rows_read"], report["rows_stored"]) == (1, 1), report
+    with hub.connect() as con:
+        assert con.execute("SELECT count(*) FROM quarantine WHERE status = 'open'").fetchone() == (0,)

@@ -114,7 +114,9 @@ def ingest_file(
         con.execute("SET enable_progress_bar = false")
         refuse_duplicate(con, sha, p.name)
         step("read")
-        src = spec.source
+        # a corrected quarantine export is read as what it is (a UTF-8 CSV, or the workbook the data officer
+        # saved it as), not with the source settings (sheet, header row, encoding) of the original file
+        src = {} if resubmission else spec.source
         info = read_source(
             con,
             p,

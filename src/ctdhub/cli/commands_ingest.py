@@ -14,6 +14,7 @@ from ctdhub.errors import CtdhubError
 from ctdhub.ingest import STAGES, IngestReport, check_mapping, ingest_file, profile_file
 from ctdhub.mapping import load_spec
 from ctdhub.mapping.suggest import render_yaml, suggest_spec
+from ctdhub.read import read_source
 from ctdhub.store import open_store
 from ctdhub.store.batches import get_batch, list_batches, revert_batch
 from ctdhub.store.quarantine import STATUSES, export_quarantine, quarantine_summary
@@ -110,11 +111,16 @@ def quarantine_resubmit(file: str, mapping: str | None, store: str) -> Result:
     import duckdb
 
     hub = open_store(store)
-    first = duckdb.connect().execute(
-        "SELECT _source_batch FROM read_csv(?, all_varchar=true, header=true) WHERE _source_batch IS NOT NULL LIMIT 1",
-        [file],
+    con = duckdb.connect()
+    info = read_source(con, Path(file), table="resubmitted")  # as ingest will read it (CSV or workbook)
+    row = (
+        con.execute(
+            "SELECT _source_batch FROM resubmitted WHERE _source_batch IS NOT NULL LIMIT 1"
+        ).fetchone()
+        if "_source_batch" in info.columns
+        else None
     )
-    row = first.fetchone()
+    con.close()
     if row is None:
         raise CtdhubError(f"{file} has no rows with a _source_batch: it is not a quarantine export.")
     with hub.connect() as con:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,11 +51,27 @@ class Hub:
     def releases_dir(self) -> Path:
         return self.path / "releases"
 
-    def connect(self, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-        try:
-            return duckdb.connect(str(self.db_path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise CtdhubError(f"Cannot open the hub store at {self.path}: {exc}.") from None
+    def connect(self, *, read_only: bool = True, wait: float | None = None) -> duckdb.DuckDBPyConnection:
+        """A connection to the store. While another process holds the database (an ingest or a release
+        writing; a reader, for the writer), wait for it — up to `wait` seconds (default: $CTDHUB_LOCK_WAIT,
+        else 120) — then stop with a sentence."""
+        limit = lock_wait() if wait is None else wait
+        deadline = time.monotonic() + limit
+        pause = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.db_path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise CtdhubError(f"Cannot open the hub store at {self.path}: {exc}.") from None
+                if time.monotonic() >= deadline:
+                    raise CtdhubError(
+                        f"The hub store at {self.path} is busy: another ctdhub process "
+                        f"{'has it open' if not read_only else 'is writing to it'} (waited {limit:g} s).",
+                        hint="Try again when it ends, or set CTDHUB_LOCK_WAIT to wait longer.",
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -82,6 +99,15 @@ class Hub:
             return {k: v for k, v in rows}
         finally:
             con.close()
+
+
+def lock_wait() -> float:
+    """Seconds to wait for the store when another process holds it ($CTDHUB_LOCK_WAIT, default 120)."""
+    raw = os.environ.get("CTDHUB_LOCK_WAIT", "")
+    try:
+        return max(float(raw), 0.0) if raw else 120.0
+    except ValueError:
+        return 120.0
 
 
 def person_key_secret(con: duckdb.DuckDBPyConnection) -> bytes:
