@@ -437,3 +437,37 @@ def test_one_huge_line_is_not_an_empty_batch(con, tmp_path):
     f.write_bytes(b"a,b,c\r" * 400_000)  # old Mac line endings: one 2.4 MB line
     with pytest.raises(CtdhubError, match=r"one-line\.csv is one line of 2\.4 MB"):
         read_source(con, f, table="raw")
+
+
+def test_one_bad_byte_in_a_utf8_file_spoils_only_its_value(con, tmp_path):
+    """Not the whole file read as cp1252 (every 'São Tomé' becoming 'SÃ£o TomÃ©')."""
+    f = tmp_path / "utf8-one-bad-byte.csv"
+    body = "".join(f"C-{i},São Tomé\n" for i in range(20000))
+    f.write_bytes(("case_ref,place\n" + body).encode() + b"C-x,Pe\xf1a\n")
+    info = read_source(con, f, table="raw")
+    assert info.encoding == "utf-8" and "not valid UTF-8 (the first on line 20002)" in info.notes[0]
+    assert con.execute("SELECT count(*) FROM raw WHERE place = 'São Tomé'").fetchone() == (20000,)
+    assert con.execute("SELECT place FROM raw WHERE case_ref = 'C-x'").fetchone() == ("Pe\ufffda",)
+
+
+def test_cp1251_is_detected(con, tmp_path):
+    f = tmp_path / "cp1251.csv"
+    f.write_bytes("Имя,Город\nИван,Москва\nОльга,Казань\n".encode("cp1251"))
+    info = read_source(con, f, table="raw")
+    assert info.encoding == "cp1251" and info.columns == ["Имя", "Город"]
+    assert "encoding detected: cp1251" in info.notes
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_utf16_and_utf32_without_being_told(con, tmp_path, encoding):
+    f = tmp_path / f"{encoding}.csv"
+    f.write_bytes("case_ref,place\nW-1,Genève\nW-2,Łódź\n".encode(encoding))
+    read_source(con, f, table="raw")
+    assert rows(con) == [(2, "W-1", "Genève"), (3, "W-2", "Łódź")]
+
+
+def test_mixed_line_endings(con, tmp_path):
+    f = tmp_path / "mixed-eol.csv"
+    f.write_bytes(b"case_ref,age\r\nM-1,3\nM-2,4\r\nM-3,5\n")
+    read_source(con, f, table="raw")
+    assert [r[1:] for r in rows(con)] == [("M-1", "3"), ("M-2", "4"), ("M-3", "5")]

@@ -27,6 +27,8 @@ def _report_lines(r: IngestReport) -> list[str]:
         + (f", {r.rows_skipped} non-case rows skipped" if r.rows_skipped else "")
         + f" ({r.seconds:.1f} s).",
     ]
+    for note in r.source.get("notes") or ():
+        lines.append(f"Read {r.file}: {note}.")
     if r.source.get("other_sheets"):
         others = ", ".join(repr(n) for n in r.source["other_sheets"])
         lines.append(f"Read sheet {r.source['sheet']!r}; not read (other columns): {others}")

@@ -28,20 +28,65 @@ def normalise_encoding(name: str, label: str) -> str:
         ) from None
 
 
-def guess_encoding(sample: bytes) -> str:
-    """utf-8-sig (BOM), utf-8, else cp1252, else latin-1 (which decodes anything)."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+# Legacy code pages contributors' files come in, for charset-normalizer to choose among (its full list also
+# holds exotic ones that fit any Western text by accident).
+LEGACY = ("cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "cp1256", "iso8859_15", "koi8_r", "mac_roman")
+
+
+def _wide(sample: bytes) -> str | None:
+    """UTF-16 / UTF-32 by byte-order mark, or by the zero bytes of mostly-ASCII text without one."""
+    if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = sample[: 4096 - 4096 % 4]
+    if len(head) < 4 or head.count(0) < len(head) // 3:
+        return None
+    zeros = [head[i::4].count(0) / (len(head) // 4) for i in range(4)]
+    if zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] > 0.9:
+        return "utf-32-le"
+    if zeros[0] > 0.9 and zeros[1] > 0.9 and zeros[2] > 0.9:
+        return "utf-32-be"
+    if zeros[1] > 0.9 and zeros[3] > 0.9:
+        return "utf-16-le"
+    if zeros[0] > 0.9 and zeros[2] > 0.9:
+        return "utf-16-be"
+    return None
+
+
+OTHER_SCRIPTS = ("Cyrillic", "Greek", "Arabic", "Hebrew", "Thai")  # what LEGACY's non-Latin pages encode
+MIN_EVIDENCE = 8  # non-ASCII bytes needed before another script than Latin is believed
+
+
+def legacy_encoding(sample: bytes) -> str:
+    """The most plausible legacy code page of non-UTF-8 bytes (charset-normalizer), else cp1252 or latin-1."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=list(LEGACY)).best()
+    # A reading in another script (Cyrillic, Greek, Arabic) is trusted; between Latin code pages a short
+    # sample cannot decide (nor can a few bytes decide the script), so cp1252, the commonest, is kept when it can decode the bytes at all.
+    other_script = best is not None and any(a.startswith(OTHER_SCRIPTS) for a in best.alphabets)
+    if best is not None and other_script and sum(b >= 0x80 for b in sample) >= MIN_EVIDENCE:
+        return codecs.lookup(best.encoding).name
     try:
         sample.decode("cp1252")
         return "cp1252"
     except UnicodeDecodeError:
         return "iso8859-1"
+
+
+def guess_encoding(sample: bytes) -> str:
+    """utf-8-sig (BOM), UTF-16/32, utf-8, else the legacy code page charset-normalizer finds most plausible."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    wide = _wide(sample)
+    if wide is not None:
+        return codecs.lookup(wide).name
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return legacy_encoding(sample)
 
 
 def decode_sample(sample: bytes, encoding: str) -> str:

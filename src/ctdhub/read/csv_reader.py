@@ -33,7 +33,14 @@ from ctdhub.read.csv_detect import (
     skip_lines,
 )
 from ctdhub.read.csv_lines import LineScan, record_lines
-from ctdhub.read.csv_transcode import line_of_offset, transcode_or_fail, transcode_to_utf8
+from ctdhub.read.csv_transcode import (
+    line_of_offset,
+    mixed_line_endings,
+    recover_encoding,
+    transcode_or_fail,
+    transcode_to_utf8,
+    with_lf_line_endings,
+)
 from ctdhub.read.headers import clean_headers
 from ctdhub.read.source_info import SourceInfo
 from ctdhub.sql import ql
@@ -214,6 +221,9 @@ def read_csv_source(
         raise CtdhubError(f"{label}: the delimiter must be one character, not {delimiter!r}.")
     readable = path
     temp: Path | None = None
+    notes: list[str] = []
+    if enc not in UTF8 and encoding is None:
+        notes.append(f"encoding detected: {enc}")
     try:
         if enc in UTF8:
             run = _read_pass(con, path, delimiter, header, label, check_utf8=True)
@@ -223,22 +233,35 @@ def read_csv_source(
                         f"{label}, line {line_of_offset(path, run.scan.utf8_error)}: the file is not valid UTF-8.",
                         hint="Set source.encoding in the mapping to the file's real encoding.",
                     )
-                # Invalid UTF-8 beyond the detection sample: the file is really cp1252 (or latin-1).
-                try:
-                    enc = "cp1252"
-                    temp = readable = transcode_to_utf8(path, enc)
-                except UnicodeDecodeError:
-                    enc = "iso8859-1"
-                    temp = readable = transcode_or_fail(path, enc, label)
+                # Invalid UTF-8 beyond the detection sample: a UTF-8 file with a few bad bytes, or a legacy one
+                enc, note = recover_encoding(path, run.scan.utf8_error)
+                notes.append(note)
+                if enc == "utf-8":
+                    temp = readable = transcode_to_utf8(path, enc, errors="replace")
+                else:
+                    try:
+                        temp = readable = transcode_to_utf8(path, enc)
+                    except UnicodeDecodeError:
+                        enc = "iso8859-1"
+                        temp = readable = transcode_or_fail(path, enc, label)
                 run = _read_pass(con, readable, delimiter, header, label, check_utf8=False)
         else:
             temp = readable = transcode_or_fail(path, enc, label)
             run = _read_pass(con, readable, delimiter, header, label, check_utf8=False)
         if run.names is None or run.scan.lines.size == 0:
             raise CtdhubError(f"{label} has no header on line {header}.", hint="Check source.header_row.")
+        if run.error is not None and mixed_line_endings(readable):
+            fixed = with_lf_line_endings(readable)
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+            temp = readable = fixed
+            notes.append("lines ending in CRLF and in LF alike were read as one kind")
+            run = _read_pass(con, readable, delimiter, header, label, check_utf8=False)
         if run.error is not None:
             raise _describe_duckdb_error(run.error, readable, label, header)
         names = run.names
+        if names is None:  # the pass after fixing line endings found no header either
+            raise CtdhubError(f"{label} has no header on line {header}.", hint="Check source.header_row.")
         _check_all_records(run, readable, label)
         counts = store_batches(con, table, names, _chunks(run.batches, run.scan, header))
     finally:
@@ -254,4 +277,5 @@ def read_csv_source(
         rows=counts.rows,
         columns=names,
         blank_rows_skipped=counts.blanks + run.scan.empty_lines,
+        notes=tuple(notes),
     )

@@ -19,4 +19,7 @@ class SourceInfo:
     rows: int
     columns: list[str]
     blank_rows_skipped: int = 0
-    other_sheets: tuple[str, ...] = ()  # workbook sheets holding data that were not read (said in the report)
+    other_sheets: tuple[str, ...] = ()
+    notes: tuple[
+        str, ...
+    ] = ()  # what the reader detected or repaired (shown in the ingest report)  # workbook sheets holding data that were not read (said in the report)
