@@ -471,3 +471,19 @@ def test_mixed_line_endings(con, tmp_path):
     f.write_bytes(b"case_ref,age\r\nM-1,3\nM-2,4\r\nM-3,5\n")
     read_source(con, f, table="raw")
     assert [r[1:] for r in rows(con)] == [("M-1", "3"), ("M-2", "4"), ("M-3", "5")]
+
+
+def test_utf16_json_is_read(con, tmp_path):
+    f = tmp_path / "utf16.json"
+    f.write_bytes('[{"case_ref": "J-1", "place": "Genève"}]'.encode("utf-16"))
+    read_source(con, f, table="raw")
+    assert rows(con) == [(1, "J-1", "Genève")]
+
+
+@pytest.mark.parametrize("content", [b"garbage{{{", b"\xff\xfe\x00garbage", b'[{"a": "\xff\xfe"}]'])
+def test_unreadable_json_is_one_sentence(con, tmp_path, content):
+    f = tmp_path / "bad.json"
+    f.write_bytes(content)
+    with pytest.raises(CtdhubError, match=r"bad\.json: ") as err:
+        read_source(con, f, table="raw")
+    assert "\n" not in str(err.value)

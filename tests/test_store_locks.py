@@ -62,3 +62,13 @@ def test_the_cli_waits_then_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert r.exit_code == 0, r.output
     finally:
         holder.wait(timeout=30)
+
+
+def test_a_killed_builds_leftovers_go_at_the_next_write(tmp_path: Path) -> None:
+    hub, _ = init_store(tmp_path / "hub")
+    stale = hub.releases_dir / ".building-0007" / "restricted"
+    stale.mkdir(parents=True)
+    (stale / "snapshot.parquet").write_bytes(b"real records")
+    with hub.writer():
+        pass
+    assert not (hub.releases_dir / ".building-0007").exists()

@@ -33,7 +33,7 @@ def normalise_encoding(name: str, label: str) -> str:
 LEGACY = ("cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "cp1256", "iso8859_15", "koi8_r", "mac_roman")
 
 
-def _wide(sample: bytes) -> str | None:
+def wide_encoding(sample: bytes) -> str | None:
     """UTF-16 / UTF-32 by byte-order mark, or by the zero bytes of mostly-ASCII text without one."""
     if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return "utf-32"
@@ -79,7 +79,7 @@ def guess_encoding(sample: bytes) -> str:
     """utf-8-sig (BOM), UTF-16/32, utf-8, else the legacy code page charset-normalizer finds most plausible."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    wide = _wide(sample)
+    wide = wide_encoding(sample)
     if wide is not None:
         return codecs.lookup(wide).name
     try:

@@ -13,6 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ctdhub.errors import CtdhubError
+from ctdhub.read.csv_detect import read_sample, wide_encoding
+from ctdhub.read.csv_transcode import transcode_or_fail
 from ctdhub.read.headers import clean_headers
 from ctdhub.read.source_info import SourceInfo
 from ctdhub.read.table import count_rows, finish_table, first_value
@@ -43,6 +45,10 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, stage: str, fmt: str, labe
             f"CREATE OR REPLACE TEMP TABLE {qi(stage)} AS SELECT json FROM "
             f"read_json_objects({ql(str(path))}, format={ql(json_format)})"
         )
+    except UnicodeDecodeError as err:  # DuckDB's message quotes the undecodable bytes
+        raise CtdhubError(
+            f"{label}: the file is not UTF-8 text (byte {err.start}).", hint="Save it again as UTF-8 JSON."
+        ) from None
     except duckdb.Error as err:
         first = str(err).splitlines()[0]
         hint = (
@@ -71,7 +77,15 @@ def read_json_source(con: duckdb.DuckDBPyConnection, path: Path, *, table: str, 
         if not fh.read(CHUNK).strip():
             raise CtdhubError(f"{label} is empty.", hint="Check that the right file was exported.")
     stage = f"_ctdhub_stage_{table}"
-    _load(con, path, stage, fmt, label)
+    wide = wide_encoding(read_sample(path))
+    if wide is None:
+        _load(con, path, stage, fmt, label)
+    else:  # JSON is UTF-8 (RFC 8259), but UTF-16 / UTF-32 files with a byte-order mark exist: transcoded
+        copy = transcode_or_fail(path, wide, label)
+        try:
+            _load(con, copy, stage, fmt, label)
+        finally:
+            copy.unlink(missing_ok=True)
     try:
         bad = first_value(
             con, f"SELECT rowid FROM {qi(stage)} WHERE json_type(json) <> 'OBJECT' ORDER BY rowid LIMIT 1"

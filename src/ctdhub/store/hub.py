@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from ctdhub.store.schema import SCHEMA_VERSION, ddl, upgrade
 
 DB_NAME = "hub.duckdb"
 LOCK_NAME = ".writer.lock"
+BUILDING_GLOB = ".building-*"  # a release being built (see ctdhub.release.create)
 SECRET_KEY = "person_key_secret"  # hub_meta key of the person-key HMAC secret (hex)
 
 
@@ -84,6 +86,7 @@ class Hub:
                 raise CtdhubError(
                     f"Another ctdhub process is writing to the hub store at {self.path}; try again when it ends."
                 ) from None
+            self._remove_unfinished_builds()
             con = self.connect(read_only=False)
             try:
                 upgrade(con)
@@ -91,6 +94,13 @@ class Hub:
             finally:
                 con.close()
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _remove_unfinished_builds(self) -> None:
+        """Delete what a killed `release create` left (`releases/.building-*`, restricted snapshot included):
+        no build can be running, as the caller holds the writer lock that every build holds."""
+        if self.releases_dir.is_dir():
+            for stale in self.releases_dir.glob(BUILDING_GLOB):
+                shutil.rmtree(stale, ignore_errors=True)
 
     def meta(self) -> dict[str, str]:
         con = self.connect()
