@@ -22,10 +22,11 @@ import duckdb
 
 from ctdhub.errors import CtdhubError, UsageError
 from ctdhub.mapping import MappingSpec, apply_mapping, load_spec
+from ctdhub.mapping.explain import explain_rule
 from ctdhub.mapping.layout import pivot_long
 from ctdhub.read import read_source
 from ctdhub.read.batches import drop_source
-from ctdhub.sql import qi
+from ctdhub.sql import qi, ql
 from ctdhub.standard import STANDARD_VERSION, load_standard
 from ctdhub.store import Hub
 from ctdhub.store.batches import BatchMeta, new_batch_id, refuse_duplicate, write_batch
@@ -384,6 +385,33 @@ def check_mapping(path: str | Path, mapping: str | Path | MappingSpec) -> dict[s
             f: round(int(n) / rows, 4) if rows else 0.0
             for f, n in zip(outcome.collected_fields, fill or (), strict=False)
         },
-        "rules": _rule_counts(con, "all_findings"),
+        "rules": _explained_rule_counts(con, "all_findings", withheld=outcome.dropped_columns),
         "unmapped": outcome.unmapped,
     }
+
+
+# rules whose finding value is not a value of the file (duplicate_row: the row it repeats), and rules whose
+# values the report already lists per column under `unmapped`
+NO_VALUES_SHOWN = ("duplicate_row", "unmapped_value", "unknown_country")
+
+
+def _explained_rule_counts(
+    con: duckdb.DuckDBPyConnection, findings: str, *, withheld: list[str], top: int = 8
+) -> dict[str, dict[str, Any]]:
+    """Rule counts, each with a plain explanation and its most frequent offending values with counts.
+    Values of `withheld` columns (dropped identifiers, such as an unreadable birth date) are not shown."""
+    rules = _rule_counts(con, findings)
+    hidden = ", ".join(ql(r) for r in NO_VALUES_SHOWN)
+    skip_cols = (
+        f'AND coalesce("column" NOT IN ({", ".join(ql(c) for c in withheld)}), true) ' if withheld else ""
+    )
+    rows = con.execute(
+        f"SELECT rule, value, count(*) AS n FROM {qi(findings)} WHERE value IS NOT NULL "
+        f"AND rule NOT IN ({hidden}) {skip_cols}GROUP BY rule, value "
+        f"QUALIFY row_number() OVER (PARTITION BY rule ORDER BY n DESC, value) <= {int(top)} "
+        "ORDER BY rule, n DESC, value"
+    ).fetchall()
+    for rule, counts in rules.items():
+        counts["explanation"] = explain_rule(rule)
+        counts["values"] = {str(v): int(n) for r, v, n in rows if r == rule}
+    return rules

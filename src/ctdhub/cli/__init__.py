@@ -7,7 +7,12 @@ import sys
 import click
 
 from ctdhub import __version__
+from ctdhub.cli.commands_briefing import briefing
 from ctdhub.cli.commands_countries import countries
+from ctdhub.cli.commands_demo import demo
+from ctdhub.cli.commands_ingest import batch, ingest, mapping, quarantine
+from ctdhub.cli.commands_release import release
+from ctdhub.cli.commands_serve import serve
 from ctdhub.cli.commands_standard import standard
 from ctdhub.cli.commands_store import init
 from ctdhub.cli.output import emit_json, error_line
@@ -22,30 +27,14 @@ def cli() -> None:
 cli.add_command(init)
 cli.add_command(standard)
 cli.add_command(countries)
-
-
-def _register_optional() -> None:
-    """Stage commands that live in their own modules (added as stages land)."""
-    import importlib
-
-    for module, names in [
-        ("ctdhub.cli.commands_ingest", ["ingest", "quarantine", "batch", "mapping"]),
-        ("ctdhub.cli.commands_demo", ["demo"]),
-        ("ctdhub.cli.commands_release", ["release"]),
-        ("ctdhub.cli.commands_serve", ["serve"]),
-        ("ctdhub.cli.commands_briefing", ["briefing"]),
-    ]:
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        for name in names:
-            cli.add_command(getattr(mod, name))
-
-
-_register_optional()
+cli.add_command(ingest)
+cli.add_command(quarantine)
+cli.add_command(batch)
+cli.add_command(mapping)
+cli.add_command(demo)
+cli.add_command(release)
+cli.add_command(serve)
+cli.add_command(briefing)
 
 
 def main(argv: list[str] | None = None) -> None:

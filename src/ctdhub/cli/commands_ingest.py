@@ -256,7 +256,12 @@ def mapping_check(spec: str, file: str) -> Result:
         f"Fields collected: {r['fields_collected']} of {r['fields_in_standard']}; columns mapped "
         f"{len(r['columns']['mapped'])}, dropped {len(r['columns']['dropped'])}, ignored {len(r['columns']['ignored'])}.",
     ]
-    lines += [f"  {c['severity']:<7} {rule:<40} {c['rows']:>8} rows" for rule, c in r["rules"].items()]
+    for rule, c in r["rules"].items():
+        lines.append(f"  {c['severity']:<7} {rule:<40} {c['rows']:>8} rows")
+        if c.get("explanation"):
+            lines.append(f"          {c['explanation']}")
+        if c.get("values"):
+            lines.append("          e.g. " + ", ".join(f"{v!r} ×{n}" for v, n in c["values"].items()))
     for col, values in r["unmapped"].items():
         lines.append(
             f"  unmapped in {col}: " + ", ".join(f"{v!r} ×{n}" for v, n in list(values.items())[:10])

@@ -197,15 +197,6 @@ class CountryResolver:
             return Resolution(text, None, "unresolved", f"ambiguous: could be {', '.join(sorted(hits))}")
         return Resolution(text, None, "unresolved", "no country code, name or known variant matches")
 
-    def resolve_many(self, values: Iterable[object]) -> dict[str, Resolution]:
-        """Resolve distinct values once each (callers resolve a column's distinct values, not its rows)."""
-        out: dict[str, Resolution] = {}
-        for v in values:
-            key = "" if v is None else str(v)
-            if key not in out:
-                out[key] = self.resolve(key)
-        return out
-
     def get(self, iso3: str) -> Country | None:
         return self.countries.get(iso3)
 

@@ -41,8 +41,12 @@ def prepared(source: str, columns: list[str]) -> str:
 
 
 def as_date(col: str, date_format: str | None) -> str:
-    """Parse a raw column into a DATE; NULL when it cannot be read."""
-    formats = [date_format] if date_format else list(ISO_FORMATS)
+    """Parse a raw column into a DATE; NULL when it cannot be read.
+
+    ISO dates are read whatever the declared format: a workbook column often mixes real dates (which the
+    reader writes as ISO text) with dates typed as text in the contributor's format, e.g. dd/mm/yyyy.
+    The declared format is tried first."""
+    formats = list(dict.fromkeys([date_format, *ISO_FORMATS] if date_format else ISO_FORMATS))
     tries = ", ".join(f"try_strptime({text(col)}, {ql(f)})" for f in formats)
     return f"CAST(coalesce({tries}) AS DATE)"
 

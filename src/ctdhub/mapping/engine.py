@@ -281,7 +281,7 @@ class _Mapper:
                 rule.field,
                 f"{y} IS NOT NULL",
                 "not_a_date",
-                f"is not a date{' in format ' + rule.date_format if rule.date_format else ''}",
+                f"is not a date{' in format ' + rule.date_format + ' or ISO' if rule.date_format else ''}",
             )
             self.add_na(rule, [rule.field])
         elif rule.derive == "months":
@@ -299,7 +299,9 @@ class _Mapper:
             else:
                 ref = self.spec.columns[rule.reference or ""]
                 age = self.derived.age_from_birthdate(c, ref.column, rule.date_format, ref.date_format)
-                what = "is not a birth date" + (f" in format {rule.date_format}" if rule.date_format else "")
+                what = "is not a birth date" + (
+                    f" in format {rule.date_format} or ISO" if rule.date_format else ""
+                )
                 self.bad_value(
                     rule,
                     "ageBroad",

@@ -84,17 +84,6 @@ class MappingSpec:
     columns: dict[str, ColumnRule]
     person_key: tuple[str, ...] = ()  # source columns identifying the person (hashed at ingest)
 
-    def rule(self, column: str) -> ColumnRule | None:
-        return self.columns.get(column)
-
-    @property
-    def collected_fields(self) -> set[str]:
-        """Standard fields this contributor records (all others are 'not collected')."""
-        out = set(self.constants)
-        for rule in self.columns.values():
-            out.update(rule.targets())
-        return out
-
 
 def _strs(values: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in (values or []))

@@ -2,13 +2,15 @@
 
 Headers are matched (accent- and case-insensitive, fuzzy) against the standard's field names and labels
 and a small multilingual (English, French, Spanish) vocabulary; values against the field's codes, labels
-and synonyms. Columns that look like direct identifiers are drafted as `drop`. Anything not matched is
+and synonyms. A date column's `date_format` is judged on its text dates that are not ISO (a workbook's real
+dates reach us as ISO text, and ISO dates are always read). Columns that look like direct identifiers are drafted as `drop`. Anything not matched is
 marked `TODO` in the YAML and listed in the summary — and drafted as `drop`, so that an unreviewed
 draft can never let an unknown column into the store.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import unicodedata
@@ -79,6 +81,10 @@ PII_WORDS = (
 )
 BIRTH_WORDS = ("birth", "dob", "naissance", "nacimiento", "birthdate", "datenaiss", "fechanac")
 REGISTRATION_WORDS = ("registration", "registro", "enregistrement", "intake", "referral", "opened", "ingreso")
+# words of a victim's identification: the registration date only when the header also names a date
+# ("Date of identification", "Fecha de identificación"), as "Identification number" is an identifier
+IDENTIFICATION_WORDS = ("identification", "identificacion", "identified", "identifie", "identificado")
+DATE_WORDS = ("date", "fecha", "year", "annee")
 
 # header keyword (normalised) -> standard field or family
 HEADER_SYNONYMS: dict[str, str] = {
@@ -300,6 +306,19 @@ MISSING_WORDS = {
 }
 SEPARATORS = (";", "|", ",", "/")
 
+# date formats a contributor's text dates may be in, tried in this order (day first before month first)
+TEXT_DATE_FORMATS = (
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%d.%m.%Y",
+    "%d/%m/%y",
+    "%m/%d/%y",
+    "%Y/%m/%d",
+)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+
 
 def norm_key(text: str) -> str:
     """Lower-case, accents removed, only letters and digits."""
@@ -342,6 +361,86 @@ def _flag_for(text: str) -> str | None:
         if word in key:
             return flag
     return None
+
+
+def _keyword_flags(text: str) -> list[str]:
+    """Every flag a keyword of `text` names, leaving out keywords inside a longer one that matched
+    ("labour" in "forcedlabour", "sexual" in "sexualabuse")."""
+    key = norm_key(text)
+    words = [w for w in FLAG_KEYWORDS if w in key]
+    kept = [w for w in words if not any(w != o and w in o for o in words)]
+    return list(dict.fromkeys(FLAG_KEYWORDS[w] for w in sorted(kept, key=lambda w: key.index(w))))
+
+
+def _parent_flag(std: Standard, flag: str) -> str | None:
+    """The flag a flag's family depends on: isForcedLabour for an industry of forced labour (begging is a
+    type of forced labour), isSexualExploit for a type of sexual exploitation (the family's `applies_when`)."""
+    fam = std.field(flag).family if std.has_field(flag) else None
+    applies = std.family(fam).applies_when if fam else None
+    m = re.match(r"\s*(\w+)\s*=\s*1", applies or "")
+    return m.group(1) if m and std.has_field(m.group(1)) else None
+
+
+def _token_flags(std: Standard, family: str, token: str) -> list[str]:
+    """The flags one token of a multi-select column of `family` sets.
+
+    Flags of the family named together are all set ("Sexual and labour" -> sexual exploitation and forced
+    labour, and combined sexual and labour exploitation where the standard has it); a flag of a family that
+    depends on one of this family's flags brings that flag ("Forced begging" -> begging and forced labour).
+    """
+    found = _keyword_flags(token)
+    family_of = {f: std.field(f).family if std.has_field(f) else None for f in found}
+    flags = [f for f in found if family_of[f] == family]
+    for f in found:
+        parent = _parent_flag(std, f)
+        if family_of[f] != family and parent and std.field(parent).family == family:
+            flags += [f, parent]
+    if not flags:
+        best = _flag_for(token)
+        return [best] if best else []
+    if {"isSexualExploit", "isForcedLabour"} <= set(flags) and std.has_field("isSexAndLabour"):
+        flags.append("isSexAndLabour")
+    return list(dict.fromkeys(flags))
+
+
+def _date_format(values: ColumnProfile) -> str | None:
+    """The format of a date column's text dates, judged on the values that are not ISO dates (those every
+    date column accepts, and what the reader makes of a workbook's real dates); None when all are ISO.
+
+    The format that reads the most values wins; day first is assumed when both orders read them all."""
+    text_dates = [(v.strip(), n) for v, n in values if v.strip() and not ISO_DATE.fullmatch(v.strip())]
+    text_dates = [(v, n) for v, n in text_dates if v.lower() not in MISSING_WORDS and re.search(r"\d", v)]
+    if not text_dates:
+        return None
+    scores = {fmt: sum(n for v, n in text_dates if _parses(v, fmt)) for fmt in TEXT_DATE_FORMATS}
+    best = max(TEXT_DATE_FORMATS, key=lambda fmt: scores[fmt])  # first of the best: day first on a tie
+    return best if scores[best] else None
+
+
+def _parses(value: str, fmt: str) -> bool:
+    try:
+        dt.datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def _registration_column(keys: dict[str, str]) -> str | None:
+    """The column of the registration (or identification) date: a header naming registration or intake,
+    else one naming identification together with a date ("Date of identification")."""
+    for col, key in keys.items():
+        if any(w in key for w in REGISTRATION_WORDS) and not any(w in key for w in BIRTH_WORDS):
+            return col
+    for col, key in keys.items():
+        if any(w in key for w in IDENTIFICATION_WORDS) and any(w in key for w in DATE_WORDS):
+            return col
+    return None
+
+
+def _date_body(body: dict[str, Any], values: ColumnProfile) -> dict[str, Any]:
+    """`body` with the date_format of the column's text dates, when they are not all ISO dates."""
+    fmt = _date_format(values)
+    return {**body, "date_format": fmt} if fmt else body
 
 
 def _separator(values: ColumnProfile) -> str | None:
@@ -407,13 +506,15 @@ def suggest_spec(
     std = std or load_standard()
     res = resolver()
     keys = {c: norm_key(c) for c in columns}
-    registration = next((c for c, k in keys.items() if any(w in k for w in REGISTRATION_WORDS)), None)
+    registration = _registration_column(keys)
     drafts: list[ColumnDraft] = []
     used: set[str] = set()
     for col, values in columns.items():
         key = keys[col]
         if any(w in key for w in BIRTH_WORDS):
-            body: dict[str, Any] = {"derive": "age_from_birthdate", "drop": "exact birth date (identifier)"}
+            body: dict[str, Any] = _date_body(
+                {"derive": "age_from_birthdate", "drop": "exact birth date (identifier)"}, values
+            )
             if registration:
                 body["reference"] = registration
                 drafts.append(ColumnDraft(col, body, True, "birth date: age band derived, value dropped"))
@@ -421,7 +522,13 @@ def suggest_spec(
                 drafts.append(ColumnDraft(col, {"drop": "exact birth date (identifier)"}, True))
             continue
         if col == registration:
-            drafts.append(ColumnDraft(col, {"field": "yearOfRegistration", "derive": "year"}, True))
+            body = _date_body({"field": "yearOfRegistration", "derive": "year"}, values)
+            note = (
+                f"text dates read as {body['date_format']}, ISO dates as well"
+                if "date_format" in body
+                else ""
+            )
+            drafts.append(ColumnDraft(col, body, True, note))
             used.add("yearOfRegistration")
             continue
         target = _header_target(std, key)
@@ -450,9 +557,9 @@ def suggest_spec(
             mapped: dict[str, Any] = {}
             todo = []
             for t in tokens:
-                flag = _flag_for(t)
-                if flag:
-                    mapped[t] = [flag]
+                flags = _token_flags(std, target, t)
+                if flags:
+                    mapped[t] = flags
                 elif t.lower() not in MISSING_WORDS:
                     todo.append(t)
             drafts.append(

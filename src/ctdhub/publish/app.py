@@ -4,7 +4,6 @@ and `/healthz`. Build with `create_app(releases_dir)`; serve with `ctdhub serve`
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from ctdhub.publish.api import router as api_router
 from ctdhub.publish.apidocs import docs_html
 from ctdhub.publish.errors import install_error_handlers
 from ctdhub.publish.tables import ReleaseViews
+from ctdhub.publish.web import router as web_router
 
 OPENAPI_URL = "/api/openapi.json"
 ENV_RELEASES = "CTDHUB_SERVE_RELEASES"
@@ -84,7 +84,7 @@ def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
 
     app.include_router(api_router)
-    _include_web(app)
+    app.include_router(web_router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
@@ -95,17 +95,6 @@ def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
         return HTMLResponse(docs_html(app.openapi(), OPENAPI_URL))
 
     return app
-
-
-def _include_web(app: FastAPI) -> None:
-    """Include the dashboard (`ctdhub.publish.web.router`) when that package exists."""
-    try:
-        web = importlib.import_module("ctdhub.publish.web")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("ctdhub.publish.web", "ctdhub.publish"):
-            raise
-        return
-    app.include_router(web.router)
 
 
 def app_from_env() -> FastAPI:

@@ -5,7 +5,7 @@ the value field is named by ``value``) and returns a Vega-Lite v5 dict. Rows may
 interval (fields named by ``lower`` / ``upper``: drawn as error bars where that is simple, and shown in
 the tooltip) and display texts (``text``: e.g. "fewer than 5" for an estimate below the display
 threshold; ``interval_text``: e.g. "1,230–1,290"). Nothing is suppressed: every row is drawn.
-``render_svg`` / ``render_png`` turn a spec into an image offline with vl-convert (no network, no
+``render_svg`` turns a spec into an image offline with vl-convert (no network, no
 browser), so the same spec draws the dashboard's SVG and the briefing's figure.
 """
 
@@ -460,10 +460,3 @@ def render_svg(spec: Spec, *, locale: str | None = None) -> str:
         fmt: Any = FORMAT_LOCALES.get(locale, locale)
         return str(vlc.vegalite_to_svg(spec, format_locale=fmt))
     return str(vlc.vegalite_to_svg(spec))
-
-
-def render_png(spec: Spec, *, scale: float = 2.0) -> bytes:
-    """The spec drawn as a PNG image, offline (for print)."""
-    import vl_convert as vlc
-
-    return bytes(vlc.vegalite_to_png(spec, scale=scale))

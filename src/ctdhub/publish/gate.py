@@ -136,27 +136,6 @@ class ReleaseView:
             cached = _INTERVALS[str(self.path)] = IntervalModel.from_json(doc["intervals"])
         return cached
 
-    def aggregate_for(self, dims: list[str]) -> tuple[str, pa.Table]:
-        """The aggregate table over exactly these dimensions (any order)."""
-        want = sorted(dims)
-        for r in self.resources():
-            if (
-                r.get("ctdhub:role") == "aggregate"
-                and sorted(r.get("schema", {}).get("ctdhub:dims", [])) == want
-            ):
-                return r["name"], self.table(r["name"])
-        raise DisclosureError(
-            f"Release {self.release_id} publishes no table over {', '.join(dims) or 'nothing'}.",
-            hint="GET /api/v1/tables lists the published tables; /api/v1/stats answers any combination.",
-        )
-
-    def aggregate_dims(self) -> list[list[str]]:
-        return [
-            list(r.get("schema", {}).get("ctdhub:dims", []))
-            for r in self.resources()
-            if r.get("ctdhub:role") == "aggregate"
-        ]
-
 
 class Gate:
     """Public access to the releases of one hub (its `releases/` directory)."""

@@ -53,10 +53,6 @@ class Grouping:
     def ever_members(self) -> set[str]:
         return {m.iso3 for m in self.members}
 
-    @property
-    def year_dependent(self) -> bool:
-        return any(m.first is not None or m.last is not None for m in self.members)
-
     def sql(self, country: str, year: str) -> str:
         """SQL boolean: the country expression was a member in the year expression's year."""
         spans: dict[tuple[int | None, int | None], list[str]] = {}

@@ -107,13 +107,6 @@ class Ctx:
         qs = self.params(keep_filters=keep_filters, **extra)
         return path + ("?" + qs if qs else "")
 
-    def plain_url(self, path: str) -> str:
-        """A link keeping the language and release only."""
-        q = [("release", self.release_param)] if self.release_param else []
-        if self.lang.code != "en":
-            q.append(("lang", self.lang.code))
-        return path + ("?" + urlencode(q) if q else "")
-
     def lang_url(self, code: str) -> str:
         """This page in another language (filters and options kept)."""
         qs = self.params(lang=code)
