@@ -14,10 +14,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-
-pytest.importorskip("fastapi")
-pytest.importorskip("httpx")
-
 from fastapi.testclient import TestClient
 
 from ctdhub.demo.generate import generate

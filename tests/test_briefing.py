@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from conftest import require_weasyprint
 from ctdhub.demo.generate import generate
 from ctdhub.geo import resolver
 from ctdhub.ingest import ingest_file
@@ -292,10 +293,7 @@ def test_html_is_self_contained(view: ReleaseView, name: str, lang: str) -> None
 
 
 def test_pdf(view: ReleaseView, tmp_path: Path) -> None:
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError) as exc:
-        pytest.skip(f"weasyprint cannot load: {exc}")
+    require_weasyprint()
     b = make_briefing(view, make_selection(**SELECTIONS["europe"]), lang="fr", fmt="pdf")
     assert b.content.startswith(b"%PDF")
     assert len(b.content) > 20_000
@@ -415,10 +413,7 @@ def test_exact_briefing_is_the_restricted_snapshot_with_suppression(
     assert published > 20
     html = make_exact_briefing(view.path.parent, None, make_selection(**sel), fmt="html").content.decode()
     assert html.count("Restricted: exact figures, not for publication") >= 2
-    try:
-        import weasyprint  # noqa: F401
-    except (ImportError, OSError) as exc:
-        pytest.skip(f"weasyprint cannot load: {exc}")
+    require_weasyprint()
     pdf = make_exact_briefing(view.path.parent, None, make_selection(**sel), fmt="pdf").content
     if shutil.which("pdftotext"):
         out = tmp_path / "e.pdf"

@@ -122,18 +122,6 @@ def test_unknown_demo_contributor():
         demo_spec_path("nobody")
 
 
-def _has_reader() -> bool:
-    try:
-        from ctdhub.read import read_source  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-reader = pytest.mark.skipif(not _has_reader(), reason="ctdhub.read is not there yet")
-
-
-@reader
 @pytest.mark.parametrize("contributor", [c.name for c in CONTRIBUTORS])
 def test_ingest(demo, tmp_path, contributor):
     from ctdhub.ingest import ingest_file

@@ -17,11 +17,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-
-pytest.importorskip("fastapi")
-pytest.importorskip("httpx")
-pytest.importorskip("vl_convert")
-
 from fastapi.testclient import TestClient
 
 from ctdhub.demo.generate import generate
