@@ -14,7 +14,7 @@ Marginal ``b`` covers columns ``cols[off[b]:off[b+1]]`` with mixed-radix ``strid
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 _CLIP = 30.0
 
@@ -58,7 +58,7 @@ def cell_indices(
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def fit_sweeps(
     idx: np.ndarray,
     w: np.ndarray,
@@ -67,15 +67,14 @@ def fit_sweeps(
     s2: np.ndarray,
     lam: np.ndarray,
     sweeps: int,
-    threads: int,
 ) -> float:  # pragma: no cover - compiled
     """Block coordinate ascent on the dual of min τ·KL(w‖w₀) + Σ‖Bw − y‖²/2σ²; returns the last max |Δλ|.
 
-    ``idx`` is ``cell_indices`` of the particles: computed once, read once per marginal and sweep. The
-    particles are split in ``threads`` chunks (numba's thread count): each sums its chunk's weights per cell, and each updates
-    its chunk's weights (the cells' solves are few and serial)."""
+    ``idx`` is ``cell_indices`` of the particles: computed once, read once per marginal and sweep.
+    Serial on purpose: a parallel version (numba prange over particle chunks) needs two barriers per
+    marginal and sweep, and on a shared 2-core machine a descheduled thread made each barrier wait a time
+    slice — the 1M-case release's fit went from about 40 s to 300 s (docs/benchmarks.md)."""
     nb, n = idx.shape
-    chunk = (n + threads - 1) // threads
     biggest = 0.0
     for _ in range(sweeps):
         biggest = 0.0
@@ -83,11 +82,9 @@ def fit_sweeps(
             c0 = cell_off[b]
             m = cell_off[b + 1] - c0
             row = idx[b]
-            part = np.zeros((threads, m))
-            for t in prange(threads):
-                for i in range(t * chunk, min(n, (t + 1) * chunk)):
-                    part[t, row[i]] += w[i]
-            cur = part.sum(axis=0)
+            cur = np.zeros(m)
+            for i in range(n):
+                cur[row[i]] += w[i]
             fac = np.empty(m)
             for c in range(m):
                 old = lam[c0 + c]
@@ -98,9 +95,8 @@ def fit_sweeps(
                     biggest = abs(d)
                 fac[c] = np.exp(d)
                 lam[c0 + c] = new
-            for t in prange(threads):
-                for i in range(t * chunk, min(n, (t + 1) * chunk)):
-                    w[i] *= fac[row[i]]
+            for i in range(n):
+                w[i] *= fac[row[i]]
     return biggest
 
 

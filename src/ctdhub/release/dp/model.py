@@ -33,7 +33,6 @@ import os
 import time
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -55,7 +54,7 @@ class FitSettings:
     particles: int = 150_000  # at most this many proposal draws (duplicates merge)
     min_particles: int = 20_000
     per_record: float = 4.0  # proposal draws per (estimated) record, between the two bounds
-    sweeps: int = 150
+    sweeps: int = 80  # 60 gave p95 2.5 %, 150 gave 2.0 % but 40 s (docs/benchmarks.md)
     core_sweeps: int = 12
     calibration_sweeps: int = 10
 
@@ -349,9 +348,7 @@ def fit_model(
     w = np.full(parts.shape[1], max(total, 1.0) / parts.shape[1])
     t = time.perf_counter()
     idx = kernels.cell_indices(parts, blocks.cols, blocks.strides, blocks.off)
-    step = kernels.fit_sweeps(
-        idx, w, blocks.cell_off, blocks.y, blocks.s2, lam, cfg.sweeps, numba.get_num_threads()
-    )
+    step = kernels.fit_sweeps(idx, w, blocks.cell_off, blocks.y, blocks.s2, lam, cfg.sweeps)
     del idx
     _debug(f"first fit: {parts.shape[1]} particles, max step {step:.3g}, {time.perf_counter() - t:.1f} s")
     t = time.perf_counter()
