@@ -17,6 +17,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +36,8 @@ SPARSE_MARGIN = 1_000_000
 MAX_INDEX_BYTES = 16 * 1024 * 1024
 CHUNK = 8 * 1024 * 1024
 
-_REF_LETTERS = re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]+)""")
-_REF_DIGITS = re.compile(rb"""\sr\s*=\s*["']\$?[A-Za-z]+\$?([0-9]+)""")
-_CELL_START = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+_REF_LETTERS = re.compile(rb'<c r="([A-Z]+)[0-9]')
+_ROW_NUMBER = re.compile(rb"""<row r=["']0*([0-9]+)""")
 _TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
 _REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]*)\$?([0-9]*)["']""")
 
@@ -85,34 +85,61 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> Iterator[
             if not data:
                 break
             piece = carry + data
-            cut = piece.rfind(b"<")
-            cut = cut if cut > 0 else len(piece)
-            carry = piece[cut:]
-            yield piece[:cut]
+            cut = piece.rfind(b"<")  # a tag never spans two pieces
+            carry = piece[cut:] if cut >= 0 else b""
+            if cut != 0:
+                yield piece[:cut] if cut > 0 else piece
     if carry:
         yield carry
 
 
 def _unpacks_too_far(where: str, info: zipfile.ZipInfo) -> CtdhubError:
     return CtdhubError(
-        f"{where} unpacks to more than {_mb(MAX_PART_BYTES)} from {_mb(info.compress_size)} packed "
+        f"{where} unpacks to more than {_mb(MAX_PART_BYTES)} from {info.compress_size:,} bytes packed "
         f"({info.filename}), so the file looks damaged or built to exhaust memory and was not read."
     )
 
 
+def _greater_number(n: int) -> str:
+    """A regular expression for the decimal numbers above `n` (no leading zeros)."""
+    digits = str(n)
+    k = len(digits)
+    alts = [f"[1-9][0-9]{{{k},}}"]
+    for i, ch in enumerate(digits):
+        if ch != "9":
+            alts.append(f"{digits[:i]}[{int(ch) + 1}-9][0-9]{{{k - i - 1}}}")
+    return "(?:" + "|".join(alts) + ")"
+
+
+def _greater_letters(n: int) -> str:
+    """A regular expression for the column letters after column `n` (upper case)."""
+    letters = column_letter(n) if n > 0 else ""
+    k = len(letters)
+    alts = [f"[A-Z]{{{k + 1},}}"]
+    for i, ch in enumerate(letters):
+        if ch != "Z":
+            alts.append(f"{letters[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{k - i - 1}}}")
+    return "(?:" + "|".join(alts) + ")"
+
+
 def _quick_extent(chunks: Iterator[bytes]) -> SheetExtent | None:
-    """An upper bound of the extent from every cell reference (valued or not), or None when some cells
-    have no reference and only the exact pass can place them."""
+    """An upper bound of the extent, or None when only the exact pass can tell (a cell written other than
+    `<c r="...">`, or a cell reference beyond the bound). The bound is the largest row number on a <row>
+    tag (widened by the rows without one) and the widest column of the first piece; one search per piece
+    confirms that no cell reference lies beyond them."""
     columns = rows = values = 0
     for piece in chunks:
-        letters = _REF_LETTERS.findall(piece)
-        if len(_CELL_START.findall(piece)) > len(letters):
+        if piece.count(b"<c ") != piece.count(b'<c r="'):
             return None
-        if letters:
-            widest = max(set(letters), key=lambda s: (len(s), s.upper()))
-            columns = max(columns, _column_number(widest))
-            rows = max(rows, max(int(d) for d in set(_REF_DIGITS.findall(piece))))
-        values += piece.count(b"</c>") + piece.count(b":c>")
+        numbered = [int(n) for n in _ROW_NUMBER.findall(piece)]
+        rows = max(rows, *numbered) if numbered else rows
+        rows += piece.count(b"<row") - len(numbered)
+        if not columns:
+            columns = max((_column_number(s) for s in set(_REF_LETTERS.findall(piece))), default=0)
+        beyond = rf"""<c r="(?:{_greater_letters(columns)}[0-9]|[A-Z]+0*{_greater_number(rows)}")"""
+        if re.search(beyond.encode(), piece):
+            return None
+        values += piece.count(b"</c>")
     return SheetExtent(rows=rows, columns=columns, values=values)
 
 
@@ -157,15 +184,19 @@ class WorkbookGuard:
         self.parts: dict[str, str] = {}
         self.names: set[str] = set()
         try:
-            with zipfile.ZipFile(path) as zf:
-                infos = zf.infolist()
-                for info in infos:
-                    if info.file_size > MAX_PART_BYTES:
-                        raise _unpacks_too_far(path.name, info)
-                self.names = {i.filename for i in infos}
+            zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            return  # not a zip (or unreadable): calamine reports the file itself when it opens it
+        with zf:
+            infos = zf.infolist()
+            for info in infos:
+                if info.file_size > MAX_PART_BYTES:
+                    raise _unpacks_too_far(path.name, info)
+            self.names = {i.filename for i in infos}
+            try:
                 self.parts = self._sheet_parts(zf)
-        except (zipfile.BadZipFile, OSError, ElementTree.ParseError, KeyError):
-            self.names = set()  # not a readable zip or no usable index: calamine reports the file itself
+            except (zipfile.BadZipFile, zlib.error, EOFError, ElementTree.ParseError, KeyError):
+                self.parts = {}  # no usable index: every worksheet part is checked instead
 
     def _read_small(self, zf: zipfile.ZipFile, name: str) -> ElementTree.Element:
         with zf.open(name) as fh:
@@ -208,22 +239,28 @@ class WorkbookGuard:
         larger than its values need."""
         if not self.names:
             return
-        part = self.parts.get(sheet)
+        part = self.parts.get(sheet, "")
         members = (
             [part]
             if part in self.names
             else sorted(n for n in self.names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
         )
         where = f"{self.path.name}, sheet {sheet!r}"
-        with zipfile.ZipFile(self.path) as zf:
-            for member in members:
-                info = zf.getinfo(member)
-                quick = _quick_extent(_chunks(zf, info, where))
-                if quick is not None and not quick.too_large():
-                    continue
-                extent = _exact_extent(_chunks(zf, info, where))
-                if extent.too_large():
-                    raise _too_sparse(where, extent)
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                for member in members:
+                    info = zf.getinfo(member)
+                    quick = _quick_extent(_chunks(zf, info, where))
+                    if quick is not None and not quick.too_large():
+                        continue
+                    extent = _exact_extent(_chunks(zf, info, where))
+                    if extent.too_large():
+                        raise _too_sparse(where, extent)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+            raise CtdhubError(
+                f"{where}: the sheet could not be unpacked ({type(err).__name__}: {err}).",
+                hint="Check that it is a real .xlsx file and re-save it from Excel.",
+            ) from None
 
 
 def _too_sparse(where: str, extent: SheetExtent) -> CtdhubError:

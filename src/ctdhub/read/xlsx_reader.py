@@ -15,6 +15,7 @@ from ctdhub.errors import CtdhubError
 from ctdhub.read.batches import clean_text, store_batches
 from ctdhub.read.headers import clean_headers, column_letter
 from ctdhub.read.source_info import SourceInfo
+from ctdhub.read.xlsx_bounds import WorkbookGuard
 from ctdhub.read.xlsx_cells import cell_text, is_filled, is_text_cell
 
 HEADER_SEARCH_ROWS = 30
@@ -32,7 +33,8 @@ def _open(path: Path) -> CalamineWorkbook:
         ) from None
 
 
-def _grid(book: CalamineWorkbook, name: str) -> Grid:
+def _grid(book: CalamineWorkbook, name: str, guard: WorkbookGuard) -> Grid:
+    guard.check_sheet(name)  # before calamine allocates the sheet's dense grid
     rows: Grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     return rows
 
@@ -42,7 +44,7 @@ def _has_data(grid: Grid) -> bool:
 
 
 def _choose_sheet(
-    book: CalamineWorkbook, sheet: str | int | None, label: str
+    book: CalamineWorkbook, guard: WorkbookGuard, sheet: str | int | None, label: str
 ) -> tuple[str, Grid, tuple[str, ...]]:
     """The sheet to read, its cells, and the other sheets that hold data (shown in the ingest report)."""
     meta = [m for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
@@ -50,7 +52,7 @@ def _choose_sheet(
     hidden = {m.name for m in meta if m.visible != SheetVisibleEnum.Visible}
     listed = ", ".join(repr(n) for n in names)
     if sheet is None:
-        filled = [(n, g) for n in names if _has_data(g := _grid(book, n))]
+        filled = [(n, g) for n in names if _has_data(g := _grid(book, n, guard))]
         if not filled:
             raise CtdhubError(f"{label} is empty: no sheet has any data.", hint=f"Sheets: {listed}.")
         name, grid = next(((n, g) for n, g in filled if n not in hidden), filled[0])
@@ -75,7 +77,7 @@ def _choose_sheet(
                 hint="Set source.sheet to one of those names.",
             )
         name = match[0]
-    return name, _grid(book, name), ()
+    return name, _grid(book, name, guard), ()
 
 
 def _header_names(grid: Grid) -> set[str]:
@@ -124,8 +126,9 @@ def read_xlsx_source(
     header_row: int | None,
 ) -> SourceInfo:
     label = path.name
+    guard = WorkbookGuard(path)  # refuses parts that unpack too far before calamine reads any
     book = _open(path)
-    name, grid, others = _choose_sheet(book, sheet, label)
+    name, grid, others = _choose_sheet(book, guard, sheet, label)
     where = f"{label}, sheet {name!r}"
     if not _has_data(grid):
         raise CtdhubError(f"{where} is empty.")
