@@ -465,3 +465,12 @@ def test_every_response_carries_the_security_headers(client: TestClient, path: s
         "nosniff",
         "no-referrer",
     )
+
+
+def test_empty_format_is_refused_and_errors_are_documented(client: TestClient) -> None:
+    assert client.get("/api/v1/stats?dims=gender&format=").status_code == 400
+    spec = client.get("/api/openapi.json").json()
+    for path in ("/api/v1/stats", "/api/v1/releases/{release_id}/files/{path}"):
+        responses = spec["paths"][path]["get"]["responses"]
+        assert {"400", "404", "410"} <= set(responses), (path, responses)
+    assert "text/csv" in spec["paths"]["/api/v1/stats"]["get"]["responses"]["200"]["content"]

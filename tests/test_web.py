@@ -487,3 +487,13 @@ def test_number_formats() -> None:
     assert Lang("fr").int(12345).replace("\u202f", " ") == "12 345"
     assert Lang("es").int(12345) in ("12.345", "12345")
     assert Lang("de").code == "en"
+
+
+def test_a_withdrawn_release_is_gone_from_dashboard_and_api_alike(releases: Path, client: TestClient) -> None:
+    """410 in both (the dashboard used to say 404, the API 410), and never from a cache's copy."""
+    from ctdhub.release.registry import withdraw_release
+
+    withdraw_release(releases, "0001", "test: a disclosure was found")
+    page = client.get("/?release=0001")
+    api = client.get("/api/v1/stats?dims=gender&release=0001")
+    assert (page.status_code, api.status_code) == (410, 410)

@@ -44,7 +44,26 @@ MEDIA_TYPES = {
 }
 INLINE = frozenset({".html", ".md", ".txt", ".json", ".sha256"})
 
-router = APIRouter(prefix=API_PREFIX, tags=["api v1"])
+_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR_SCHEMA}}}
+
+
+# Documented on every route: what a client can get besides 200 (each error a JSON {"error", "message"}).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the ETag sent in If-None-Match still holds."},
+    400: _error("A query the API cannot answer (unknown parameter, dimension or value; bad format)."),
+    404: _error("No such release, file or route (or a file the release does not publish)."),
+    410: _error("The release was withdrawn: it is no longer served."),
+    422: _error("A parameter of the wrong type."),
+}
+router = APIRouter(prefix=API_PREFIX, tags=["api v1"], responses=RESPONSES)
 
 
 def release_views(request: Request) -> ReleaseViews:
@@ -260,6 +279,12 @@ def _stats_parameters() -> list[dict[str, Any]]:
     "/stats",
     summary="Differentially private estimates with 90 % intervals, by any dimensions, with any filters",
     openapi_extra={"parameters": _stats_parameters()},
+    responses={
+        200: {
+            "description": "The estimates: JSON, or CSV with format=csv.",
+            "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+        }
+    },
 )
 async def get_stats(request: Request) -> Response:
     views = release_views(request)
@@ -267,7 +292,7 @@ async def get_stats(request: Request) -> Response:
     unknown = sorted(set(q) - STATS_PARAMS)
     if unknown:
         raise StatsError(f"Unknown query parameter {', '.join(unknown)}.", allowed=sorted(STATS_PARAMS))
-    fmt = q.get("format") or "json"
+    fmt = q.get("format", "json")  # an empty format= is refused, not read as json
     if fmt not in ("json", "csv"):
         raise StatsError(f"format must be json or csv, not {fmt!r}.", allowed=["json", "csv"])
     dims = ",".join(q.getlist("dims"))

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ctdhub.errors import CtdhubError
-from ctdhub.publish.gate import DisclosureError
 from ctdhub.publish.stats import StatsError
 from ctdhub.publish.tables import ReleaseWithdrawn
 
@@ -32,8 +31,6 @@ def status_for(exc: CtdhubError) -> int:
 
 async def ctdhub_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CtdhubError)
-    if isinstance(exc, DisclosureError) and "threshold" in exc.message:
-        log.error("disclosure check refused a response: %s", exc.message)
     return JSONResponse(exc.to_dict(), status_code=status_for(exc))
 
 

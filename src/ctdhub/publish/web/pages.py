@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ctdhub.geo import resolver
 from ctdhub.publish.api import file_url, resource_entry
+from ctdhub.publish.errors import status_for
 from ctdhub.publish.gate import DisclosureError, ReleaseView
 from ctdhub.publish.stats import FILTER_DIMS, Filters, StatsError, StatsResult, stats
 from ctdhub.publish.tables import ReleaseViews, published_values
@@ -190,8 +191,8 @@ def _page(
         ctx = _context(request, extra)
     except StatsError as exc:
         return _error(request, lang, 400, lang.gettext("These filters cannot be applied."), exc.message)
-    except DisclosureError as exc:
-        return _error(request, lang, 404, lang.gettext("No data available."), exc.message)
+    except DisclosureError as exc:  # not public, not there, or withdrawn (410, as in the API)
+        return _error(request, lang, status_for(exc), lang.gettext("No data available."), exc.message)
     try:
         data = build(ctx)
     except PageNotFound as exc:

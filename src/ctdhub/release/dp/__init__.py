@@ -170,9 +170,7 @@ def build_model(
     t2 = time.perf_counter()
     estimate = Estimate(measurements, sizes)
     family_members = {count_attr(f.name): tuple(f.members) for f in std.families}
-    times["gls"] = time.perf_counter() - t2
     synth_model, rows = fit_model(space, measurements, estimate, rng, family_members, settings)
-    times["fit"] = time.perf_counter() - t2 - times["gls"]
     synthetic = space.decompress(synth_model, rng)
     inflation = model_error(space, measurements, estimate, synth_model)
     times["estimate"] = time.perf_counter() - t2
