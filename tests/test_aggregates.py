@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import time
-
 import duckdb
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,21 +104,3 @@ def test_secondary_suppression_within_and_across_tables() -> None:
            GROUP BY g.gender, g.suppressed HAVING count(*) FILTER (WHERE x.suppressed) + g.suppressed::INT = 1"""
     ).fetchall()
     assert rows == []
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("CTDHUB_BENCH"), reason="timing run: set CTDHUB_BENCH=1")
-def test_aggregates_timing_one_million_rows() -> None:
-    con = duckdb.connect()
-    make_cases(con, "cases", 1_000_000, 5)
-    t0 = time.perf_counter()
-    tables = build_aggregates(con, "cases", threshold=10)
-    dt = time.perf_counter() - t0
-    cells = sum(t.cells for t in tables)
-    print(
-        f"\nbuild_aggregates 1M rows: {dt:.1f}s, {len(tables)} tables, {cells} cells, "
-        f"{sum(t.primary for t in tables)} primary, {sum(t.secondary for t in tables)} secondary"
-    )
-    t0 = time.perf_counter()
-    assert audit_tables(con, tables, 10) == []
-    print(f"audit: {time.perf_counter() - t0:.1f}s")

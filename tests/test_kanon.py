@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import time
-
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -110,16 +106,3 @@ def test_kanon_custom_qis_and_levels_are_documented() -> None:
         "SELECT count(*) FROM kanon WHERE ageBroad IN ('0--8', '9--17', '0--17') AND majorityStatus = 'Adult'"
     ).fetchone()
     assert bad == (0,)
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("CTDHUB_BENCH"), reason="timing run: set CTDHUB_BENCH=1")
-def test_kanon_timing_one_million_rows() -> None:
-    con = duckdb.connect()
-    make_cases(con, "cases", 1_000_000, 3)
-    t0 = time.perf_counter()
-    res = k_anonymise(con, "cases", k=10)
-    dt = time.perf_counter() - t0
-    print(f"\nk_anonymise 1M rows: {dt:.1f}s, levels={res.level_names}, evaluated={res.candidates_evaluated}")
-    print(f"rows_out={res.rows_out}, loss={res.information_loss}")
-    assert audit_kanon(con, "kanon", res.quasi_identifiers, 10) == []
