@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -51,11 +52,9 @@ def command_output(func: F) -> F:
         except Exception as exc:  # a bug, not bad input: one line, the traceback only on request
             if os.environ.get("CTDHUB_DEBUG"):
                 raise
-            message = (
-                f"internal error ({type(exc).__name__}: {exc}); set CTDHUB_DEBUG=1 for details and report it."
-            )
+            kind, message = _unexpected(exc)
             if as_json:
-                emit_json({"ok": False, "error": "InternalError", "message": message})
+                emit_json({"ok": False, "error": kind, "message": message})
             error_line(message)
             sys.exit(1)
         if as_json:
@@ -65,6 +64,20 @@ def command_output(func: F) -> F:
                 click.echo(line)
 
     return cast(F, wrapper)
+
+
+def _unexpected(exc: Exception) -> tuple[str, str]:
+    """(error kind, one sentence) for an exception that is not a CtdhubError: a full disk is the machine's
+    state, not a bug, and says so; anything else is an internal error to report."""
+    text = str(exc)
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in text:
+        return "DiskFull", (
+            "the disk is full (No space left on device): nothing was written, as the store's transaction "
+            "was rolled back; free some space and run the command again."
+        )
+    return "InternalError", (
+        f"internal error ({type(exc).__name__}: {exc}); set CTDHUB_DEBUG=1 for details and report it."
+    )
 
 
 def wants_json() -> bool:

@@ -16,6 +16,7 @@ import duckdb
 from ctdhub.errors import CtdhubError
 from ctdhub.sql import qi, ql
 from ctdhub.standard import Standard
+from ctdhub.store.hub import transaction
 from ctdhub.store.schema import cases_columns
 
 
@@ -84,8 +85,7 @@ def write_batch(
     columns = ", ".join(qi(n) for n, _ in cases_columns(std))
     bid = ql(meta.batch_id)
     hidden = "(" + ", ".join(ql(c) for c in withheld) + ")" if withheld else "(NULL)"
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _errors AS SELECT DISTINCT _row FROM {qi(findings)} WHERE severity = 'error'"
         )
@@ -151,10 +151,6 @@ def write_batch(
                 meta.parent_batch_id,
             ],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {"rows_read": read, "rows_stored": stored, "rows_quarantined": quarantined}
 
 
@@ -185,8 +181,7 @@ def revert_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, int
         raise CtdhubError(
             f"Batch {batch_id} has active resubmission batch(es) {', '.join(c[0] for c in children)}; revert those first."
         )
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         removed = con.execute("SELECT count(*) FROM cases WHERE batch_id = ?", [batch_id]).fetchone()
         con.execute("DELETE FROM cases WHERE batch_id = ?", [batch_id])
         con.execute("UPDATE quarantine SET status = 'reverted' WHERE batch_id = ?", [batch_id])
@@ -198,8 +193,4 @@ def revert_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, int
             "UPDATE batches SET status = 'reverted', reverted_at = ? WHERE batch_id = ?",
             [datetime.now(UTC), batch_id],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {"cases_removed": int(removed[0]) if removed else 0}

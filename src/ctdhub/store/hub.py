@@ -11,6 +11,7 @@ never leaves the store: `Hub.meta()` leaves it out.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import secrets
@@ -164,3 +165,18 @@ def open_store(path: str | Path | None = None) -> Hub:
             f"There is no hub store at {hub.path}.", hint="Create one with 'ctdhub init --store PATH'."
         )
     return hub
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One DuckDB transaction: committed when the block ends, rolled back when it raises. The block's own
+    error is the one that propagates: a failure such as a full disk may already have ended the transaction,
+    and the ROLLBACK's "no transaction is active" would otherwise replace the real cause."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # already rolled back by DuckDB: nothing left to undo
+            con.execute("ROLLBACK")
+        raise
