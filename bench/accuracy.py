@@ -208,7 +208,7 @@ def region_figures(rel: dict[str, Any]) -> dict[str, Any]:
     ``stats()`` against the exact counts."""
     from ctdhub.publish.gate import Gate
     from ctdhub.publish.stats import Filters, stats
-    from ctdhub.release.aggregates import UNKNOWN, YEAR
+    from ctdhub.standard.dimensions import UNKNOWN, YEAR
 
     view = Gate(rel["releases_dir"]).release(rel["release_id"])
     sides = ("citizenship_region", "exploitation_region")

@@ -15,12 +15,12 @@ from ctdhub.errors import ConfigError, CtdhubError
 from ctdhub.ingest import ingest_file
 from ctdhub.publish import DisclosureError, Gate
 from ctdhub.release import ledger
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN
 from ctdhub.release.create import create_release
 from ctdhub.release.dp import SeededNoise
 from ctdhub.release.ledger import BudgetError
 from ctdhub.release.registry import read_restricted, withdraw_release
 from ctdhub.standard import load_standard
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
 from ctdhub.store import Hub, init_store
 
 POLICY = """

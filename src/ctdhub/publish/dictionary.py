@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from ctdhub.release.aggregates import ANY_INFO, GEO_DIMS, SIMPLE_DIMS, UNKNOWN
 from ctdhub.standard import load_standard
+from ctdhub.standard.dimensions import ANY_INFO, GEO_DIMS, SIMPLE_DIMS, UNKNOWN
 
 
 @cache

@@ -24,9 +24,9 @@ from typing import Any
 from ctdhub.errors import CtdhubError
 from ctdhub.publish.gate import ReleaseView
 from ctdhub.publish.tables import AggTableInfo, ReleaseTables, Row, release_tables
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, YEAR
 from ctdhub.release.dp.intervals import IntervalModel
 from ctdhub.sql import qi
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN, YEAR
 
 CAVEAT = (
     "Counts are identified cases recorded by the contributing organisations, not prevalence: they show "

@@ -20,10 +20,11 @@ import duckdb
 
 from ctdhub.geo import resolver
 from ctdhub.publish.gate import DisclosureError, Gate, ReleaseView
-from ctdhub.release.aggregates import ANY_INFO, GEO_DIMS, SIMPLE_DIMS, UNKNOWN, YEAR, prepare_dims
+from ctdhub.release.aggregates import prepare_dims
 from ctdhub.release.registry import ID_RE, release_dirs
 from ctdhub.sql import ql
 from ctdhub.standard import load_standard
+from ctdhub.standard.dimensions import ANY_INFO, GEO_DIMS, SIMPLE_DIMS, UNKNOWN, YEAR
 
 RESULT_CACHE_SIZE = 4096
 WITHDRAWN = "withdrawn.json"

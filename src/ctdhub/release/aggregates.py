@@ -30,32 +30,9 @@ from ctdhub.release.hierarchy import ensure_region_table
 from ctdhub.release.suppression import CellTable, Key, Linkage, link, protect
 from ctdhub.sql import qi, ql
 from ctdhub.standard import Standard, load_standard
+from ctdhub.standard.dimensions import ANY_INFO, GEO_DIMS, SIMPLE_DIMS, UNKNOWN, YEAR
 
-UNKNOWN = "Unknown"
-ANY_INFO = "(any information)"
 SOURCE_TABLE = "_agg_source"
-YEAR = "yearOfRegistration"
-SIMPLE_DIMS: tuple[str, ...] = (
-    YEAR,
-    "gender",
-    "ageBroad",
-    "majorityStatus",
-    "citizenship",
-    "CountryOfExploitation",
-    "citizenship_region",
-    "citizenship_subregion",
-    "exploitation_region",
-    "exploitation_subregion",
-    "Datasource",
-    "contributor",
-)
-# coarse dimension -> (fine country dimension, region column of the geo table)
-GEO_DIMS: dict[str, tuple[str, str]] = {
-    "citizenship_region": ("citizenship", "un_region"),
-    "citizenship_subregion": ("citizenship", "un_subregion"),
-    "exploitation_region": ("CountryOfExploitation", "un_region"),
-    "exploitation_subregion": ("CountryOfExploitation", "un_subregion"),
-}
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from ctdhub.geo import resolver
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, AggTable
+from ctdhub.release.aggregates import AggTable
 from ctdhub.sql import qi
 from ctdhub.standard import load_standard
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
 
 _EPS = 1e-6
 

@@ -26,10 +26,11 @@ import duckdb
 
 from ctdhub.publish.briefing.selection import BriefingError, Selection, SelectionError
 from ctdhub.publish.gate import DisclosureError, ReleaseView
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, YEAR, TableSpec, count_cells
+from ctdhub.release.aggregates import TableSpec, count_cells
 from ctdhub.release.dp.intervals import IntervalModel
 from ctdhub.sql import ql
 from ctdhub.standard import Standard, load_standard
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN, YEAR
 
 Key = tuple[str, ...]
 FAMILIES = ("typeOfExploit", "typeOfLabour", "typeOfSex", "meansOfControl", "recruiterRelation")

@@ -20,8 +20,8 @@ from babel.numbers import format_decimal, format_percent
 
 from ctdhub.errors import ConfigError, ConfigProblem
 from ctdhub.geo import resolver
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN
 from ctdhub.standard import load_standard
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
 from ctdhub.yamlconf import load_yaml_text, plain
 
 LANGS: tuple[str, ...] = ("en", "fr", "es")

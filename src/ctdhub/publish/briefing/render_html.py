@@ -22,8 +22,8 @@ from ctdhub.publish.briefing.figures import FAMILIES, BriefingFigures, PeriodFig
 from ctdhub.publish.briefing.i18n import Language
 from ctdhub.publish.briefing.methods import citation, methods
 from ctdhub.publish.briefing.narrative import sections, selection_text, trend_by_year
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN
 from ctdhub.standard import load_standard
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
 
 TOP = 10
 # the staff's exact briefing: the banner on every printed page (WeasyPrint page margin boxes)

@@ -20,8 +20,8 @@ from ctdhub.publish.briefing.figures import FAMILIES, TABLES, BriefingFigures, P
 from ctdhub.publish.briefing.i18n import Language
 from ctdhub.publish.briefing.methods import methods
 from ctdhub.publish.briefing.narrative import sections, selection_text
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN
 from ctdhub.standard import load_standard
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
 
 FORMAT = "ctdhub-briefing"
 VERSION = 1

@@ -19,11 +19,11 @@ from ctdhub.geo import resolver
 from ctdhub.publish.briefing.groupings import Grouping, groupings
 from ctdhub.sql import in_list, qi
 from ctdhub.standard import load_standard
+from ctdhub.standard.dimensions import YEAR
 
 Side = Literal["exploitation", "citizenship"]
 SIDES: tuple[Side, ...] = ("exploitation", "citizenship")
 SIDE_FIELD: dict[Side, str] = {"exploitation": "CountryOfExploitation", "citizenship": "citizenship"}
-YEAR = "yearOfRegistration"
 
 
 class BriefingError(CtdhubError):

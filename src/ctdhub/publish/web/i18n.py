@@ -15,8 +15,8 @@ from pathlib import Path
 from babel.numbers import format_decimal, format_percent
 
 from ctdhub.geo import resolver
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, YEAR
 from ctdhub.standard import load_standard
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN, YEAR
 
 LANGS: tuple[str, ...] = ("en", "fr", "es")
 DEFAULT_LANG = "en"

@@ -36,7 +36,7 @@ from ctdhub.publish.web.render import (
     interval_text,
     two_dim_panel,
 )
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, YEAR
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN, YEAR
 
 router = APIRouter(include_in_schema=False)
 

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from ctdhub.publish import charts
 from ctdhub.publish.stats import StatsResult
 from ctdhub.publish.web.i18n import Lang
-from ctdhub.release.aggregates import ANY_INFO, UNKNOWN, YEAR
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN, YEAR
 
 SVG_CACHE_SIZE = 512
 _svg_cache: OrderedDict[str, str] = OrderedDict()

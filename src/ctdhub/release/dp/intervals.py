@@ -19,9 +19,8 @@ from typing import Any
 
 from ctdhub.release.dp.gls import ComponentVariances
 from ctdhub.release.dp.space import ModelSpace, any_attr
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
 
-UNKNOWN = "Unknown"
-ANY_INFO = "(any information)"
 LEVEL = 0.90
 Z = 1.6448536269514722  # two-sided 90 %
 

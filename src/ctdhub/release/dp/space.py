@@ -27,6 +27,7 @@ from ctdhub.geo import resolver
 from ctdhub.release.encode import Domain, field_domain
 from ctdhub.sql import qi, ql
 from ctdhub.standard import Standard
+from ctdhub.standard.dimensions import YEAR
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -34,7 +35,6 @@ Codes = dict[str, IntArray]
 
 CONTRIBUTOR = "contributor"
 COUNTRY_FIELDS = ("citizenship", "CountryOfExploitation")
-YEAR = "yearOfRegistration"
 COMPRESSED = (YEAR, *COUNTRY_FIELDS)
 # region dimension -> (country field, region level)
 GEO_DERIVED: dict[str, tuple[str, str]] = {

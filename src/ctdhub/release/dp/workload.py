@@ -25,8 +25,9 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize
 
 from ctdhub.release.aggregates import TableSpec, default_specs
-from ctdhub.release.dp.space import CONTRIBUTOR, YEAR, any_attr, count_attr
+from ctdhub.release.dp.space import CONTRIBUTOR, any_attr, count_attr
 from ctdhub.standard import Standard
+from ctdhub.standard.dimensions import YEAR
 
 Clique = tuple[str, ...]
 FloatArray = NDArray[np.float64]
