@@ -170,7 +170,16 @@ def get_release(request: Request, release_id: str) -> Response:
     return cached_response(request, body, _query_etag(request, view.release_id), _max_age(release_id))
 
 
-@router.get("/releases/{release_id}/files/{path:path}", summary="Download a public file of a release")
+@router.get(
+    "/releases/{release_id}/files/{path:path}",
+    summary="Download a public file of a release",
+    responses={
+        200: {
+            "description": "The file, with its own media type (CSV, Parquet, XLSX, JSON, Markdown, HTML, text).",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 def get_file(request: Request, release_id: str, path: str) -> Response:
     views = release_views(request)
     view = views.view(release_id)
@@ -293,6 +302,9 @@ async def get_stats(request: Request) -> Response:
     if unknown:
         raise StatsError(f"Unknown query parameter {', '.join(unknown)}.", allowed=sorted(STATS_PARAMS))
     fmt = q.get("format", "json")  # an empty format= is refused, not read as json
+    empty = [k for k in ("year_from", "year_to") if k in q and not q[k].strip()]
+    if empty:
+        raise StatsError(f"{empty[0]} is empty: give a year, or leave the parameter out.")
     if fmt not in ("json", "csv"):
         raise StatsError(f"format must be json or csv, not {fmt!r}.", allowed=["json", "csv"])
     dims = ",".join(q.getlist("dims"))
