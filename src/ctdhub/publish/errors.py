@@ -29,12 +29,12 @@ def status_for(exc: CtdhubError) -> int:
     return 404
 
 
-async def ctdhub_error(request: Request, exc: Exception) -> JSONResponse:
+async def ctdhub_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CtdhubError)
     return JSONResponse(exc.to_dict(), status_code=status_for(exc))
 
 
-async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
         {"parameter": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": str(e.get("msg", ""))}

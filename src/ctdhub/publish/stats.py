@@ -235,7 +235,7 @@ def _compute(view: ReleaseView, tabs: ReleaseTables, dims: list[str], filters: F
             for fam in fams
         }
     intervals = view.intervals()
-    fixed = _fixed_selection(tabs, allowed, filters, out_dims, intervals)
+    fixed = _fixed_selection(allowed, filters, out_dims, intervals)
     _with_intervals(cells, out_dims, fixed, intervals, view.threshold)
     for fam, dcells in den_cells.items():
         _with_intervals(
@@ -259,7 +259,6 @@ def _compute(view: ReleaseView, tabs: ReleaseTables, dims: list[str], filters: F
 
 
 def _fixed_selection(
-    tabs: ReleaseTables,
     allowed: dict[str, frozenset[str]],
     filters: Filters,
     out_dims: list[str],

@@ -26,7 +26,7 @@ Grid = Sequence[Sequence[object]]
 def _open(path: Path) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_path(str(path))
-    except Exception as err:  # calamine raises several unrelated types for broken files
+    except Exception as err:  # noqa: BLE001 - calamine raises several unrelated types for broken files; all become one sentence
         raise CtdhubError(
             f"{path.name}: the workbook could not be opened ({type(err).__name__}: {err}).",
             hint="Check that it is a real .xlsx file, not password-protected, and re-save it from Excel.",

@@ -437,7 +437,7 @@ def _build(
         "measurements": len(model.measurements),
         "lifetime": budget.to_dict(),
     }
-    diff = release_diff(out, previous, intervals, tables)
+    diff = release_diff(previous, intervals, tables)
     report = build_report(
         release_id=release_id,
         created_at=created,
@@ -506,7 +506,7 @@ def _build(
         "kanon": kanon_info,
         "previous_release": diff.get("previous_release"),
     }
-    restricted = restricted_report(con, model, std, policy, cases, batches, table=MEASURED) | {
+    restricted = restricted_report(con, model, policy, cases, batches, table=MEASURED) | {
         "person_bound": {
             "max_records_per_person": bound.max_records_per_person,
             "records_with_person_key": bound.keyed_records,

@@ -27,7 +27,7 @@ COMPARED: dict[str, tuple[str, ...]] = {
 
 
 def _previous_tables(
-    path: Path, manifest: dict[str, Any]
+    path: Path,
 ) -> dict[tuple[str, ...], tuple[dict[tuple[str, ...], int], float]]:
     import json
 
@@ -49,7 +49,6 @@ def _previous_tables(
 
 
 def release_diff(
-    out: Path,
     previous: tuple[Path, dict[str, Any]] | None,
     intervals: IntervalModel,
     tables: list[EstimateTable],
@@ -58,7 +57,7 @@ def release_diff(
     if previous is None:
         return {"previous_release": None, "note": "first release: nothing to compare with"}
     prev_path, prev_manifest = previous
-    before = _previous_tables(prev_path, prev_manifest)
+    before = _previous_tables(prev_path)
     now = {t.dims: t for t in tables}
     result: dict[str, Any] = {
         "previous_release": prev_manifest["release_id"],

@@ -27,7 +27,6 @@ from ctdhub.release.dp.fidelity import (
 )
 from ctdhub.release.dp.space import encode_table
 from ctdhub.release.policy import Policy
-from ctdhub.standard import Standard
 
 EPSILON_TEXT = (
     "Every figure of this release — tables, the API and the dashboard, briefings, the synthetic records, the "
@@ -145,7 +144,6 @@ def build_report(
 def restricted_report(
     con: duckdb.DuckDBPyConnection,
     model: DPModel,
-    std: Standard,
     policy: Policy,
     cases: int,
     batches: list[dict[str, Any]],

@@ -57,17 +57,17 @@ RULES: tuple[Rule, ...] = (
         "*",
         "Every categorical value is a code of the standard.",
         _vocabulary,
-        lambda std: "NULL",
-        lambda std: "'a value outside the standard''s vocabulary reached validation'",
+        lambda _std: "NULL",
+        lambda _std: "'a value outside the standard''s vocabulary reached validation'",
     ),
     Rule(
         "year_in_future",
         "error",
         "yearOfRegistration",
         "The year of registration is not in the future.",
-        lambda std: f"m.yearOfRegistration > {_current_year()}",
-        lambda std: "CAST(m.yearOfRegistration AS VARCHAR)",
-        lambda std: "'year of registration ' || m.yearOfRegistration || ' is in the future'",
+        lambda _std: f"m.yearOfRegistration > {_current_year()}",
+        lambda _std: "CAST(m.yearOfRegistration AS VARCHAR)",
+        lambda _std: "'year of registration ' || m.yearOfRegistration || ' is in the future'",
     ),
     Rule(
         "year_too_early",
@@ -75,7 +75,7 @@ RULES: tuple[Rule, ...] = (
         "yearOfRegistration",
         "The year of registration is not before the standard's minimum.",
         lambda std: f"m.yearOfRegistration < {std.field('yearOfRegistration').minimum or 1900}",
-        lambda std: "CAST(m.yearOfRegistration AS VARCHAR)",
+        lambda _std: "CAST(m.yearOfRegistration AS VARCHAR)",
         lambda std: (
             f"'year of registration ' || m.yearOfRegistration || ' is before "
             f"{std.field('yearOfRegistration').minimum or 1900}'"
@@ -86,12 +86,12 @@ RULES: tuple[Rule, ...] = (
         "error",
         "majorityStatus",
         "Majority status agrees with the age band.",
-        lambda std: (
+        lambda _std: (
             "(m.majorityStatus = 'Adult' AND m.ageBroad IN ('0--8', '9--17')) OR "
             "(m.majorityStatus = 'Minor' AND m.ageBroad IS NOT NULL AND m.ageBroad NOT IN ('0--8', '9--17'))"
         ),
-        lambda std: "m.majorityStatus || ' / ' || m.ageBroad",
-        lambda std: "'majority status ' || m.majorityStatus || ' contradicts age band ' || m.ageBroad",
+        lambda _std: "m.majorityStatus || ' / ' || m.ageBroad",
+        lambda _std: "'majority status ' || m.majorityStatus || ' contradicts age band ' || m.ageBroad",
     ),
     Rule(
         "labour_type_without_forced_labour",
@@ -101,8 +101,8 @@ RULES: tuple[Rule, ...] = (
         lambda std: (
             f"m.isForcedLabour = 0 AND coalesce(m.isSexAndLabour, 0) = 0 AND {_family_any(std, 'typeOfLabour')}"
         ),
-        lambda std: "'isForcedLabour=0'",
-        lambda std: "'an industry of forced labour is set but isForcedLabour is 0'",
+        lambda _std: "'isForcedLabour=0'",
+        lambda _std: "'an industry of forced labour is set but isForcedLabour is 0'",
     ),
     Rule(
         "sex_type_without_sexual_exploitation",
@@ -112,8 +112,8 @@ RULES: tuple[Rule, ...] = (
         lambda std: (
             f"m.isSexualExploit = 0 AND coalesce(m.isSexAndLabour, 0) = 0 AND {_family_any(std, 'typeOfSex')}"
         ),
-        lambda std: "'isSexualExploit=0'",
-        lambda std: "'a type of sexual exploitation is set but isSexualExploit is 0'",
+        lambda _std: "'isSexualExploit=0'",
+        lambda _std: "'a type of sexual exploitation is set but isSexualExploit is 0'",
     ),
     Rule(
         "not_specified_with_values",
@@ -125,13 +125,13 @@ RULES: tuple[Rule, ...] = (
             for f in std.families
             if f.not_specified
         ),
-        lambda std: "NULL",
-        lambda std: "'a not-specified flag is 1 while a specific flag of the same family is also 1'",
+        lambda _std: "NULL",
+        lambda _std: "'a not-specified flag is 1 while a specific flag of the same family is also 1'",
     ),
 )
 
 
-def _empty_record(std: Standard, mapped: str, written: list[str]) -> str:
+def _empty_record(mapped: str, written: list[str]) -> str:
     """Findings for rows in which no column gave any field of the standard a value: stored, such a row would
     be a case made of nothing (a file of empty objects, a spec that maps no column)."""
     blank = " AND ".join(f"m.{qi(f)} IS NULL" for f in written) or "TRUE"
@@ -165,7 +165,7 @@ def run_validation(
             f"FROM {qi(mapped)} m WHERE {rule.condition(std)}"
         )
     if "empty_record" not in skip:
-        parts.append(_empty_record(std, mapped, sorted(set(cols) & set(std.field_names))))
+        parts.append(_empty_record(mapped, sorted(set(cols) & set(std.field_names))))
     if "duplicate_row" not in skip:
         raw_cols = [r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall() if r[0] != "_row"]
         if raw_cols:

@@ -190,24 +190,22 @@ def _page(
     try:
         ctx = _context(request, extra)
     except StatsError as exc:
-        return _error(request, lang, 400, lang.gettext("These filters cannot be applied."), exc.message)
+        return _error(lang, 400, lang.gettext("These filters cannot be applied."), exc.message)
     except DisclosureError as exc:  # not public, not there, or withdrawn (410, as in the API)
-        return _error(request, lang, status_for(exc), lang.gettext("No data available."), exc.message)
+        return _error(lang, status_for(exc), lang.gettext("No data available."), exc.message)
     try:
         data = build(ctx)
     except PageNotFound as exc:
-        return _error(request, lang, 404, lang.gettext("Page not found"), str(exc), ctx=ctx)
+        return _error(lang, 404, lang.gettext("Page not found"), str(exc), ctx=ctx)
     page_title = data.pop("page_title", None) or lang.gettext(title)
-    page = common(ctx, title)
+    page = common(ctx)
     if not with_filters:
         page["filters"] = []
     html = render_page(template, ctx=ctx, title=page_title, page=page, **data)
     return HTMLResponse(html)
 
 
-def _error(
-    request: Request, lang: Lang, status: int, heading: str, message: str, ctx: Ctx | None = None
-) -> Response:
+def _error(lang: Lang, status: int, heading: str, message: str, ctx: Ctx | None = None) -> Response:
     html = render_page(
         "error.html",
         ctx=ctx,
@@ -221,7 +219,7 @@ def _error(
     return HTMLResponse(html, status_code=status)
 
 
-def common(ctx: Ctx, title: str) -> dict[str, Any]:
+def common(ctx: Ctx) -> dict[str, Any]:
     """Navigation, language switcher, filter form and release facts shared by every page."""
     lang = ctx.lang
     path = ctx.request.url.path

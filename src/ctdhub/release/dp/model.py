@@ -74,9 +74,7 @@ class _Blocks:
 ZERO_SDS = 2.0
 
 
-def _sparse_targets(
-    measurements: list[Measurement], est: Estimate, sizes: dict[str, int]
-) -> list[Measurement]:
+def _sparse_targets(measurements: list[Measurement], est: Estimate) -> list[Measurement]:
     """The measurements the weights are fitted to, with cells that are probably empty set to zero.
 
     In a table with many more cells than records, the noise on empty cells adds up to more than the
@@ -324,7 +322,7 @@ def fit_model(
     columns = {a: i for i, a in enumerate(names)}
     sizes = space.sizes
     total = max(float(est.marginal(()).sum()), 0.0)
-    blocks = _blocks(_sparse_targets(measurements, est, sizes), columns, sizes)
+    blocks = _blocks(_sparse_targets(measurements, est), columns, sizes)
 
     def matrix(c: Codes) -> NDArray[np.int32]:
         full = space.with_derived(c)
