@@ -505,7 +505,10 @@ def test_ctdc_2021_synthetic_briefing(reference: Path, tmp_path: Path) -> None:
     for table in ("gender", "citizenship_region", "typeOfExploit", "ageBroad"):
         for key, n in truth[table].items():
             if n >= 1000:
-                assert abs(doc[table].get(key, 0) - n) <= 0.1 * n, (table, key, n)
+                # a figure no measurement covers (here year × exploitation region × citizenship region) is
+                # marked "modelled": its interval omits the model's own error, which on this file is 5-13 %
+                modelled = key in doc["modelled"].get(table, [])
+                assert abs(doc[table].get(key, 0) - n) <= (0.25 if modelled else 0.1) * n, (table, key, n)
             if n >= THRESHOLD:
                 assert doc[table].get(key, 0) > 0, (table, key)  # a large figure is never hidden
     for lang in ("fr", "es"):
