@@ -100,26 +100,25 @@ def _unpacks_too_far(where: str, info: zipfile.ZipInfo) -> CtdhubError:
     )
 
 
+def _greater_than(token: str, lo: str, hi: str, lead: str) -> str:
+    """A regular expression for the tokens over the alphabet `lo`..`hi` that come after `token` (same length
+    and larger, or longer, a longer one starting with `lead`)."""
+    k = len(token)
+    alts = [f"{lead}[{lo}-{hi}]{{{k},}}"]
+    for i, ch in enumerate(token):
+        if ch != hi:
+            alts.append(f"{token[:i]}[{chr(ord(ch) + 1)}-{hi}][{lo}-{hi}]{{{k - i - 1}}}")
+    return "(?:" + "|".join(alts) + ")"
+
+
 def _greater_number(n: int) -> str:
     """A regular expression for the decimal numbers above `n` (no leading zeros)."""
-    digits = str(n)
-    k = len(digits)
-    alts = [f"[1-9][0-9]{{{k},}}"]
-    for i, ch in enumerate(digits):
-        if ch != "9":
-            alts.append(f"{digits[:i]}[{int(ch) + 1}-9][0-9]{{{k - i - 1}}}")
-    return "(?:" + "|".join(alts) + ")"
+    return _greater_than(str(n), "0", "9", "[1-9]")
 
 
 def _greater_letters(n: int) -> str:
     """A regular expression for the column letters after column `n` (upper case)."""
-    letters = column_letter(n) if n > 0 else ""
-    k = len(letters)
-    alts = [f"[A-Z]{{{k + 1},}}"]
-    for i, ch in enumerate(letters):
-        if ch != "Z":
-            alts.append(f"{letters[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{k - i - 1}}}")
-    return "(?:" + "|".join(alts) + ")"
+    return _greater_than(column_letter(n) if n > 0 else "", "A", "Z", "[A-Z]")
 
 
 def _quick_extent(chunks: Iterator[bytes]) -> SheetExtent | None:
