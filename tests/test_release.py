@@ -18,7 +18,7 @@ from ctdhub.release import ledger
 from ctdhub.release.create import create_release
 from ctdhub.release.dp import SeededNoise
 from ctdhub.release.ledger import BudgetError
-from ctdhub.release.registry import read_restricted, withdraw_release
+from ctdhub.release.registry import read_manifest, read_restricted, withdraw_release
 from ctdhub.standard import load_standard
 from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
 from ctdhub.store import Hub, init_store
@@ -132,6 +132,14 @@ def test_no_exact_statistic_of_the_records_is_public(first: Path) -> None:
         assert "cases_in_snapshot" not in flat and "fidelity" not in flat and "store_state" not in flat
         assert "unique_copies" not in flat and "rare" not in doc
     assert report["privacy"]["epsilon"] == pytest.approx(4.0)
+
+
+def test_manifest_is_versioned_and_reads_back_as_written(first: Path) -> None:
+    text = (first / "release.json").read_text(encoding="utf-8")
+    m = read_manifest(first)
+    assert json.loads(text)["format_version"] == m.format_version == 1
+    assert m.dumps() == text  # the typed manifest is what was written, key for key
+    assert m.privacy.epsilon == pytest.approx(4.0) and m.privacy.display_threshold == 5
 
 
 def test_kanon_is_opt_in_and_independently_checked(demo: tuple[Hub, Path, list[object]], first: Path) -> None:

@@ -99,10 +99,10 @@ def briefing(
     if exact:
         rid = release_id if release_id not in (None, "", "latest") else _latest(hub.releases_dir)
         _, manifest = get_release(hub.releases_dir, rid)
-        contributors = manifest.get("contributors") or None
+        contributors = list(manifest.contributors) or None
     else:
         view = Gate(hub.releases_dir).release(release_id)
-        contributors = view.public_manifest().get("contributors") or None
+        contributors = list(view.manifest.contributors) or None
     selection = make_selection(
         years=years,
         exploitation_countries=exploitation_country,
@@ -156,4 +156,4 @@ def _latest(releases_dir: Path) -> str:
     published = list_releases(releases_dir, include_withdrawn=False)
     if not published:
         raise UsageError("No release has been published yet: ctdhub release create")
-    return str(published[-1]["release_id"])
+    return published[-1].release_id

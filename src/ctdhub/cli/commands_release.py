@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -12,7 +13,14 @@ from ctdhub.cli.progress import stage_progress
 from ctdhub.release import ledger
 from ctdhub.release.create import STAGES, create_release
 from ctdhub.release.diff import diff_markdown
-from ctdhub.release.registry import get_release, list_releases, read_restricted, withdraw_release
+from ctdhub.release.manifest import ManifestError
+from ctdhub.release.registry import (
+    get_release,
+    read_manifest,
+    read_restricted,
+    release_dirs,
+    withdraw_release,
+)
 from ctdhub.store import open_store
 
 
@@ -32,21 +40,21 @@ def release_create(policy: str | None, store: str) -> Result:
     hub = open_store(store)
     with stage_progress("release", STAGES) as step:
         out = create_release(hub, policy, progress=step)
-    m, r = out.manifest, out.restricted
-    p = m["privacy"]
-    life = p["lifetime"]
+    m, r = out.release_manifest, out.restricted
+    p = m.privacy
+    life = p.lifetime
     lines = [
-        f"Release {out.release_id} at {out.path} ({m['seconds']} s).",
-        f"  privacy: ε = {p['epsilon']:.3g}, δ = {p['delta']:g} ({p['measurements']} measured marginals); "
-        f"lifetime ε spent {life['epsilon_spent']:.3g} of {life['lifetime_epsilon']:g}, "
-        f"{life['remaining_releases_at_this_epsilon']} more release(s) at this ε",
-        f"  model: {m['model']['records']:,} records; {m['aggregates']['tables']} tables, "
-        f"{m['aggregates']['cells']:,} cells with 90 % intervals",
+        f"Release {out.release_id} at {out.path} ({m.seconds} s).",
+        f"  privacy: ε = {p.epsilon:.3g}, δ = {p.delta:g} ({p.measurements} measured marginals); "
+        f"lifetime ε spent {life.epsilon_spent:.3g} of {life.lifetime_epsilon:g}, "
+        f"{life.remaining_releases_at_this_epsilon} more release(s) at this ε",
+        f"  model: {m.model.records:,} records; {m.aggregates.tables} tables, "
+        f"{m.aggregates.cells:,} cells with 90 % intervals",
     ]
-    if m.get("kanon"):
-        k = m["kanon"]
+    if m.kanon is not None:
+        k = m.kanon
         lines.append(
-            f"  kanon (opt-in, not DP): k = {k['k']} (achieved {k['k_achieved']}); levels {k['level_names']}"
+            f"  kanon (opt-in, not DP): k = {k.k} (achieved {k.k_achieved}); levels {dict(k.level_names)}"
         )
     fid = r.get("fidelity", {})
     lines.append(
@@ -63,14 +71,25 @@ def release_create(policy: str | None, store: str) -> Result:
 def release_list(store: str) -> Result:
     """List releases (withdrawn ones marked) and the lifetime privacy budget they have spent."""
     hub = open_store(store)
-    rows = list_releases(hub.releases_dir)
-    data = []
-    for m in rows:
-        restricted = read_restricted(hub.releases_dir / m["release_id"])
-        eps = (m.get("privacy") or {}).get("epsilon")
+    data: list[dict[str, Any]] = []
+    unreadable: list[str] = []
+    for path in release_dirs(hub.releases_dir):
+        try:
+            m = read_manifest(path)
+        except ManifestError as exc:  # listed with what is wrong, the others still listed
+            data.append({"release_id": path.name, "status": "unreadable", "problem": str(exc)})
+            unreadable.append(f"{path.name}  unreadable: {exc}")
+            continue
+        restricted = read_restricted(path)
         data.append(
-            {k: m.get(k) for k in ("release_id", "created_at", "status", "standard_version")}
-            | {"epsilon": eps, "cases_restricted": restricted.get("cases_in_snapshot")}
+            {
+                "release_id": m.release_id,
+                "created_at": m.created_at,
+                "status": m.status,
+                "standard_version": m.standard_version,
+                "epsilon": m.privacy.epsilon,
+                "cases_restricted": restricted.get("cases_in_snapshot"),
+            }
         )
     con = hub.connect()
     try:
@@ -78,11 +97,11 @@ def release_list(store: str) -> Result:
     finally:
         con.close()
     lines = [
-        f"{d['release_id']}  {d['created_at']}  {d['status']:<9} "
-        + (f"ε = {d['epsilon']:.3g}" if d["epsilon"] is not None else "no DP (old)")
+        f"{d['release_id']}  {d['created_at']}  {d['status']:<9} ε = {d['epsilon']:.3g}"
         + (f"  [restricted: {d['cases_restricted']:,} cases]" if d["cases_restricted"] is not None else "")
         for d in data
-    ] or ["No releases yet: ctdhub release create"]
+        if d["status"] != "unreadable"
+    ] + unreadable or ["No releases yet: ctdhub release create"]
     if spent:
         rho = sum(float(str(e["rho"])) for e in spent)
         lines.append(f"Privacy ledger: {len(spent)} release(s), ρ = {rho:.4g} spent in total.")
@@ -97,7 +116,8 @@ def release_show(release_id: str, store: str) -> Result:
     """The manifest of one release."""
     hub = open_store(store)
     path, m = get_release(hub.releases_dir, release_id)
-    return Result({"path": str(path), **m}, [json.dumps(m, indent=2, default=str)])
+    doc = m.to_json()
+    return Result({"path": str(path), **doc}, [json.dumps(doc, indent=2)])
 
 
 @release.command("diff")
@@ -121,4 +141,6 @@ def release_withdraw(release_id: str, reason: str, store: str) -> Result:
     """Stop serving a release; its files stay, marked withdrawn."""
     hub = open_store(store)
     rec = withdraw_release(hub.releases_dir, release_id, reason)
-    return Result({"release_id": release_id, "withdrawn": rec}, [f"Release {release_id} withdrawn: {reason}"])
+    return Result(
+        {"release_id": release_id, "withdrawn": rec.to_json()}, [f"Release {release_id} withdrawn: {reason}"]
+    )

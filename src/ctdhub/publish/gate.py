@@ -4,8 +4,9 @@ It serves only what a release lists in its `datapackage.json`, never the restric
 never a withdrawn release, never a path outside the release. Every number it hands out is
 post-processing of the release's differentially private model: the model's records
 (``model_records``), the tables tabulated from them and the interval description (``intervals``). A
-release built before differential privacy (suppressed exact counts) is refused, and an aggregate table
-that does not carry estimates and intervals is refused, not repaired.
+release built before differential privacy (suppressed exact counts), or one whose manifest cannot be
+read, is refused, and an aggregate table that does not carry estimates and intervals is refused, not
+repaired. A refusal names the release, never a path on the server.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 
 from ctdhub.errors import CtdhubError
 from ctdhub.release.dp.intervals import IntervalModel
+from ctdhub.release.manifest import ManifestBeforeDP, ManifestError, ReleaseManifest
 from ctdhub.release.registry import MODEL_FILE, RESTRICTED_DIR, SYNTHETIC_RESOURCE, get_release, list_releases
 
 PUBLIC_MANIFEST_KEYS = (
@@ -55,16 +57,18 @@ class ReleaseView:
 
     release_id: str
     path: Path
-    manifest: dict[str, Any]
+    manifest: ReleaseManifest
     datapackage: dict[str, Any]
 
     @property
     def threshold(self) -> int:
         """The display threshold: estimates below it read "fewer than N"."""
-        return int(self.manifest["privacy"]["display_threshold"])
+        return self.manifest.privacy.display_threshold
 
     def public_manifest(self) -> dict[str, Any]:
-        return {k: self.manifest.get(k) for k in PUBLIC_MANIFEST_KEYS}
+        """The manifest's public keys as plain JSON data (what the API serves)."""
+        doc = self.manifest.to_json()
+        return {k: doc.get(k) for k in PUBLIC_MANIFEST_KEYS}
 
     def resources(self) -> list[dict[str, Any]]:
         return list(self.datapackage.get("resources", []))
@@ -145,29 +149,41 @@ class Gate:
 
     def releases(self) -> list[dict[str, Any]]:
         """Published (not withdrawn) releases, newest last."""
-        out = []
-        for m in list_releases(self.releases_dir, include_withdrawn=False):
-            view = self.release(m["release_id"])
-            out.append(view.public_manifest())
-        return out
+        return [self.release(m.release_id).public_manifest() for m in self._published()]
 
     def latest(self) -> ReleaseView:
-        published = list_releases(self.releases_dir, include_withdrawn=False)
+        published = self._published()
         if not published:
             raise DisclosureError("No release has been published yet.", hint="ctdhub release create")
-        return self.release(published[-1]["release_id"])
+        return self.release(published[-1].release_id)
 
     def release(self, release_id: str | None = None) -> ReleaseView:
         if release_id in (None, "", "latest"):
             return self.latest()
         assert release_id is not None
-        path, manifest = get_release(self.releases_dir, release_id)
-        if manifest["status"] != "published":
+        try:
+            path, manifest = get_release(self.releases_dir, release_id)
+        except ManifestError as exc:
+            raise _refusal(exc) from exc
+        if manifest.status != "published":
             raise DisclosureError(f"Release {release_id} was withdrawn and is not served.")
-        if not manifest.get("privacy"):
-            raise DisclosureError(
-                f"Release {release_id} was built by an earlier ctdhub without differential privacy and is not "
-                "served; build a new release (ctdhub release create)."
-            )
         datapackage = json.loads((path / "datapackage.json").read_text(encoding="utf-8"))
         return ReleaseView(release_id, path, manifest, datapackage)
+
+    def _published(self) -> list[ReleaseManifest]:
+        try:
+            return list_releases(self.releases_dir, include_withdrawn=False)
+        except ManifestError as exc:
+            raise _refusal(exc) from exc
+
+
+def _refusal(exc: ManifestError) -> DisclosureError:
+    """A manifest that cannot be read, refused in one sentence naming the release (not the server's path)."""
+    if isinstance(exc, ManifestBeforeDP):
+        return DisclosureError(
+            f"Release {exc.release_id} was built by an earlier ctdhub without differential privacy and is not "
+            "served; build a new release (ctdhub release create)."
+        )
+    return DisclosureError(
+        f"Release {exc.release_id} is not served: its manifest cannot be read ({exc.problem})."
+    )

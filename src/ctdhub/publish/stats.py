@@ -136,8 +136,8 @@ class StatsResult:
     table: str  # the published table the answer was summed from, or "model"
     summed_over: list[str]
     denominators: dict[str, list[dict[str, Any]]]
-    contributors: list[Any]
-    years: Any
+    contributors: list[str]
+    years: list[int] | None  # first and last year of the release
     interval_level: float = 0.9
     caveat: str = CAVEAT
     notes: list[str] = field(default_factory=list)
@@ -241,7 +241,7 @@ def _compute(view: ReleaseView, tabs: ReleaseTables, dims: list[str], filters: F
         _with_intervals(
             dcells, [d for d in out_dims if d != fam], {**fixed, fam: [ANY_INFO]}, intervals, view.threshold
         )
-    manifest = view.public_manifest()
+    manifest = view.manifest
     return StatsResult(
         release=view.release_id,
         dims=out_dims,
@@ -251,8 +251,8 @@ def _compute(view: ReleaseView, tabs: ReleaseTables, dims: list[str], filters: F
         table=source,
         summed_over=summed,
         denominators=den_cells,
-        contributors=list(manifest.get("contributors") or []),
-        years=manifest.get("years"),
+        contributors=list(manifest.contributors),
+        years=list(manifest.years) if manifest.years is not None else None,
         interval_level=intervals.level,
         notes=notes,
     )

@@ -18,7 +18,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,15 @@ from ctdhub.release.dp.space import base_domains, decode_table, encode_table
 from ctdhub.release.estimates import tabulate, write_table
 from ctdhub.release.files import MEDIATYPES, copy_table, sha256_of, write_xlsx
 from ctdhub.release.kanon import k_anonymise
+from ctdhub.release.manifest import (
+    MANIFEST_FILE,
+    Aggregates,
+    Kanon,
+    Lifetime,
+    ModelInfo,
+    Privacy,
+    ReleaseManifest,
+)
 from ctdhub.release.policy import Policy, load_policy
 from ctdhub.release.registry import (
     MODEL_FILE,
@@ -45,7 +54,6 @@ from ctdhub.release.registry import (
     SYNTHETIC_RESOURCE,
     list_releases,
     next_release_id,
-    read_manifest,
 )
 from ctdhub.release.report import build_report, report_html, restricted_report
 from ctdhub.sql import ql
@@ -62,8 +70,13 @@ STAGES = ("snapshot", "measure", "tables", "files")
 class ReleaseOutcome:
     release_id: str
     path: Path
-    manifest: dict[str, Any]  # public
+    release_manifest: ReleaseManifest  # public: what release.json holds
     restricted: dict[str, Any]  # for the hub's staff only (exact counts, batches)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The public manifest as plain JSON data (the content of release.json)."""
+        return self.release_manifest.to_json()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,16 +153,14 @@ def create_release(
             manifest, restricted = _build(
                 tmp, release_id, std, policy, cases, batches, hub, step, source, rng, budget
             )
-            manifest["seconds"] = round(time.perf_counter() - started, 2)
-            (tmp / "release.json").write_text(
-                json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
-            )
+            manifest = replace(manifest, seconds=round(time.perf_counter() - started, 2))
+            (tmp / MANIFEST_FILE).write_text(manifest.dumps(), encoding="utf-8")
             (tmp / RESTRICTED_MANIFEST).write_text(
                 json.dumps(restricted, indent=2, default=str) + "\n", encoding="utf-8"
             )
             _checksums(tmp)
             final = hub.releases_dir / release_id
-            _publish(wcon, tmp, final, release_id, policy, manifest["privacy"]["rho"])
+            _publish(wcon, tmp, final, release_id, policy, manifest.privacy.rho)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -324,7 +335,7 @@ def _build(
     noise: NoiseSource,
     rng: np.random.Generator,
     budget: ledger.Budget,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[ReleaseManifest, dict[str, Any]]:
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
@@ -425,27 +436,35 @@ def _build(
         for k, v in t.cells.items()
         if k[0].isdigit() and v >= policy.threshold
     ]
-    privacy = {
-        "epsilon": model.epsilon,
-        "delta": model.delta,
-        "rho": model.rho,
-        "noise": model.noise,
-        "unit": bound.unit,
-        "max_records_per_person": policy.max_records_per_person,
-        "display_threshold": policy.threshold,
-        "interval_level": intervals.level,
-        "measurements": len(model.measurements),
-        "lifetime": budget.to_dict(),
-    }
+    privacy = Privacy(
+        epsilon=model.epsilon,
+        delta=model.delta,
+        rho=model.rho,
+        noise=model.noise,
+        unit=bound.unit,
+        max_records_per_person=policy.max_records_per_person,
+        display_threshold=policy.threshold,
+        interval_level=intervals.level,
+        measurements=len(model.measurements),
+        lifetime=Lifetime(
+            releases=budget.releases,
+            rho_spent=budget.rho_spent,
+            rho_lifetime=budget.rho_lifetime,
+            epsilon_spent=budget.epsilon_spent,
+            lifetime_epsilon=budget.lifetime_epsilon,
+            delta=budget.delta,
+            remaining_releases_at_this_epsilon=budget.remaining_releases,
+        ),
+    )
     diff = release_diff(previous, intervals, tables)
     report = build_report(
         release_id=release_id,
         created_at=created,
         policy=policy.as_dict(),
-        privacy=privacy,
+        privacy=privacy.to_json(),
         tables=table_info,
         records=model.rows,
-        kanon=kanon_info,
+        kanon=kanon_info.to_json() if kanon_info is not None else None,
         measurements=measured,
     )
     texts = {
@@ -489,23 +508,24 @@ def _build(
     (out / "datapackage.json").write_text(
         json.dumps(datapackage, indent=2, default=str) + "\n", encoding="utf-8"
     )
-    manifest = {
-        "release_id": release_id,
-        "created_at": created,
-        "status": "published",
-        "ctdhub_version": __version__,
-        "standard_version": STANDARD_VERSION,
-        "policy": policy.as_dict(),
-        "policy_sha256": policy.sha256,
-        "privacy": privacy,
-        "contributors": contributors,
-        "years": [min(years), max(years)] if years else None,
-        "resources": [r["name"] for r in resources],
-        "aggregates": {"tables": len(tables), "cells": sum(len(t.cells) for t in tables)},
-        "model": {"records": model.rows, "seconds": {k: round(v, 2) for k, v in model.seconds.items()}},
-        "kanon": kanon_info,
-        "previous_release": diff.get("previous_release"),
-    }
+    manifest = ReleaseManifest(
+        release_id=release_id,
+        created_at=created,
+        status="published",
+        ctdhub_version=__version__,
+        standard_version=STANDARD_VERSION,
+        policy=policy.as_dict(),
+        policy_sha256=policy.sha256,
+        privacy=privacy,
+        contributors=tuple(contributors),
+        years=(min(years), max(years)) if years else None,
+        resources=tuple(r["name"] for r in resources),
+        aggregates=Aggregates(tables=len(tables), cells=sum(len(t.cells) for t in tables)),
+        model=ModelInfo(records=model.rows, seconds={k: round(v, 2) for k, v in model.seconds.items()}),
+        kanon=kanon_info,
+        previous_release=diff.get("previous_release"),
+        seconds=0.0,  # the whole build's time, set once the build is done
+    )
     restricted = restricted_report(con, model, policy, cases, batches, table=MEASURED) | {
         "person_bound": {
             "max_records_per_person": bound.max_records_per_person,
@@ -523,7 +543,7 @@ def _build(
 
 def _kanon(
     con: duckdb.DuckDBPyConnection, std: Standard, policy: Policy, out: Path, res: _Resources
-) -> dict[str, Any] | None:
+) -> Kanon | None:
     """The opt-in k-anonymised microdata (real records, generalised): off unless the policy asks."""
     if not policy.kanon_enabled:
         return None
@@ -551,28 +571,26 @@ def _kanon(
         f"k-anonymised microdata (k = {policy.k}; opt-in: not protected against comparison of releases)",
         _field_schema(con, "kanon"),
     )
-    return {
-        "k": kr.k,
-        "k_achieved": kr.k_achieved,
-        "quasi_identifiers": kr.quasi_identifiers,
-        "levels": kr.levels,
-        "level_names": kr.level_names,
-        "warning": "Real records, generalised: two releases a few records apart can be compared to find the "
+    return Kanon(
+        k=kr.k,
+        k_achieved=kr.k_achieved,
+        quasi_identifiers=tuple(kr.quasi_identifiers),
+        levels=dict(kr.levels),
+        level_names=dict(kr.level_names),
+        warning="Real records, generalised: two releases a few records apart can be compared to find the "
         "records added in between. Not covered by the differential-privacy guarantee.",
-    }
+    )
 
 
-def _previous(hub: Hub, release_id: str) -> tuple[Path, dict[str, Any]] | None:
+def _previous(hub: Hub, release_id: str) -> tuple[Path, ReleaseManifest] | None:
+    """The last published release before this one (releases built before differential privacy are not listed)."""
     earlier = [
-        r
-        for r in list_releases(hub.releases_dir, include_withdrawn=False)
-        if r["release_id"] < release_id and r.get("privacy")
+        r for r in list_releases(hub.releases_dir, include_withdrawn=False) if r.release_id < release_id
     ]
     if not earlier:
         return None
     last = earlier[-1]
-    path = hub.releases_dir / last["release_id"]
-    return path, read_manifest(path)
+    return hub.releases_dir / last.release_id, last
 
 
 def _citation(policy: Policy, release_id: str, created: str) -> str:

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from ctdhub.release.dp.intervals import IntervalModel, Z
 from ctdhub.release.estimates import EstimateTable
+from ctdhub.release.manifest import ReleaseManifest
 
 # public tables compared, by their dimensions
 COMPARED: dict[str, tuple[str, ...]] = {
@@ -49,7 +50,7 @@ def _previous_tables(
 
 
 def release_diff(
-    previous: tuple[Path, dict[str, Any]] | None,
+    previous: tuple[Path, ReleaseManifest] | None,
     intervals: IntervalModel,
     tables: list[EstimateTable],
 ) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def release_diff(
     before = _previous_tables(prev_path)
     now = {t.dims: t for t in tables}
     result: dict[str, Any] = {
-        "previous_release": prev_manifest["release_id"],
+        "previous_release": prev_manifest.release_id,
         "interval_level": intervals.level,
         "method": "difference of the two releases' published estimates; interval from both releases' noise",
     }
@@ -86,11 +87,11 @@ def release_diff(
                 }
             )
         result[key] = rows[0] if key == "total" and rows else rows
-    prev_c = set(prev_manifest.get("contributors") or [])
+    prev_c = set(prev_manifest.contributors)
     cur_c = {k[0] for k in now[("contributor",)].cells} if ("contributor",) in now else set()
     result["contributors_added"] = sorted(cur_c - prev_c)
     result["contributors_removed"] = sorted(prev_c - cur_c)
-    result["standard"] = {"previous": prev_manifest.get("standard_version")}
+    result["standard"] = {"previous": prev_manifest.standard_version}
     return result
 
 

@@ -1,7 +1,8 @@
 """The releases of a hub: numbered directories under `<store>/releases/`, immutable once built.
 
 A release is never changed after it is built. Withdrawing one writes a separate `withdrawn.json` beside it
-(when, why); the gate then refuses to serve it, but its files stay for the record.
+(when, why); the gate then refuses to serve it, but its files stay for the record. Manifests are read as
+``ReleaseManifest`` (``ctdhub.release.manifest``); one that cannot be read raises ``ManifestError``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from ctdhub.errors import CtdhubError
+from ctdhub.release.manifest import (
+    MANIFEST_FILE,
+    WITHDRAWN_FILE,
+    ManifestBeforeDP,
+    ReleaseManifest,
+    Withdrawal,
+    load_manifest,
+)
 
 RESTRICTED_DIR = "restricted"
 RESTRICTED_MANIFEST = f"{RESTRICTED_DIR}/manifest.json"  # exact counts and batches: the hub's staff only
@@ -25,7 +34,7 @@ def release_dirs(releases: Path) -> list[Path]:
     if not releases.is_dir():
         return []
     return sorted(
-        p for p in releases.iterdir() if p.is_dir() and ID_RE.match(p.name) and (p / "release.json").exists()
+        p for p in releases.iterdir() if p.is_dir() and ID_RE.match(p.name) and (p / MANIFEST_FILE).exists()
     )
 
 
@@ -37,13 +46,9 @@ def next_release_id(releases: Path, recorded: list[str] | None = None) -> str:
     return f"{max(taken, default=0) + 1:04d}"
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
-    manifest: dict[str, Any] = json.loads((path / "release.json").read_text(encoding="utf-8"))
-    withdrawn = path / "withdrawn.json"
-    if withdrawn.exists():
-        manifest["status"] = "withdrawn"
-        manifest["withdrawn"] = json.loads(withdrawn.read_text(encoding="utf-8"))
-    return manifest
+def read_manifest(path: Path) -> ReleaseManifest:
+    """The manifest of the release directory ``path`` (withdrawn if it was); ``ManifestError`` if unreadable."""
+    return load_manifest(path)
 
 
 def read_restricted(path: Path) -> dict[str, Any]:
@@ -55,31 +60,34 @@ def read_restricted(path: Path) -> dict[str, Any]:
     return out
 
 
-def list_releases(releases: Path, *, include_withdrawn: bool = True) -> list[dict[str, Any]]:
+def list_releases(releases: Path, *, include_withdrawn: bool = True) -> list[ReleaseManifest]:
+    """The releases, oldest first. Releases built before differential privacy are left out (never served,
+    never compared with); `ctdhub release list` still names them."""
     out = []
     for p in release_dirs(releases):
-        m = read_manifest(p)
-        if include_withdrawn or m["status"] != "withdrawn":
+        try:
+            m = read_manifest(p)
+        except ManifestBeforeDP:
+            continue
+        if include_withdrawn or m.status != "withdrawn":
             out.append(m)
     return out
 
 
-def get_release(releases: Path, release_id: str) -> tuple[Path, dict[str, Any]]:
+def get_release(releases: Path, release_id: str) -> tuple[Path, ReleaseManifest]:
     path = releases / release_id
-    if not ID_RE.match(release_id) or not (path / "release.json").exists():
+    if not ID_RE.match(release_id) or not (path / MANIFEST_FILE).exists():
         known = ", ".join(p.name for p in release_dirs(releases)) or "none yet"
         raise CtdhubError(f"There is no release {release_id!r} (releases: {known}).")
     return path, read_manifest(path)
 
 
-def withdraw_release(releases: Path, release_id: str, reason: str) -> dict[str, Any]:
+def withdraw_release(releases: Path, release_id: str, reason: str) -> Withdrawal:
     path, manifest = get_release(releases, release_id)
-    if manifest["status"] == "withdrawn":
-        raise CtdhubError(
-            f"Release {release_id} was already withdrawn on {manifest['withdrawn']['at'][:10]}."
-        )
+    if manifest.withdrawn is not None:
+        raise CtdhubError(f"Release {release_id} was already withdrawn on {manifest.withdrawn.at[:10]}.")
     if not reason.strip():
         raise CtdhubError("Say why the release is withdrawn (--reason).")
-    record = {"at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), "reason": reason}
-    (path / "withdrawn.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    record = Withdrawal(dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), reason)
+    (path / WITHDRAWN_FILE).write_text(json.dumps(record.to_json(), indent=2) + "\n", encoding="utf-8")
     return record

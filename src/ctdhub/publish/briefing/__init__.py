@@ -10,6 +10,7 @@ sentences), ``methods``, ``render_json``, ``render_html`` and ``render_pdf``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -47,7 +48,7 @@ class Briefing:
     figures: BriefingFigures
 
 
-def default_comparison(selection: Selection, release_years: list[int] | None) -> Years | None:
+def default_comparison(selection: Selection, release_years: Sequence[int] | None) -> Years | None:
     """The period of the same length just before the selected years, if the release covers it."""
     if selection.years is None or not release_years:
         return None
@@ -64,7 +65,7 @@ def make_briefing(
     fmt: Format = "pdf",
 ) -> Briefing:
     """The public briefing: estimates for ``selection`` from the release's model, rendered in ``fmt``."""
-    comparison = _comparison(selection, compare, lang, view.public_manifest().get("years"))
+    comparison = _comparison(selection, compare, lang, view.manifest.years)
     return render(compute_figures(view, selection, comparison), lang, fmt)
 
 
@@ -83,7 +84,7 @@ def make_exact_briefing(
 
     published = list_releases(releases_dir, include_withdrawn=False)
     years = (
-        next((m.get("years") for m in published if m["release_id"] == release_id), published[-1].get("years"))
+        next((m.years for m in published if m.release_id == release_id), published[-1].years)
         if published
         else None
     )
@@ -92,7 +93,7 @@ def make_exact_briefing(
 
 
 def _comparison(
-    selection: Selection, compare: Years | Literal["auto"] | None, lang: str, years: list[int] | None
+    selection: Selection, compare: Years | Literal["auto"] | None, lang: str, years: Sequence[int] | None
 ) -> Selection | None:
     if lang not in LANGS:
         raise SelectionError(f"--lang {lang!r} is not available; use one of: {', '.join(LANGS)}.")

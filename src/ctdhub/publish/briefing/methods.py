@@ -14,7 +14,7 @@ def methods(figs: BriefingFigures, L: Language) -> list[str]:
     main = figs.main
     contributors = [k[0] for k in main["contributor"].cells]
     sources = [L.label(k[0]) for k in main["Datasource"].cells if k[0] != "Unknown"]
-    release_years = m.get("years") or []
+    release_years = m.years or ()
     years = (
         str(main.selection.years).replace("-", "–")
         if main.selection.years
@@ -38,7 +38,7 @@ def methods(figs: BriefingFigures, L: Language) -> list[str]:
     if grouping is not None:
         out.append(L.t("m_grouping", label=grouping.title(L.lang), note=grouping.note.get(L.lang, "")))
     out += [
-        L.t("m_definitions", version=m.get("standard_version") or ""),
+        L.t("m_definitions", version=m.standard_version),
         L.t("m_prevalence"),
         _privacy(figs, L),
     ]
@@ -59,7 +59,7 @@ def _privacy(figs: BriefingFigures, L: Language) -> str:
 
 
 def citation(figs: BriefingFigures, L: Language) -> list[str]:
-    created = str(figs.manifest.get("created_at") or "")[:10]
+    created = figs.manifest.created_at[:10]
     return [
         L.t("m_citation", citation=figs.citation),
         L.t("m_generated", version=__version__, release=figs.release_id, created=created),

@@ -8,6 +8,8 @@ from the catalogue in ``i18n``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ctdhub.publish.briefing.figures import BriefingFigures, PeriodFigures, change, share
 from ctdhub.publish.briefing.i18n import Language
 from ctdhub.publish.briefing.selection import Selection, Years
@@ -42,7 +44,7 @@ def period_phrase(years: Years | None, L: Language) -> str:
     return L.t("n_in_period", first=years.first, last=years.last)
 
 
-def selection_text(sel: Selection, L: Language, release_years: list[int] | None = None) -> str:
+def selection_text(sel: Selection, L: Language, release_years: Sequence[int] | None = None) -> str:
     """A short description of the selection, e.g. '2015, exploitation in Germany or France'."""
     parts = []
     if sel.years:

@@ -338,7 +338,7 @@ def briefing_html(figs: BriefingFigures, L: Language, *, extra_css: str = "") ->
         subtitle=L.t(
             "subtitle",
             release=figs.release_id,
-            selection=selection_text(figs.main.selection, L, figs.manifest.get("years")),
+            selection=selection_text(figs.main.selection, L, figs.manifest.years),
         ),
         css=_template_text("briefing.css") + extra_css,
         t=L.t,

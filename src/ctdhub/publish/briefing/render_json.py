@@ -97,14 +97,14 @@ def suppressed(period: PeriodFigures) -> list[dict[str, Any]]:
 
 def briefing_json(figs: BriefingFigures, L: Language) -> dict[str, Any]:
     main, cmp = figs.main, figs.comparison
-    years = figs.manifest.get("years")
+    years = figs.manifest.years
     doc: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "ctdhub_version": __version__,
         "lang": L.lang,
         "release_id": figs.release_id,
-        "release_created_at": figs.manifest.get("created_at"),
+        "release_created_at": figs.manifest.created_at,
         "threshold": figs.threshold,
         "figures": "restricted-exact" if figs.exact else "estimates",
         "restricted": figs.exact,

@@ -26,7 +26,7 @@ from ctdhub.publish.briefing.figures import (
     select,
 )
 from ctdhub.publish.briefing.selection import Selection
-from ctdhub.publish.gate import PUBLIC_MANIFEST_KEYS, DisclosureError
+from ctdhub.publish.gate import DisclosureError
 from ctdhub.release.aggregates import TableSpec, build_aggregates
 from ctdhub.release.registry import RESTRICTED_DIR, get_release, list_releases
 from ctdhub.sql import qi
@@ -70,14 +70,14 @@ def exact_figures(
         published = list_releases(releases_dir, include_withdrawn=False)
         if not published:
             raise CtdhubError("No release has been published yet.", hint="ctdhub release create")
-        release_id = str(published[-1]["release_id"])
+        release_id = published[-1].release_id
     path, manifest = get_release(releases_dir, release_id)
     snapshot = path / SNAPSHOT
     if not snapshot.is_file():
         raise CtdhubError(
             f"Release {release_id} keeps no restricted snapshot; exact figures are not available."
         )
-    threshold = int((manifest.get("privacy") or {}).get("display_threshold", 10))
+    threshold = manifest.privacy.display_threshold
     con = duckdb.connect()
     try:
         (n,) = con.execute(
@@ -96,7 +96,7 @@ def exact_figures(
         None,
         main,
         cmp,
-        {k: manifest.get(k) for k in PUBLIC_MANIFEST_KEYS},
+        manifest,
         citation=citation_text(release_id, manifest, listed),
         exact=True,
     )

@@ -225,8 +225,8 @@ def common(ctx: Ctx) -> dict[str, Any]:
     path = ctx.request.url.path
     nav = [(ctx.url(p), lang.gettext(t), path == p) for p, t in NAV]
     langs = [(code, LANG_NAMES[code], ctx.lang_url(code), code == lang.code) for code in LANGS]
-    manifest = ctx.view.public_manifest()
-    years = manifest.get("years") or []
+    manifest = ctx.view.manifest
+    years = list(manifest.years or ())
     report = None
     with contextlib.suppress(DisclosureError):
         ctx.view.file("report.html")
@@ -236,7 +236,7 @@ def common(ctx: Ctx) -> dict[str, Any]:
         "langs": langs,
         "filters": filter_form(ctx),
         "years": years,
-        "contributors": manifest.get("contributors") or [],
+        "contributors": list(manifest.contributors),
         "release": ctx.view.release_id,
         "threshold": ctx.view.threshold,
         "report": report,
@@ -302,10 +302,10 @@ def _kpis(ctx: Ctx, filters: Filters) -> list[tuple[str, str, str, str]]:
         else:
             n = sum(1 for c in r.cells if c[dim] != UNKNOWN and c["estimate"] > 0)
             out.append((lang.gettext(label), lang.int(n), str(n), ""))
-    manifest = ctx.view.public_manifest()
-    contributors = manifest.get("contributors") or []
+    manifest = ctx.view.manifest
+    contributors = manifest.contributors
     out.append((lang.gettext("Contributors"), lang.int(len(contributors)), str(len(contributors)), ""))
-    years = manifest.get("years") or []
+    years = manifest.years or ()
     y_from = filters.year_from or (years[0] if years else None)
     y_to = filters.year_to or (years[1] if years else None)
     out.append((lang.gettext("Years of registration"), f"{y_from}–{y_to}" if y_from else "–", "", ""))
