@@ -21,7 +21,7 @@ from ctdhub.mapping import person_key as pk
 from ctdhub.mapping.spec import ColumnRule, MappingSpec
 from ctdhub.mapping.values import norm, split_map, value_map
 from ctdhub.sql import in_list, qi, ql, ql_list
-from ctdhub.standard import Standard, load_standard
+from ctdhub.standard import Field, Standard, load_standard
 
 FINDING_COLUMNS = '_row, "column", field, value, rule, severity, message'
 
@@ -339,7 +339,8 @@ class _Mapper:
             missing += [*rule.missing_unknown, *rule.missing_na]
         return f", {pk.key_sql(self.spec.person_key, missing)} AS person_key"
 
-    def build(self, columns: list[str], target: str, findings: str, person_key: bool = False) -> None:
+    def apply_rules(self, columns: list[str]) -> None:
+        """Collect the SQL pieces of each file column's map, split or derive rule."""
         for col in columns:
             rule = self.spec.columns[col]
             if rule.action == "map":
@@ -348,62 +349,76 @@ class _Mapper:
                 self.split_column(rule)
             elif rule.action == "derive":
                 self.derive_column(rule)
+
+    def add_constants(self) -> None:
+        """Contribute the spec's constant fields, cast to each field's SQL type."""
         for fname, value in self.spec.constants.items():
             f = self.std.field(fname)
             self.b.add(fname, f"CAST({ql(value)} AS {f.sql_type})")
-        selects = []
-        for f in self.std.fields:
-            parts = self.b.contributions.get(f.name)
-            if not parts:
-                expr = f"CAST(NULL AS {f.sql_type})"
-            elif len(parts) == 1:
-                expr = parts[0]
-            elif f.type == "flag":
-                expr = f"greatest({', '.join(parts)})"
-            else:
-                expr = f"coalesce({', '.join(parts)})"
-            selects.append(f"{expr} AS {qi(f.name)}")
+
+    def field_expr(self, f: Field) -> str:
+        """One standard field's expression: NULL, its one contribution, or the contributions combined."""
+        parts = self.b.contributions.get(f.name)
+        if not parts:
+            return f"CAST(NULL AS {f.sql_type})"
+        if len(parts) == 1:
+            return parts[0]
+        if f.type == "flag":
+            return f"greatest({', '.join(parts)})"
+        return f"coalesce({', '.join(parts)})"
+
+    def na_fields_expr(self) -> str:
+        """The list of fields each row holds as 'not applicable'."""
         na_items = [
             f"CASE WHEN {' OR '.join(conds)} THEN {ql(t)} END" for t, conds in self.b.na_conditions.items()
         ]
-        na_expr = (
-            f"list_filter([{', '.join(na_items)}]::VARCHAR[], lambda x: x IS NOT NULL)"
-            if na_items
-            else "[]::VARCHAR[]"
-        )
+        if not na_items:
+            return "[]::VARCHAR[]"
+        return f"list_filter([{', '.join(na_items)}]::VARCHAR[], lambda x: x IS NOT NULL)"
+
+    def check_column_sql(self) -> str:
+        """The transient column listing each row's findings ('' when the spec has no row checks)."""
         # One scan of the source computes the standard's columns and, beside them, the list of per-row
         # findings (usually empty); the findings are then unnested from that column, not from a second scan.
         checks = ", ".join(f"CASE WHEN {cond} THEN {struct} END" for cond, struct in self.b.row_checks)
+        if not checks:
+            return ""
         # the list is only built for the few rows where some check fires (CASE evaluates lazily)
         any_check = " OR ".join(f"coalesce({c}, false)" for c, _ in self.b.row_checks)
-        check_col = (
+        return (
             f", CASE WHEN {any_check} THEN list_filter([{checks}], lambda x: x IS NOT NULL) END AS {CHECKS}"
-            if checks
-            else ""
         )
+
+    def findings_union(self) -> str:
+        """The UNION of all findings queries, or an empty query of the findings' columns."""
+        if self.b.findings:
+            return " UNION ALL ".join(self.b.findings)
+        return (
+            'SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS "column", NULL::VARCHAR AS field, NULL::VARCHAR AS value, '
+            "NULL::VARCHAR AS rule, NULL::VARCHAR AS severity, NULL::VARCHAR AS message WHERE false"
+        )
+
+    def build(self, columns: list[str], target: str, findings: str, person_key: bool = False) -> None:
+        """Create table `target` (the standard records) and table `findings` from the source."""
+        self.apply_rules(columns)
+        self.add_constants()
+        selects = [f"{self.field_expr(f)} AS {qi(f.name)}" for f in self.std.fields]
+        check_col = self.check_column_sql()
         sql = (
-            f"CREATE OR REPLACE TEMP TABLE {qi(target)} AS SELECT r._row, {', '.join(selects)}, {na_expr} AS na_fields"
+            f"CREATE OR REPLACE TEMP TABLE {qi(target)} AS SELECT r._row, {', '.join(selects)}, {self.na_fields_expr()} AS na_fields"
             f"{self.person_key_sql() if person_key else ''}{check_col} FROM {self.derived.wrap(self.src)} r {' '.join(self.b.joins)}"
         )
         self.con.execute(sql)
-        if checks:
+        if check_col:
             self.b.findings.append(
                 "SELECT _row, f['column'] AS \"column\", f['field'] AS field, f['value'] AS value, "
                 "f['rule'] AS rule, f['severity'] AS severity, f['message'] AS message FROM ("
                 f"SELECT _row, unnest({CHECKS}) AS f FROM {qi(target)} WHERE {CHECKS} IS NOT NULL)"
             )
-        union = (
-            " UNION ALL ".join(self.b.findings)
-            if self.b.findings
-            else (
-                'SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS "column", NULL::VARCHAR AS field, NULL::VARCHAR AS value, '
-                "NULL::VARCHAR AS rule, NULL::VARCHAR AS severity, NULL::VARCHAR AS message WHERE false"
-            )
-        )
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {qi(findings)} AS SELECT {FINDING_COLUMNS} FROM ({union})"
+            f"CREATE OR REPLACE TEMP TABLE {qi(findings)} AS SELECT {FINDING_COLUMNS} FROM ({self.findings_union()})"
         )
-        if checks:
+        if check_col:
             self.con.execute(f"ALTER TABLE {qi(target)} DROP COLUMN {CHECKS}")
 
 

@@ -12,7 +12,7 @@ file, the line and the key.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from importlib import resources
 from pathlib import Path
@@ -123,79 +123,138 @@ def _check_field_values(
 def _column(
     std: Standard, name: str, raw: Any, doc: Any, source: str, problems: list[ConfigProblem]
 ) -> ColumnRule | None:
+    """One column's rule from its entry in `columns` (None, with a problem, when the entry is invalid)."""
     path: list[str | int] = ["columns", name]
     line = line_of(doc, path)
     if isinstance(raw, str):
         return ColumnRule(name, "drop" if raw == "drop" else "ignore", reason=raw, line=line)
-    mu = _strs((raw.get("missing") or {}).get("unknown"))
-    mna = _strs((raw.get("missing") or {}).get("not_applicable"))
-    opt = bool(raw.get("optional", True))
     keys = {k for k in ("field", "split", "derive", "drop", "ignore") if k in raw}
-    if "ignore" in raw and keys - {"ignore"}:
-        _problem(problems, doc, source, path, "'ignore' cannot be combined with field, split, derive or drop")
-        return None
     if "ignore" in raw:
-        return ColumnRule(name, "ignore", reason=str(raw["ignore"]), line=line)
-    if "drop" in raw and keys == {"drop"}:
+        return _ignore_rule(name, raw, keys, path, line, doc, source, problems)
+    if keys == {"drop"}:
         return ColumnRule(name, "drop", reason=str(raw["drop"]), line=line)
     fname = raw.get("field")
     if fname is not None and not std.has_field(fname):
         _problem(problems, doc, source, [*path, "field"], f"'{fname}' is not a field of the standard")
         return None
-    values = {str(k): v for k, v in (raw.get("values") or {}).items()}
+    base = _base_rule(name, raw, line)
     if "split" in raw:
-        for src, target in values.items():
-            targets = [target] if isinstance(target, str) else list(target or [])
-            for t in targets:
-                if not std.has_field(str(t)) or std.field(str(t)).type != "flag":
-                    _problem(
-                        problems,
-                        doc,
-                        source,
-                        [*path, "values", src],
-                        f"'{t}' is not a flag field of the standard",
-                    )
-        return ColumnRule(
-            name,
-            "split",
-            values=values,
-            split=str(raw["split"]),
-            missing_unknown=mu,
-            missing_na=mna,
-            optional=opt,
-            line=line,
-            reason=str(raw.get("drop", "")),
+        return _split_rule(std, base, raw, path, doc, source, problems)
+    if raw.get("derive"):
+        return _derive_rule(std, base, raw, fname, path, doc, source, problems)
+    return _map_rule(std, base, raw, fname, path, doc, source, problems)
+
+
+def _ignore_rule(
+    name: str,
+    raw: dict[str, Any],
+    keys: set[str],
+    path: list[str | int],
+    line: int | None,
+    doc: Any,
+    source: str,
+    problems: list[ConfigProblem],
+) -> ColumnRule | None:
+    """An `ignore` column's rule; `ignore` must stand alone."""
+    if keys - {"ignore"}:
+        _problem(problems, doc, source, path, "'ignore' cannot be combined with field, split, derive or drop")
+        return None
+    return ColumnRule(name, "ignore", reason=str(raw["ignore"]), line=line)
+
+
+def _base_rule(name: str, raw: dict[str, Any], line: int | None) -> ColumnRule:
+    """What every field-writing rule shares: the column's missing-value codes and whether it is optional."""
+    missing = raw.get("missing") or {}
+    return ColumnRule(
+        name,
+        "map",
+        missing_unknown=_strs(missing.get("unknown")),
+        missing_na=_strs(missing.get("not_applicable")),
+        optional=bool(raw.get("optional", True)),
+        line=line,
+    )
+
+
+def _values(raw: dict[str, Any]) -> dict[str, Any]:
+    """The column's value map, keyed by the source value as text."""
+    return {str(k): v for k, v in (raw.get("values") or {}).items()}
+
+
+def _split_rule(
+    std: Standard,
+    base: ColumnRule,
+    raw: dict[str, Any],
+    path: list[str | int],
+    doc: Any,
+    source: str,
+    problems: list[ConfigProblem],
+) -> ColumnRule:
+    """A column split into a flag family: every value must map to flag fields of the standard."""
+    values = _values(raw)
+    for src, target in values.items():
+        targets = [target] if isinstance(target, str) else list(target or [])
+        for t in targets:
+            if not std.has_field(str(t)) or std.field(str(t)).type != "flag":
+                _problem(
+                    problems,
+                    doc,
+                    source,
+                    [*path, "values", src],
+                    f"'{t}' is not a flag field of the standard",
+                )
+    return replace(
+        base, action="split", values=values, split=str(raw["split"]), reason=str(raw.get("drop", ""))
+    )
+
+
+def _derive_rule(
+    std: Standard,
+    base: ColumnRule,
+    raw: dict[str, Any],
+    fname: str | None,
+    path: list[str | int],
+    doc: Any,
+    source: str,
+    problems: list[ConfigProblem],
+) -> ColumnRule | None:
+    """A column fields are derived from: year and months need a field of the right type, and
+    age_from_birthdate a reference date column."""
+    derive = raw["derive"]
+    needs = {"year": "integer", "months": "categorical"}
+    if derive in needs and (fname is None or std.field(fname).type != needs[derive]):
+        want = "yearOfRegistration" if derive == "year" else "traffickMonths"
+        _problem(problems, doc, source, [*path, "field"], f"derive: {derive} needs a field such as {want}")
+        return None
+    if derive == "age_from_birthdate" and not raw.get("reference"):
+        _problem(
+            problems,
+            doc,
+            source,
+            path,
+            "derive: age_from_birthdate needs 'reference': the registration date column",
         )
-    derive = raw.get("derive")
-    if derive:
-        needs = {"year": "integer", "months": "categorical"}
-        if derive in needs and (fname is None or std.field(fname).type != needs[derive]):
-            want = "yearOfRegistration" if derive == "year" else "traffickMonths"
-            _problem(
-                problems, doc, source, [*path, "field"], f"derive: {derive} needs a field such as {want}"
-            )
-            return None
-        if derive == "age_from_birthdate" and not raw.get("reference"):
-            _problem(
-                problems,
-                doc,
-                source,
-                path,
-                "derive: age_from_birthdate needs 'reference': the registration date column",
-            )
-        return ColumnRule(
-            name,
-            "derive",
-            field=fname,
-            derive=derive,
-            date_format=raw.get("date_format"),
-            reference=raw.get("reference"),
-            missing_unknown=mu,
-            missing_na=mna,
-            optional=opt,
-            line=line,
-            reason=str(raw.get("drop", "")),
-        )
+    return replace(
+        base,
+        action="derive",
+        field=fname,
+        derive=derive,
+        date_format=raw.get("date_format"),
+        reference=raw.get("reference"),
+        reason=str(raw.get("drop", "")),
+    )
+
+
+def _map_rule(
+    std: Standard,
+    base: ColumnRule,
+    raw: dict[str, Any],
+    fname: str | None,
+    path: list[str | int],
+    doc: Any,
+    source: str,
+    problems: list[ConfigProblem],
+) -> ColumnRule | None:
+    """A column mapped to one field, its value map checked against the field's codes."""
     if fname is None:
         _problem(
             problems,
@@ -205,18 +264,9 @@ def _column(
             "say what happens to this column: field, split, derive, drop or ignore",
         )
         return None
+    values = _values(raw)
     _check_field_values(std, fname, values, doc, source, path, problems)
-    return ColumnRule(
-        name,
-        "map",
-        field=fname,
-        values=values,
-        date_format=raw.get("date_format"),
-        missing_unknown=mu,
-        missing_na=mna,
-        optional=opt,
-        line=line,
-    )
+    return replace(base, field=fname, values=values, date_format=raw.get("date_format"))
 
 
 def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSpec:
@@ -233,27 +283,10 @@ def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSp
         rule = _column(std, name, raw, doc, source, problems)
         if rule:
             columns[name] = rule
-    for cname, value in (d.get("constants") or {}).items():
-        if not std.has_field(cname):
-            _problem(problems, doc, source, ["constants", cname], f"'{cname}' is not a field of the standard")
-        elif std.field(cname).codes and str(value) not in std.field(cname).codes:
-            _problem(problems, doc, source, ["constants", cname], f"'{value}' is not a code of {cname}")
-    for rule in columns.values():
-        if rule.reference and rule.reference not in d["columns"]:
-            _problem(
-                problems,
-                doc,
-                source,
-                ["columns", rule.column, "reference"],
-                f"reference column '{rule.reference}' is not described in columns",
-            )
+    _check_constants(std, d, doc, source, problems)
+    _check_references(columns, d, doc, source, problems)
     person_key = _person_key(d, doc, source, problems)
-    layout = (d.get("source") or {}).get("layout", "wide")
-    long_raw = (d.get("source") or {}).get("long")
-    if layout == "long" and not long_raw:
-        _problem(
-            problems, doc, source, ["source", "long"], "layout: long needs long: {case, attribute, value}"
-        )
+    long = _long_layout(d, doc, source, problems)
     if problems:
         raise ConfigError(problems)
     missing = d.get("missing_values") or {}
@@ -266,13 +299,52 @@ def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSp
         on_unmapped=d.get("on_unmapped", "quarantine"),
         skip_checks=tuple(d.get("skip_checks") or ()),
         source={k: v for k, v in (d.get("source") or {}).items() if k not in ("layout", "long")},
-        long=LongLayout(**long_raw) if layout == "long" and long_raw else None,
+        long=long,
         missing_unknown=_strs(missing.get("unknown")),
         missing_na=_strs(missing.get("not_applicable")),
         constants={k: str(v) for k, v in (d.get("constants") or {}).items()},
         columns=columns,
         person_key=person_key,
     )
+
+
+def _check_constants(
+    std: Standard, d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]
+) -> None:
+    """Each constant must name a field of the standard and, for a coded field, one of its codes."""
+    for cname, value in (d.get("constants") or {}).items():
+        if not std.has_field(cname):
+            _problem(problems, doc, source, ["constants", cname], f"'{cname}' is not a field of the standard")
+        elif std.field(cname).codes and str(value) not in std.field(cname).codes:
+            _problem(problems, doc, source, ["constants", cname], f"'{value}' is not a code of {cname}")
+
+
+def _check_references(
+    columns: dict[str, ColumnRule], d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]
+) -> None:
+    """A rule's reference column (age_from_birthdate's registration date) must be described in `columns`."""
+    for rule in columns.values():
+        if rule.reference and rule.reference not in d["columns"]:
+            _problem(
+                problems,
+                doc,
+                source,
+                ["columns", rule.column, "reference"],
+                f"reference column '{rule.reference}' is not described in columns",
+            )
+
+
+def _long_layout(
+    d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]
+) -> LongLayout | None:
+    """The long layout's columns when `source.layout` is long (a problem when they are not given)."""
+    layout = (d.get("source") or {}).get("layout", "wide")
+    long_raw = (d.get("source") or {}).get("long")
+    if layout == "long" and not long_raw:
+        _problem(
+            problems, doc, source, ["source", "long"], "layout: long needs long: {case, attribute, value}"
+        )
+    return LongLayout(**long_raw) if layout == "long" and long_raw else None
 
 
 def _person_key(d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ctdhub.geo import resolver
+from ctdhub.geo import CountryResolver, resolver
 from ctdhub.mapping.values import FLAG_WORDS
 from ctdhub.standard import Standard, load_standard
 
@@ -499,102 +499,132 @@ def _numeric_share(values: ColumnProfile) -> float:
     return sum(c for v, c in values if re.fullmatch(r"\d{1,3}(\.0)?", v.strip())) / total
 
 
+def _split_tokens(values: ColumnProfile, sep: str) -> dict[str, int]:
+    """The distinct tokens of a multi-select column's values, with their counts."""
+    tokens: dict[str, int] = {}
+    for v, n in values:
+        for t in v.split(sep):
+            if t.strip():
+                tokens[t.strip()] = tokens.get(t.strip(), 0) + n
+    return tokens
+
+
+def _leftover_draft(col: str, key: str) -> ColumnDraft:
+    """A column no rule matched: dropped, as an identifier when it looks like one, else marked TODO."""
+    if _is_pii(key):
+        return ColumnDraft(col, {"drop": "looks like a direct identifier"}, True)
+    return ColumnDraft(col, {"drop": "TODO: not matched - map it to a field, or say ignore or drop"}, False)
+
+
+@dataclass
+class _Drafter:
+    """Drafts the columns' rules in order, remembering the fields earlier columns already write."""
+
+    std: Standard
+    countries: CountryResolver
+    registration: str | None  # the registration date column, if any
+    used: set[str] = field(default_factory=set)
+
+    def draft(self, col: str, key: str, values: ColumnProfile) -> ColumnDraft:
+        """One column's draft: the first rule that matches its header (normalised as `key`) and values."""
+        if any(w in key for w in BIRTH_WORDS):
+            return self.birth_date(col, values)
+        if col == self.registration:
+            return self.registration_date(col, values)
+        target = _header_target(self.std, key)
+        if target is None:
+            unmatched = self.unmatched_header(col, key, values)
+            if unmatched:
+                return unmatched
+        if target == "age":
+            if _numeric_share(values) > 0.6:
+                return self.exact_age(col)
+            target = "ageBroad"
+        if target in {fam.name for fam in self.std.families}:
+            return self.multi_select(col, target, values)
+        if target and self.std.has_field(target) and target not in self.used:
+            return self.single_field(col, target, values)
+        return _leftover_draft(col, key)
+
+    def birth_date(self, col: str, values: ColumnProfile) -> ColumnDraft:
+        """A birth date: the age band derived against the registration date (dropped when there is none)."""
+        body = _date_body({"derive": "age_from_birthdate", "drop": "exact birth date (identifier)"}, values)
+        if not self.registration:
+            return ColumnDraft(col, {"drop": "exact birth date (identifier)"}, True)
+        body["reference"] = self.registration
+        return ColumnDraft(col, body, True, "birth date: age band derived, value dropped")
+
+    def registration_date(self, col: str, values: ColumnProfile) -> ColumnDraft:
+        """The registration date: the year of registration derived from it."""
+        body = _date_body({"field": "yearOfRegistration", "derive": "year"}, values)
+        note = f"text dates read as {body['date_format']}, ISO dates as well" if "date_format" in body else ""
+        self.used.add("yearOfRegistration")
+        return ColumnDraft(col, body, True, note)
+
+    def unmatched_header(self, col: str, key: str, values: ColumnProfile) -> ColumnDraft | None:
+        """A header matching no field: dropped if it looks like an identifier, a yes/no column mapped to the
+        flag its header names (when no earlier column writes it); None otherwise."""
+        if _is_pii(key):
+            return ColumnDraft(col, {"drop": "looks like a direct identifier"}, True)
+        if _looks_yes_no(values):
+            flag = _flag_for(col)
+            if flag and flag not in self.used:
+                self.used.add(flag)
+                return ColumnDraft(col, {"field": flag}, True, "yes/no column")
+        return None
+
+    def exact_age(self, col: str) -> ColumnDraft:
+        """An exact age: the age band and majority status derived from it."""
+        self.used.update({"ageBroad", "majorityStatus"})
+        return ColumnDraft(col, {"derive": "age"}, True, "exact age: age band derived")
+
+    def multi_select(self, col: str, family: str, values: ColumnProfile) -> ColumnDraft:
+        """A multi-select column of a flag family: split on its separator, each token mapped to flags."""
+        sep = _separator(values) or ";"
+        mapped: dict[str, Any] = {}
+        todo = []
+        for t in _split_tokens(values, sep):
+            flags = _token_flags(self.std, family, t)
+            if flags:
+                mapped[t] = flags
+            elif t.lower() not in MISSING_WORDS:
+                todo.append(t)
+        return ColumnDraft(col, {"split": sep, "values": mapped}, True, f"multi-select ({family})", todo)
+
+    def single_field(self, col: str, target: str, values: ColumnProfile) -> ColumnDraft:
+        """A column mapped to one field of the standard, by the field's type."""
+        f = self.std.field(target)
+        self.used.add(target)
+        if f.type == "country":
+            return self.country(col, target, values)
+        if f.type == "integer":
+            return ColumnDraft(col, {"field": target}, True)
+        if target == "traffickMonths" and _numeric_share(values) > 0.6:
+            return ColumnDraft(col, {"field": target, "derive": "months"}, True)
+        vmap, todo = _map_values(self.std, target, values)
+        body: dict[str, Any] = {"field": target}
+        if vmap:
+            body["values"] = vmap
+        return ColumnDraft(col, body, True, "", todo)
+
+    def country(self, col: str, target: str, values: ColumnProfile) -> ColumnDraft:
+        """A country column: the hub resolves names and codes; the values it cannot resolve are listed."""
+        todo = [
+            v
+            for v, _ in values
+            if v.strip() and v.lower() not in MISSING_WORDS and self.countries.resolve(v).iso3 is None
+        ]
+        return ColumnDraft(col, {"field": target}, True, "country names/codes resolved by the hub", todo)
+
+
 def suggest_spec(
     columns: dict[str, ColumnProfile], *, spec_name: str = "my-organisation", std: Standard | None = None
 ) -> Suggestion:
     """Draft column rules for every column, given its most frequent values."""
     std = std or load_standard()
-    res = resolver()
     keys = {c: norm_key(c) for c in columns}
-    registration = _registration_column(keys)
-    drafts: list[ColumnDraft] = []
-    used: set[str] = set()
-    for col, values in columns.items():
-        key = keys[col]
-        if any(w in key for w in BIRTH_WORDS):
-            body: dict[str, Any] = _date_body(
-                {"derive": "age_from_birthdate", "drop": "exact birth date (identifier)"}, values
-            )
-            if registration:
-                body["reference"] = registration
-                drafts.append(ColumnDraft(col, body, True, "birth date: age band derived, value dropped"))
-            else:
-                drafts.append(ColumnDraft(col, {"drop": "exact birth date (identifier)"}, True))
-            continue
-        if col == registration:
-            body = _date_body({"field": "yearOfRegistration", "derive": "year"}, values)
-            note = (
-                f"text dates read as {body['date_format']}, ISO dates as well"
-                if "date_format" in body
-                else ""
-            )
-            drafts.append(ColumnDraft(col, body, True, note))
-            used.add("yearOfRegistration")
-            continue
-        target = _header_target(std, key)
-        if target is None and _is_pii(key):
-            drafts.append(ColumnDraft(col, {"drop": "looks like a direct identifier"}, True))
-            continue
-        if target is None and _looks_yes_no(values):
-            flag = _flag_for(col)
-            if flag and flag not in used:
-                used.add(flag)
-                drafts.append(ColumnDraft(col, {"field": flag}, True, "yes/no column"))
-                continue
-        if target == "age":
-            if _numeric_share(values) > 0.6:
-                drafts.append(ColumnDraft(col, {"derive": "age"}, True, "exact age: age band derived"))
-                used.update({"ageBroad", "majorityStatus"})
-                continue
-            target = "ageBroad"
-        if target in {fam.name for fam in std.families}:
-            sep = _separator(values) or ";"
-            tokens: dict[str, int] = {}
-            for v, n in values:
-                for t in v.split(sep):
-                    if t.strip():
-                        tokens[t.strip()] = tokens.get(t.strip(), 0) + n
-            mapped: dict[str, Any] = {}
-            todo = []
-            for t in tokens:
-                flags = _token_flags(std, target, t)
-                if flags:
-                    mapped[t] = flags
-                elif t.lower() not in MISSING_WORDS:
-                    todo.append(t)
-            drafts.append(
-                ColumnDraft(col, {"split": sep, "values": mapped}, True, f"multi-select ({target})", todo)
-            )
-            continue
-        if target and std.has_field(target) and target not in used:
-            f = std.field(target)
-            used.add(target)
-            if f.type == "country":
-                todo = [
-                    v
-                    for v, _ in values
-                    if v.strip() and v.lower() not in MISSING_WORDS and res.resolve(v).iso3 is None
-                ]
-                drafts.append(
-                    ColumnDraft(col, {"field": target}, True, "country names/codes resolved by the hub", todo)
-                )
-            elif f.type == "integer":
-                drafts.append(ColumnDraft(col, {"field": target}, True))
-            elif target == "traffickMonths" and _numeric_share(values) > 0.6:
-                drafts.append(ColumnDraft(col, {"field": target, "derive": "months"}, True))
-            else:
-                vmap, todo = _map_values(std, target, values)
-                body = {"field": target}
-                if vmap:
-                    body["values"] = vmap
-                drafts.append(ColumnDraft(col, body, True, "", todo))
-            continue
-        if _is_pii(key):
-            drafts.append(ColumnDraft(col, {"drop": "looks like a direct identifier"}, True))
-            continue
-        drafts.append(
-            ColumnDraft(col, {"drop": "TODO: not matched - map it to a field, or say ignore or drop"}, False)
-        )
+    drafter = _Drafter(std, resolver(), _registration_column(keys))
+    drafts = [drafter.draft(col, keys[col], values) for col, values in columns.items()]
     return Suggestion(spec_name, drafts)
 
 

@@ -197,6 +197,108 @@ def _check_all_records(run: _Pass, path: Path, label: str) -> None:
     )
 
 
+def _delimiter(given: str | None, sample: bytes, enc: str, header: int, label: str) -> str:
+    """The delimiter: as given (`tab` or `\\t` for a tab), else guessed from the sample; one character."""
+    if given is None:
+        text = skip_lines(decode_sample(sample, enc).lstrip("\ufeff"), header - 1)
+        delimiter = guess_delimiter(text, truncated=len(sample) == SAMPLE_BYTES)
+    elif given.lower() in ("tab", "\\t"):
+        delimiter = "\t"
+    else:
+        delimiter = given
+    if len(delimiter) != 1:
+        raise CtdhubError(f"{label}: the delimiter must be one character, not {delimiter!r}.")
+    return delimiter
+
+
+def _no_header(label: str, header: int) -> CtdhubError:
+    return CtdhubError(f"{label} has no header on line {header}.", hint="Check source.header_row.")
+
+
+@dataclass
+class _CsvRead:
+    """The reads of one CSV file: `path` is the file DuckDB reads, the original or a temporary copy
+    (transcoded to UTF-8, or with uniform line endings) that `close` deletes; `notes` say what was done."""
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    label: str
+    delimiter: str
+    header: int
+    notes: list[str]
+    temp: Path | None = None
+
+    def read(self, check_utf8: bool = False) -> _Pass:
+        return _read_pass(self.con, self.path, self.delimiter, self.header, self.label, check_utf8=check_utf8)
+
+    def use(self, copy: Path) -> None:
+        """Read the temporary copy `copy` from now on (the previous copy, if any, is deleted)."""
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
+        self.temp = self.path = copy
+
+    def close(self) -> None:
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
+
+    def parse(self, enc: str, given: str | None) -> tuple[str, _Pass, list[str]]:
+        """Parse the whole file, checked: the encoding finally read, the pass and the header names."""
+        enc, run = self.first_pass(enc, given)
+        if run.names is None or run.scan.lines.size == 0:
+            raise _no_header(self.label, self.header)
+        if run.error is not None and mixed_line_endings(self.path):
+            run = self.with_lf_line_endings()
+        if run.error is not None:
+            raise _describe_duckdb_error(run.error, self.path, self.label, self.header)
+        if run.names is None:  # the pass after fixing line endings found no header either
+            raise _no_header(self.label, self.header)
+        _check_all_records(run, self.path, self.label)
+        return enc, run, run.names
+
+    def first_pass(self, enc: str, given: str | None) -> tuple[str, _Pass]:
+        """Read the file as UTF-8, or transcoded from its legacy encoding `enc` (given or detected)."""
+        if enc in UTF8:
+            return self.utf8_pass(enc, given)
+        self.use(transcode_or_fail(self.path, enc, self.label))
+        return enc, self.read()
+
+    def utf8_pass(self, enc: str, given: str | None) -> tuple[str, _Pass]:
+        """Read a file taken for UTF-8. Invalid UTF-8 beyond the detection sample is an error when the
+        encoding was given; otherwise the file is read again, transcoded from the encoding recovered."""
+        run = self.read(check_utf8=True)
+        if run.scan.utf8_error is None:
+            return enc, run
+        if given is not None:
+            raise CtdhubError(
+                f"{self.label}, line {line_of_offset(self.path, run.scan.utf8_error)}: the file is not valid UTF-8.",
+                hint="Set source.encoding in the mapping to the file's real encoding.",
+            )
+        # Invalid UTF-8 beyond the detection sample: a UTF-8 file with a few bad bytes, or a legacy one
+        enc = self.transcode_recovered(run.scan.utf8_error)
+        return enc, self.read()
+
+    def transcode_recovered(self, utf8_error: int) -> str:
+        """Transcode the file from the encoding `recover_encoding` finds (UTF-8 with its bad bytes
+        replaced, a legacy encoding, or Latin-1 when that fails); returns the encoding used."""
+        enc, note = recover_encoding(self.path, utf8_error)
+        self.notes.append(note)
+        if enc == "utf-8":
+            self.use(transcode_to_utf8(self.path, enc, errors="replace"))
+            return enc
+        try:
+            self.use(transcode_to_utf8(self.path, enc))
+        except UnicodeDecodeError:
+            enc = "iso8859-1"
+            self.use(transcode_or_fail(self.path, enc, self.label))
+        return enc
+
+    def with_lf_line_endings(self) -> _Pass:
+        """Read again a copy whose lines all end in LF (the file mixes CRLF and LF)."""
+        self.use(with_lf_line_endings(self.path))
+        self.notes.append("lines ending in CRLF and in LF alike were read as one kind")
+        return self.read()
+
+
 def read_csv_source(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -212,61 +314,14 @@ def read_csv_source(
     if not sample.strip(b" \t\r\n\xef\xbb\xbf"):
         raise CtdhubError(f"{label} is empty.", hint="Check that the right file was exported.")
     enc = normalise_encoding(encoding, label) if encoding else guess_encoding(sample)
-    if delimiter is None:
-        text = skip_lines(decode_sample(sample, enc).lstrip("\ufeff"), header - 1)
-        delimiter = guess_delimiter(text, truncated=len(sample) == SAMPLE_BYTES)
-    elif delimiter.lower() in ("tab", "\\t"):
-        delimiter = "\t"
-    if len(delimiter) != 1:
-        raise CtdhubError(f"{label}: the delimiter must be one character, not {delimiter!r}.")
-    readable = path
-    temp: Path | None = None
-    notes: list[str] = []
-    if enc not in UTF8 and encoding is None:
-        notes.append(f"encoding detected: {enc}")
+    delimiter = _delimiter(delimiter, sample, enc, header, label)
+    notes = [f"encoding detected: {enc}"] if enc not in UTF8 and encoding is None else []
+    work = _CsvRead(con, path, label, delimiter, header, notes)
     try:
-        if enc in UTF8:
-            run = _read_pass(con, path, delimiter, header, label, check_utf8=True)
-            if run.scan.utf8_error is not None:
-                if encoding is not None:
-                    raise CtdhubError(
-                        f"{label}, line {line_of_offset(path, run.scan.utf8_error)}: the file is not valid UTF-8.",
-                        hint="Set source.encoding in the mapping to the file's real encoding.",
-                    )
-                # Invalid UTF-8 beyond the detection sample: a UTF-8 file with a few bad bytes, or a legacy one
-                enc, note = recover_encoding(path, run.scan.utf8_error)
-                notes.append(note)
-                if enc == "utf-8":
-                    temp = readable = transcode_to_utf8(path, enc, errors="replace")
-                else:
-                    try:
-                        temp = readable = transcode_to_utf8(path, enc)
-                    except UnicodeDecodeError:
-                        enc = "iso8859-1"
-                        temp = readable = transcode_or_fail(path, enc, label)
-                run = _read_pass(con, readable, delimiter, header, label, check_utf8=False)
-        else:
-            temp = readable = transcode_or_fail(path, enc, label)
-            run = _read_pass(con, readable, delimiter, header, label, check_utf8=False)
-        if run.names is None or run.scan.lines.size == 0:
-            raise CtdhubError(f"{label} has no header on line {header}.", hint="Check source.header_row.")
-        if run.error is not None and mixed_line_endings(readable):
-            fixed = with_lf_line_endings(readable)
-            if temp is not None:
-                temp.unlink(missing_ok=True)
-            temp = readable = fixed
-            notes.append("lines ending in CRLF and in LF alike were read as one kind")
-            run = _read_pass(con, readable, delimiter, header, label, check_utf8=False)
-        if run.error is not None:
-            raise _describe_duckdb_error(run.error, readable, label, header)
-        names = run.names
-        if names is None:  # the pass after fixing line endings found no header either
-            raise CtdhubError(f"{label} has no header on line {header}.", hint="Check source.header_row.")
-        _check_all_records(run, readable, label)
+        enc, run, names = work.parse(enc, encoding)
         counts = store_batches(con, table, names, _chunks(run.batches, run.scan, header))
     finally:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
+        work.close()
     return SourceInfo(
         path=path,
         format="csv",

@@ -142,35 +142,62 @@ def _quick_extent(chunks: Iterator[bytes]) -> SheetExtent | None:
     return SheetExtent(rows=rows, columns=columns, values=values)
 
 
+@dataclass(slots=True)
+class _Placement:
+    """calamine's placing of cells as a sheet's tags stream by, and the extent of the cells holding something."""
+
+    row: int = 0  # where the next cell without a reference goes (0-based)
+    col: int = 0
+    rows: int = 0
+    columns: int = 0
+    values: int = 0
+    far_row: str = ""
+    far_column: str = ""
+
+    def tag(self, close: bytes, name: bytes, attrs: bytes, empty: bytes) -> None:
+        """Follow one `<row>`, `</row>`, `<c>` or `</c>` tag (a closing cell tag changes nothing)."""
+        ref = _REF.search(attrs) if not close else None
+        if name == b"row":
+            self.row_tag(close, ref)
+        elif not close:
+            self.cell_tag(ref, empty)
+
+    def row_tag(self, close: bytes, ref: re.Match[bytes] | None) -> None:
+        """A row ends (the next starts at column A), or starts at its own row number when it has one."""
+        if close:
+            self.row, self.col = self.row + 1, 0
+        elif ref is not None and ref.group(2):
+            self.row = int(ref.group(2)) - 1
+
+    def cell_tag(self, ref: re.Match[bytes] | None, empty: bytes) -> None:
+        """A cell sits at its reference, or after the previous cell; a self-closing one holds nothing."""
+        here_row, here_col = self.row, self.col
+        if ref is not None and ref.group(1) and ref.group(2):
+            here_row, here_col = int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1
+        self.col = here_col + 1
+        if not empty:
+            self.value_at(here_row, here_col)
+
+    def value_at(self, row: int, col: int) -> None:
+        """Count a cell holding something, widening the extent to reach it."""
+        self.values += 1
+        label = f"{column_letter(col + 1)}{row + 1}"
+        if row + 1 > self.rows:
+            self.rows, self.far_row = row + 1, label
+        if col + 1 > self.columns:
+            self.columns, self.far_column = col + 1, label
+
+    def extent(self) -> SheetExtent:
+        return SheetExtent(self.rows, self.columns, self.values, self.far_row, self.far_column)
+
+
 def _exact_extent(chunks: Iterator[bytes]) -> SheetExtent:
     """The extent as calamine places the cells that hold something (not self-closing)."""
-    row = col = 0
-    rows = columns = values = 0
-    far_row = far_column = ""
+    placement = _Placement()
     for piece in chunks:
         for close, name, attrs, empty in _TAG.findall(piece):
-            ref = _REF.search(attrs) if not close else None
-            if name == b"row":
-                if close:
-                    row, col = row + 1, 0
-                elif ref is not None and ref.group(2):
-                    row = int(ref.group(2)) - 1
-                continue
-            if close:
-                continue
-            here_row, here_col = row, col
-            if ref is not None and ref.group(1) and ref.group(2):
-                here_row, here_col = int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1
-            col = here_col + 1
-            if empty:
-                continue
-            values += 1
-            label = f"{column_letter(here_col + 1)}{here_row + 1}"
-            if here_row + 1 > rows:
-                rows, far_row = here_row + 1, label
-            if here_col + 1 > columns:
-                columns, far_column = here_col + 1, label
-    return SheetExtent(rows, columns, values, far_row, far_column)
+            placement.tag(close, name, attrs, empty)
+    return placement.extent()
 
 
 class WorkbookGuard:

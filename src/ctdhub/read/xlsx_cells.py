@@ -14,21 +14,27 @@ def cell_text(value: object) -> str | None:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _number_text(value)
+    if isinstance(value, dt.date | dt.time):
+        return _temporal_text(value)
+    return str(value)  # a duration (timedelta), or anything else
+
+
+def _number_text(value: int | float) -> str:
+    """A number's text: integral numbers without '.0', other floats as their repr."""
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0) and value.tzinfo is None:
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return str(value)
+    if math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+def _temporal_text(value: dt.date | dt.time) -> str:
+    """ISO text of a date, time or datetime; a datetime at midnight without a time zone is a date."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0) and value.tzinfo is None:
+        return value.date().isoformat()
+    return value.isoformat()
 
 
 def is_text_cell(value: object) -> bool:

@@ -18,7 +18,7 @@ from scipy.sparse import coo_matrix
 from ctdhub.geo import resolver
 from ctdhub.release.aggregates import AggTable
 from ctdhub.sql import qi
-from ctdhub.standard import load_standard
+from ctdhub.standard import Family, load_standard
 from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
 
 _EPS = 1e-6
@@ -40,6 +40,7 @@ def audit_kanon(con: duckdb.DuckDBPyConnection, table: str, qis: list[str], k: i
 # --- aggregate tables --------------------------------------------------------------------------------
 
 Cell = tuple[int, tuple[str, ...]]  # (table index, dimension values)
+_Published = dict[tuple[str, ...], tuple[int | None, bool]]  # one table's cells: (count or None, suppressed)
 
 
 @dataclass
@@ -103,12 +104,12 @@ def _bounds(value: int | None, suppressed: bool, rounding: int | None) -> tuple[
 
 def _load(
     con: duckdb.DuckDBPyConnection, tables: list[AggTable], threshold: int
-) -> tuple[list[dict[tuple[str, ...], tuple[int | None, bool]]], list[str]]:
-    data: list[dict[tuple[str, ...], tuple[int | None, bool]]] = []
+) -> tuple[list[_Published], list[str]]:
+    data: list[_Published] = []
     problems: list[str] = []
     for t in tables:
         cols = ", ".join([*(qi(d) for d in t.dims), "count", "suppressed"])
-        cells: dict[tuple[str, ...], tuple[int | None, bool]] = {}
+        cells: _Published = {}
         for row in con.execute(f"SELECT {cols} FROM {qi(t.table)}").fetchall():
             key, count, sup = tuple(str(v) for v in row[:-2]), row[-2], bool(row[-1])
             if sup and count is not None:
@@ -120,7 +121,8 @@ def _load(
     return data, problems
 
 
-def _model(tables: list[AggTable], data: list[dict[tuple[str, ...], tuple[int | None, bool]]]) -> _Model:
+def _model(tables: list[AggTable], data: list[_Published]) -> _Model:
+    """The published cells with their bounds, and the relations among them: margins and flag families."""
     std = load_standard()
     fams = {f.name: f for f in std.families}
     maps = _geo_maps()
@@ -129,44 +131,84 @@ def _model(tables: list[AggTable], data: list[dict[tuple[str, ...], tuple[int | 
         for key, (value, sup) in cells.items():
             m.lo[(ti, key)], m.hi[(ti, key)] = _bounds(value, sup, t.rounding)
     dims = [tuple(t.dims) for t in tables]
+    m.eqs += _margin_equations(dims, data, maps, set(fams))
+    for ti in range(len(dims)):
+        m.les += _family_inequalities(ti, dims, data[ti], fams)
+    return m
+
+
+def _margin_equations(
+    dims: list[tuple[str, ...]],
+    data: list[_Published],
+    maps: dict[tuple[str, str], dict[str, str]],
+    fams: set[str],
+) -> list[dict[Cell, float]]:
+    """Sum relations between tables: a table derivable from another (directly, not only through a
+    third table) is the sum of that table's cells."""
+    n = len(dims)
     derivable = {
         (a, b): p
-        for a in range(len(tables))
-        for b in range(len(tables))
-        if a != b and (p := _derive(dims[a], dims[b], maps, set(fams))) is not None
+        for a in range(n)
+        for b in range(n)
+        if a != b and (p := _derive(dims[a], dims[b], maps, fams)) is not None
     }
+    eqs: list[dict[Cell, float]] = []
     for (a, b), proj in derivable.items():
-        if any((a, i) in derivable and (i, b) in derivable for i in range(len(tables))):
+        if any((a, i) in derivable and (i, b) in derivable for i in range(n)):
             continue
-        sums: dict[tuple[str, ...], dict[Cell, float]] = {}
-        for key in data[a]:
-            pk = tuple(key[i] if mp is None else mp.get(key[i], UNKNOWN) for i, mp in proj)
-            sums.setdefault(pk, {})[(a, key)] = 1.0
-        for pk in set(sums) | set(data[b]):
-            row = dict(sums.get(pk, {}))
-            if pk in data[b]:
-                row[(b, pk)] = -1.0
-            m.eqs.append(row)
-    for ti, d in enumerate(dims):
-        fam = [i for i, x in enumerate(d) if x in fams]
-        if len(fam) != 1:
-            continue
-        fi = fam[0]
-        base = dims.index(d[:fi] + d[fi + 1 :]) if d[:fi] + d[fi + 1 :] in dims else None
-        substantive = set(fams[d[fi]].substantive)
-        slices: dict[tuple[str, ...], dict[str, Cell]] = {}
-        for key in data[ti]:
-            rest = key[:fi] + key[fi + 1 :]
-            slices.setdefault(rest, {})[key[fi]] = (ti, key)
-            if base is not None:
-                m.les.append({(ti, key): 1.0, (base, rest): -1.0})
-        for cats in slices.values():
-            if ANY_INFO not in cats:
-                continue
-            flags = [c for cat, c in cats.items() if cat in substantive]
-            m.les += [{f: 1.0, cats[ANY_INFO]: -1.0} for f in flags]
-            m.les.append({cats[ANY_INFO]: 1.0, **{f: -1.0 for f in flags}})
-    return m
+        eqs += _sum_equations(a, b, proj, data)
+    return eqs
+
+
+def _sum_equations(
+    a: int, b: int, proj: list[tuple[int, dict[str, str] | None]], data: list[_Published]
+) -> list[dict[Cell, float]]:
+    """Each cell of table `b` equals the sum of the cells of table `a` that `proj` maps onto it (0 when
+    there are none; a missing cell of `b` is 0)."""
+    sums: dict[tuple[str, ...], dict[Cell, float]] = {}
+    for key in data[a]:
+        pk = tuple(key[i] if mp is None else mp.get(key[i], UNKNOWN) for i, mp in proj)
+        sums.setdefault(pk, {})[(a, key)] = 1.0
+    eqs: list[dict[Cell, float]] = []
+    for pk in set(sums) | set(data[b]):
+        row = dict(sums.get(pk, {}))
+        if pk in data[b]:
+            row[(b, pk)] = -1.0
+        eqs.append(row)
+    return eqs
+
+
+def _family_inequalities(
+    ti: int, dims: list[tuple[str, ...]], cells: _Published, fams: dict[str, Family]
+) -> list[dict[Cell, float]]:
+    """Bounds within table `ti` when exactly one of its dimensions is a flag family: a flag count <= the
+    count of the table without the family (when published), and the "(any information)" bounds."""
+    d = dims[ti]
+    fam = [i for i, x in enumerate(d) if x in fams]
+    if len(fam) != 1:
+        return []
+    fi = fam[0]
+    base = dims.index(d[:fi] + d[fi + 1 :]) if d[:fi] + d[fi + 1 :] in dims else None
+    les: list[dict[Cell, float]] = []
+    slices: dict[tuple[str, ...], dict[str, Cell]] = {}
+    for key in cells:
+        rest = key[:fi] + key[fi + 1 :]
+        slices.setdefault(rest, {})[key[fi]] = (ti, key)
+        if base is not None:
+            les.append({(ti, key): 1.0, (base, rest): -1.0})
+    substantive = set(fams[d[fi]].substantive)
+    for cats in slices.values():
+        les += _any_information_bounds(cats, substantive)
+    return les
+
+
+def _any_information_bounds(cats: dict[str, Cell], substantive: set[str]) -> list[dict[Cell, float]]:
+    """In one slice of a family's categories: substantive flag <= "(any information)" <= sum of them."""
+    if ANY_INFO not in cats:
+        return []
+    flags = [c for cat, c in cats.items() if cat in substantive]
+    any_info = cats[ANY_INFO]
+    return [*({f: 1.0, any_info: -1.0} for f in flags), {any_info: 1.0, **{f: -1.0 for f in flags}}]
 
 
 def _groups(m: _Model) -> list[tuple[list[Cell], list[dict[Cell, float]], list[dict[Cell, float]]]]:
@@ -214,53 +256,74 @@ def _matrix(rows: list[dict[Cell, float]], col: dict[Cell, int], m: _Model) -> t
     return coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), len(col))).tocsr(), b
 
 
-def _intervals(
-    m: _Model, cells: list[Cell], eqs: list[dict[Cell, float]], les: list[dict[Cell, float]]
-) -> list[Cell]:
-    """Cells of the group whose feasible interval holds a single integer."""
-    col = {c: j for j, c in enumerate(cells)}
-    a_eq, b_eq = _matrix(eqs, col, m)
-    a_ub, b_ub = _matrix(les, col, m)
-    bounds = [(m.lo[c], None if math.isinf(m.hi[c]) else m.hi[c]) for c in cells]
-    n = len(cells)
-    lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+class _GroupLP:
+    """The linear program of one group of cells, and the range of values each cell has taken so far in
+    the feasible points found."""
 
-    def solve(obj: np.ndarray, bnds: list[tuple[float, float | None]]) -> bool:
-        nonlocal lo, hi
-        res = linprog(obj, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bnds, method="highs")
+    def __init__(
+        self, m: _Model, cells: list[Cell], eqs: list[dict[Cell, float]], les: list[dict[Cell, float]]
+    ) -> None:
+        col = {c: j for j, c in enumerate(cells)}
+        self.a_eq, self.b_eq = _matrix(eqs, col, m)
+        self.a_ub, self.b_ub = _matrix(les, col, m)
+        self.bounds = [(m.lo[c], None if math.isinf(m.hi[c]) else m.hi[c]) for c in cells]
+        self.n = len(cells)
+        self.lo, self.hi = np.full(self.n, np.inf), np.full(self.n, -np.inf)
+
+    def solve(self, obj: np.ndarray, bnds: list[tuple[float, float | None]]) -> bool:
+        """Minimise `obj` within `bnds` and widen the ranges to the optimum; False when unbounded."""
+        res = linprog(
+            obj, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq, bounds=bnds, method="highs"
+        )
         if res.status == 3:
             return False
         if res.status != 0:
             raise RuntimeError(f"audit LP failed: {res.message}")
-        lo, hi = np.minimum(lo, res.x), np.maximum(hi, res.x)
+        self.lo, self.hi = np.minimum(self.lo, res.x), np.maximum(self.hi, res.x)
         return True
 
-    def open_() -> np.ndarray:
-        return np.floor(hi + _EPS) - np.ceil(lo - _EPS) >= 1
+    def open(self) -> np.ndarray:
+        """Per cell: whether its range so far holds two integers (so it is not recoverable exactly)."""
+        return np.floor(self.hi + _EPS) - np.ceil(self.lo - _EPS) >= 1
 
-    solve(np.ones(n), bounds)
-    box = [
-        (max(b[0], v - 2.0), v + 2.0 if b[1] is None else min(b[1], v + 2.0))
-        for b, v in zip(bounds, lo, strict=True)
-    ]
-    # many cells at once: push the still-closed cells in random directions inside the box
-    rng = np.random.default_rng(0)
-    stale = 0
-    while not open_().all() and stale < 3:
-        before = int(open_().sum())
-        solve(np.where(open_(), 0.0, rng.choice([-1.0, 1.0], n)), box)
-        stale = stale + 1 if int(open_().sum()) == before else 0
-    bad: list[Cell] = []
-    for j in np.flatnonzero(~open_()):
-        if open_()[j]:
-            continue
+    def box(self) -> list[tuple[float, float | None]]:
+        """The bounds narrowed to within 2 of the first feasible point (lo), for the random pushes."""
+        return [
+            (max(b[0], v - 2.0), v + 2.0 if b[1] is None else min(b[1], v + 2.0))
+            for b, v in zip(self.bounds, self.lo, strict=True)
+        ]
+
+    def push_randomly(self, box: list[tuple[float, float | None]]) -> None:
+        """Many cells at once: push the still-closed cells in random directions inside the box, until all
+        are open or three pushes in a row open none."""
+        rng = np.random.default_rng(0)
+        stale = 0
+        while not self.open().all() and stale < 3:
+            before = int(self.open().sum())
+            self.solve(np.where(self.open(), 0.0, rng.choice([-1.0, 1.0], self.n)), box)
+            stale = stale + 1 if int(self.open().sum()) == before else 0
+
+    def pinned(self, j: int) -> bool:
+        """Whether cell `j` stays closed when minimised and maximised alone (unbounded either way: open)."""
         unbounded = False
         for sign in (-1.0, 1.0):
-            obj = np.zeros(n)
+            obj = np.zeros(self.n)
             obj[j] = sign
-            if not solve(obj, bounds):
+            if not self.solve(obj, self.bounds):
                 unbounded = True
-        if not unbounded and not open_()[j]:
+        return not unbounded and not self.open()[j]
+
+
+def _intervals(
+    m: _Model, cells: list[Cell], eqs: list[dict[Cell, float]], les: list[dict[Cell, float]]
+) -> list[Cell]:
+    """Cells of the group whose feasible interval holds a single integer."""
+    lp = _GroupLP(m, cells, eqs, les)
+    lp.solve(np.ones(lp.n), lp.bounds)
+    lp.push_randomly(lp.box())
+    bad: list[Cell] = []
+    for j in np.flatnonzero(~lp.open()):
+        if not lp.open()[j] and lp.pinned(int(j)):
             bad.append(cells[j])
     return bad
 

@@ -172,6 +172,70 @@ def _parents(node: Node, hs: list[Hierarchy]) -> list[Node]:
     return [(*node[:i], lv + 1, *node[i + 1 :]) for i, lv in enumerate(node) if lv < hs[i].height]
 
 
+class _Search:
+    """The state of the lattice search: the records suppressed at each node evaluated, the nodes known to
+    be infeasible and the best node so far (starting from the feasible top node)."""
+
+    def __init__(self, lat: _Lattice, budget: int, rows_in: int, supp_of: dict[Node, int], top: Node) -> None:
+        self.lat, self.hs, self.budget, self.rows_in = lat, lat.hs, budget, rows_in
+        self.supp_of = supp_of
+        self.infeasible: set[Node] = set()
+        self.best, self.best_supp = self.loss(top, supp_of[top]), supp_of[top]
+
+    def loss(self, node: Node, supp: int) -> tuple[float, float, Node]:
+        """(total loss, generalisation loss, node): nodes compare in order of preference."""
+        gen = _gen_loss(node, self.hs)
+        return (_total_loss(gen, supp / self.rows_in if self.rows_in else 0.0), gen, node)
+
+    def descend(self, top: Node) -> None:
+        """Phase 1: from the top, step to the direct specialisation of least loss while one is feasible."""
+        current = top
+        while True:
+            kids = [c for c in _children(current) if c not in self.supp_of]
+            self.supp_of.update(self.lat.evaluate(kids))
+            ok = [c for c in _children(current) if self.supp_of[c] <= self.budget]
+            if not ok:
+                return
+            current = min(ok, key=lambda c: self.loss(c, self.supp_of[c]))
+            self.best, self.best_supp = min(
+                (self.best, self.best_supp),
+                (self.loss(current, self.supp_of[current]), self.supp_of[current]),
+            )
+
+    def sweep(self) -> None:
+        """Phase 2: the lattice's nodes height by height, top-down."""
+        self.infeasible = {n for n, s in self.supp_of.items() if s > self.budget}
+        by_height: dict[int, list[Node]] = {}
+        for node in itertools.product(*(range(h.height + 1) for h in self.hs)):
+            by_height.setdefault(sum(node), []).append(node)
+        for height in sorted(by_height, reverse=True):
+            self.evaluate_level(by_height[height])
+            self.record_level(by_height[height])
+
+    def evaluate_level(self, nodes: list[Node]) -> None:
+        """Evaluate the nodes of one height that may still win; a node with an infeasible direct
+        generalisation is infeasible, and one whose generalisation loss alone reaches the best total
+        loss cannot win."""
+        todo: list[Node] = []
+        for node in nodes:
+            if any(p in self.infeasible for p in _parents(node, self.hs)):
+                self.infeasible.add(node)
+            elif node not in self.supp_of and _gen_loss(node, self.hs) < self.best[0]:
+                todo.append(node)
+        self.supp_of.update(self.lat.evaluate(todo))
+
+    def record_level(self, nodes: list[Node]) -> None:
+        """Mark the evaluated nodes of one height infeasible, or take one as the best when it beats it."""
+        for node in nodes:
+            s = self.supp_of.get(node)
+            if s is None:
+                continue
+            if s > self.budget:
+                self.infeasible.add(node)
+            elif self.loss(node, s) < self.best:
+                self.best, self.best_supp = self.loss(node, s), s
+
+
 def _search(lat: _Lattice, budget: int, rows_in: int) -> tuple[Node, int]:
     """(chosen node, records suppressed there).
 
@@ -179,47 +243,14 @@ def _search(lat: _Lattice, budget: int, rows_in: int) -> tuple[Node, int]:
     Phase 2 visits, top-down by height, every node whose generalisation loss is below the best total
     loss; a node with a known-infeasible direct generalisation is infeasible (monotonicity) and skipped.
     """
-    hs = lat.hs
-
-    def loss(node: Node, supp: int) -> tuple[float, float, Node]:
-        gen = _gen_loss(node, hs)
-        return (_total_loss(gen, supp / rows_in if rows_in else 0.0), gen, node)
-
-    top: Node = tuple(h.height for h in hs)
+    top: Node = tuple(h.height for h in lat.hs)
     supp_of = lat.evaluate([top])
     if supp_of[top] > budget:  # nothing is feasible: withhold everything, drop everything
         return top, supp_of[top]
-    best, best_supp = loss(top, supp_of[top]), supp_of[top]
-    current = top
-    while True:
-        kids = [c for c in _children(current) if c not in supp_of]
-        supp_of.update(lat.evaluate(kids))
-        ok = [c for c in _children(current) if supp_of[c] <= budget]
-        if not ok:
-            break
-        current = min(ok, key=lambda c: loss(c, supp_of[c]))
-        best, best_supp = min((best, best_supp), (loss(current, supp_of[current]), supp_of[current]))
-    infeasible = {n for n, s in supp_of.items() if s > budget}
-    by_height: dict[int, list[Node]] = {}
-    for node in itertools.product(*(range(h.height + 1) for h in hs)):
-        by_height.setdefault(sum(node), []).append(node)
-    for height in sorted(by_height, reverse=True):
-        todo: list[Node] = []
-        for node in by_height[height]:
-            if any(p in infeasible for p in _parents(node, hs)):
-                infeasible.add(node)
-            elif node not in supp_of and _gen_loss(node, hs) < best[0]:
-                todo.append(node)
-        supp_of.update(lat.evaluate(todo))
-        for node in by_height[height]:
-            s = supp_of.get(node)
-            if s is None:
-                continue
-            if s > budget:
-                infeasible.add(node)
-            elif loss(node, s) < best:
-                best, best_supp = loss(node, s), s
-    return best[2], best_supp
+    search = _Search(lat, budget, rows_in, supp_of, top)
+    search.descend(top)
+    search.sweep()
+    return search.best[2], search.best_supp
 
 
 def _write_output(

@@ -106,6 +106,16 @@ def _projection(t: CellTable, m: CellTable, link: Linkage) -> list[tuple[int, di
 
 def link(tables: Sequence[CellTable], linkage: Linkage) -> Relations:
     """Index cells and derive every relation between them."""
+    ids, counts = _index_cells(tables)
+    eqs = _margin_equalities(tables, ids, linkage)
+    ineqs = _family_inequalities(tables, ids, linkage)
+    return Relations(
+        ids, np.array(counts, dtype=float), eqs, ineqs, _relations_by_cell(len(counts), eqs, ineqs)
+    )
+
+
+def _index_cells(tables: Sequence[CellTable]) -> tuple[list[dict[Key, int]], list[int]]:
+    """A global index for every cell (table by table, keys sorted), and the counts in that order."""
     ids: list[dict[Key, int]] = []
     counts: list[int] = []
     for t in tables:
@@ -114,6 +124,13 @@ def link(tables: Sequence[CellTable], linkage: Linkage) -> Relations:
             idx[key] = len(counts)
             counts.append(t.cells[key])
         ids.append(idx)
+    return ids, counts
+
+
+def _margin_equalities(
+    tables: Sequence[CellTable], ids: list[dict[Key, int]], linkage: Linkage
+) -> list[tuple[int, list[int]]]:
+    """margin = sum(children) for each table derivable from another directly (not through a third)."""
     projs = {
         (ti, mi): p
         for ti, t in enumerate(tables)
@@ -122,27 +139,46 @@ def link(tables: Sequence[CellTable], linkage: Linkage) -> Relations:
     }
     eqs: list[tuple[int, list[int]]] = []
     for (ti, mi), proj in sorted(projs.items()):
-        t, m = tables[ti], tables[mi]
         if any((ti, i) in projs and (i, mi) in projs for i in range(len(tables))):
             continue  # implied by a chain through an intermediate table
-        groups: dict[Key, list[int]] = {}
-        for key, cid in ids[ti].items():
-            pk = tuple(key[i] if mp is None else mp.get(key[i], "Unknown") for i, mp in proj)
-            groups.setdefault(pk, []).append(cid)
-        for pk, children in groups.items():
-            margin = ids[mi].get(pk)
-            if margin is None:
-                raise ValueError(f"inconsistent tables: {m.name}{pk} is zero but {t.name} is not")
-            eqs.append((margin, children))
-    ineqs = _family_inequalities(tables, ids, linkage)
-    by_cell: list[list[int]] = [[] for _ in counts]
+        eqs += _sum_equalities(tables[ti], tables[mi], ids[ti], ids[mi], proj)
+    return eqs
+
+
+def _sum_equalities(
+    t: CellTable,
+    m: CellTable,
+    t_ids: dict[Key, int],
+    m_ids: dict[Key, int],
+    proj: list[tuple[int, dict[str, str] | None]],
+) -> list[tuple[int, list[int]]]:
+    """Each cell of `m` is the sum of the cells of `t` that `proj` maps onto it (ValueError when such
+    cells exist but the cell of `m` is zero)."""
+    groups: dict[Key, list[int]] = {}
+    for key, cid in t_ids.items():
+        pk = tuple(key[i] if mp is None else mp.get(key[i], "Unknown") for i, mp in proj)
+        groups.setdefault(pk, []).append(cid)
+    eqs: list[tuple[int, list[int]]] = []
+    for pk, children in groups.items():
+        margin = m_ids.get(pk)
+        if margin is None:
+            raise ValueError(f"inconsistent tables: {m.name}{pk} is zero but {t.name} is not")
+        eqs.append((margin, children))
+    return eqs
+
+
+def _relations_by_cell(
+    n: int, eqs: list[tuple[int, list[int]]], ineqs: list[tuple[list[int], list[int]]]
+) -> list[list[int]]:
+    """The relations of each of the `n` cells: equality r as r, inequality r as -1 - r."""
+    by_cell: list[list[int]] = [[] for _ in range(n)]
     for r, (mc, ch) in enumerate(eqs):
         for c in (mc, *ch):
             by_cell[c].append(r)
     for r, (lhs, rhs) in enumerate(ineqs):
         for c in {*lhs, *rhs}:
             by_cell[c].append(-1 - r)
-    return Relations(ids, np.array(counts, dtype=float), eqs, ineqs, by_cell)
+    return by_cell
 
 
 def _family_inequalities(
@@ -383,34 +419,61 @@ def protect(rel: Relations, threshold: int) -> list[str | None]:
     attempts = np.zeros(len(suppressed), dtype=np.int64)
     while True:
         _line_pass(st, reason)
-        changed = False
-        for comp in _components(rel, suppressed):
-            if known_safe[comp].all():
-                continue
-            system, row_rels = _lp_system(rel, comp, suppressed)
-            bad = determined_cells(rel, comp, system, known_safe)
-            picks: set[int] = set()
-            for i in range(0, len(bad), _MAX_SINGLE_LPS):  # a chunk at a time: most need one LP each
-                chunk = bad[i : i + _MAX_SINGLE_LPS]
-                pins = pinning_cells(rel, comp, suppressed, system, row_rels, chunk)
-                for c in chunk:
-                    cands = pins[c]
-                    if cands is None:
-                        known_safe[c] = True
-                        continue
-                    attempts[c] += 1
-                    picks.update(_partners(st, rel, c, comp, cands, widen=attempts[c] > _GENTLE_ROUNDS))
-                if picks:
-                    break
-            for pick in sorted(picks):
-                if not suppressed[pick]:
-                    st.suppress(pick)
-                    reason[pick] = "secondary"
-                    changed = True
-            if changed:
-                break  # components changed: recompute
-        if not changed:
+        if not _lp_pass(st, reason, known_safe, attempts):
             return reason
+
+
+def _lp_pass(st: _State, reason: list[str | None], known_safe: np.ndarray, attempts: np.ndarray) -> bool:
+    """Check the components not yet known safe in turn; at the first whose determined cells get partners,
+    suppress those and return True (the components have changed). False: every component is safe."""
+    for comp in _components(st.rel, st.suppressed):
+        if known_safe[comp].all():
+            continue
+        changed = False
+        for pick in sorted(_component_partners(st, comp, known_safe, attempts)):
+            if not st.suppressed[pick]:
+                st.suppress(pick)
+                reason[pick] = "secondary"
+                changed = True
+        if changed:
+            return True
+    return False
+
+
+def _component_partners(
+    st: _State, comp: list[int], known_safe: np.ndarray, attempts: np.ndarray
+) -> set[int]:
+    """Partners for the component's determined cells, from the first chunk of them that yields any (a
+    chunk at a time: most need one LP each)."""
+    system, row_rels = _lp_system(st.rel, comp, st.suppressed)
+    bad = determined_cells(st.rel, comp, system, known_safe)
+    for i in range(0, len(bad), _MAX_SINGLE_LPS):
+        chunk = bad[i : i + _MAX_SINGLE_LPS]
+        pins = pinning_cells(st.rel, comp, st.suppressed, system, row_rels, chunk)
+        picks = _chunk_partners(st, comp, chunk, pins, known_safe, attempts)
+        if picks:
+            return picks
+    return set()
+
+
+def _chunk_partners(
+    st: _State,
+    comp: list[int],
+    chunk: list[int],
+    pins: dict[int, list[int] | None],
+    known_safe: np.ndarray,
+    attempts: np.ndarray,
+) -> set[int]:
+    """Partners for each cell of the chunk that its relations hold (`pins`); a cell not held is safe."""
+    picks: set[int] = set()
+    for c in chunk:
+        cands = pins[c]
+        if cands is None:
+            known_safe[c] = True
+            continue
+        attempts[c] += 1
+        picks.update(_partners(st, st.rel, c, comp, cands, widen=attempts[c] > _GENTLE_ROUNDS))
+    return picks
 
 
 def _partners(

@@ -100,68 +100,97 @@ def _iom_groupings() -> dict[str, Grouping]:
     return out
 
 
+def _member_problems(
+    doc: Any, source: str, name: str, i: int, m: dict[str, Any], known: set[str]
+) -> list[ConfigProblem]:
+    """Problems of one member entry: an unknown country code, or membership that ends before it starts."""
+    where: list[str | int] = ["groupings", name, "members", i]
+    problems = []
+    if m["iso3"] not in known:
+        problems.append(
+            ConfigProblem(
+                source,
+                line_of(doc, where),
+                f"groupings.{name}.members[{i}].iso3",
+                f"unknown country code {m['iso3']!r}",
+            )
+        )
+    if "from" in m and "until" in m and m["until"] < m["from"]:
+        problems.append(
+            ConfigProblem(
+                source,
+                line_of(doc, where),
+                f"groupings.{name}.members[{i}].until",
+                "until is before from",
+            )
+        )
+    return problems
+
+
+def _include_problems(
+    doc: Any, source: str, name: str, g: dict[str, Any], raw: dict[str, Any]
+) -> list[ConfigProblem]:
+    """Problems of one grouping's ``include``: each must name a grouping of the document."""
+    return [
+        ConfigProblem(
+            source,
+            line_of(doc, ["groupings", name, "include"]),
+            f"groupings.{name}.include",
+            f"unknown grouping {inc!r}",
+        )
+        for inc in g.get("include", [])
+        if inc not in raw
+    ]
+
+
+def _check_groupings(doc: Any, source: str, raw: dict[str, Any]) -> None:
+    """Raise ConfigError listing every unknown country, inverted membership span and unknown include."""
+    known = set(resolver().codes)
+    problems: list[ConfigProblem] = []
+    for name, g in raw.items():
+        for i, m in enumerate(g.get("members", [])):
+            problems += _member_problems(doc, source, name, i, m, known)
+        problems += _include_problems(doc, source, name, g, raw)
+    if problems:
+        raise ConfigError(problems)
+
+
+def _members(
+    doc: Any, source: str, raw: dict[str, Any], name: str, seen: tuple[str, ...]
+) -> list[Membership]:
+    """A grouping's own members followed by those of the groupings it includes (ConfigError on a cycle)."""
+    if name in seen:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    source,
+                    line_of(doc, ["groupings", name]),
+                    f"groupings.{name}.include",
+                    f"include cycle: {' -> '.join((*seen, name))}",
+                )
+            ]
+        )
+    g = raw[name]
+    out = [Membership(m["iso3"], m.get("from"), m.get("until")) for m in g.get("members", [])]
+    for inc in g.get("include", []):
+        out.extend(_members(doc, source, raw, inc, (*seen, name)))
+    return out
+
+
 def parse_groupings(text: str, source: str = SOURCE) -> dict[str, Grouping]:
     """Validate a groupings document and resolve ``include`` (no cycles, known names and countries)."""
     doc = load_yaml_text(text, source)
     validate(doc, load_schema("ctdhub.publish.briefing", "groupings.schema.json"), source)
     data: dict[str, Any] = plain(doc)
     raw: dict[str, Any] = data["groupings"]
-    known = set(resolver().codes)
-    problems: list[ConfigProblem] = []
-    for name, g in raw.items():
-        for i, m in enumerate(g.get("members", [])):
-            where: list[str | int] = ["groupings", name, "members", i]
-            if m["iso3"] not in known:
-                problems.append(
-                    ConfigProblem(
-                        source,
-                        line_of(doc, where),
-                        f"groupings.{name}.members[{i}].iso3",
-                        f"unknown country code {m['iso3']!r}",
-                    )
-                )
-            if "from" in m and "until" in m and m["until"] < m["from"]:
-                problems.append(
-                    ConfigProblem(
-                        source,
-                        line_of(doc, where),
-                        f"groupings.{name}.members[{i}].until",
-                        "until is before from",
-                    )
-                )
-        for inc in g.get("include", []):
-            if inc not in raw:
-                problems.append(
-                    ConfigProblem(
-                        source,
-                        line_of(doc, ["groupings", name, "include"]),
-                        f"groupings.{name}.include",
-                        f"unknown grouping {inc!r}",
-                    )
-                )
-    if problems:
-        raise ConfigError(problems)
-
-    def members(name: str, seen: tuple[str, ...]) -> list[Membership]:
-        if name in seen:
-            raise ConfigError(
-                [
-                    ConfigProblem(
-                        source,
-                        line_of(doc, ["groupings", name]),
-                        f"groupings.{name}.include",
-                        f"include cycle: {' -> '.join((*seen, name))}",
-                    )
-                ]
-            )
-        g = raw[name]
-        out = [Membership(m["iso3"], m.get("from"), m.get("until")) for m in g.get("members", [])]
-        for inc in g.get("include", []):
-            out.extend(members(inc, (*seen, name)))
-        return out
-
+    _check_groupings(doc, source, raw)
     return {
-        name: Grouping(name, dict(g["label"]), dict(g.get("note") or g["label"]), tuple(members(name, ())))
+        name: Grouping(
+            name,
+            dict(g["label"]),
+            dict(g.get("note") or g["label"]),
+            tuple(_members(doc, source, raw, name, ())),
+        )
         for name, g in raw.items()
     }
 

@@ -94,6 +94,76 @@ class LegendItem:
     fill: str
 
 
+@dataclass(frozen=True)
+class _Classes:
+    """The map's colouring: countries with a positive estimate, those of them below the display threshold,
+    and the upper bounds of the classes of the others."""
+
+    shown: dict[str, int]
+    low: set[str]
+    breaks: list[int]
+
+    def colour(self, i: int) -> str:
+        """The colour of class `i` (the darkest classes are used when there are fewer than five)."""
+        return SEQUENTIAL[i + len(SEQUENTIAL) - len(self.breaks)]
+
+    def fill(self, iso3: str | None) -> str:
+        if iso3 is None or iso3 not in self.shown:
+            return NO_CASES
+        if iso3 in self.low:
+            return BELOW_FILL
+        v = self.shown[iso3]
+        for i, b in enumerate(self.breaks):
+            if v <= b:
+                return self.colour(i)
+        return SEQUENTIAL[-1]
+
+    def legend(self, lowest: int, fmt: Callable[[int], str], labels: Mapping[str, str]) -> list[LegendItem]:
+        """The legend: the below-threshold class (if any country is in it), each class's range, no cases."""
+        legend: list[LegendItem] = []
+        if self.low:
+            legend.append(LegendItem(labels["below"], BELOW_FILL))
+        lo = lowest
+        for i, b in enumerate(self.breaks):
+            legend.append(LegendItem(f"{fmt(lo)}–{fmt(b)}" if lo < b else fmt(b), self.colour(i)))
+            lo = b + 1
+        legend.append(LegendItem(labels["none"], NO_CASES))
+        return legend
+
+
+def _country_svg(
+    s: Shape,
+    classes: _Classes,
+    values: Mapping[str, int],
+    href: Callable[[str], str],
+    describe: Callable[[str, int | None], str],
+) -> str:
+    """One country's outline with its `<title>`: a link when it has a positive estimate."""
+    label = escape(describe(s.iso3, values.get(s.iso3)) if s.iso3 else s.name)
+    path = f'<path d="{s.d}" fill="{classes.fill(s.iso3)}"><title>{label}</title></path>'
+    if s.iso3 and s.iso3 in classes.shown:
+        return (
+            f'<a href="{escape(href(s.iso3))}" class="country" data-iso3="{s.iso3}" '
+            f'aria-label="{label}">{path}</a>'
+        )
+    return f'<g class="country nodata" aria-hidden="true">{path}</g>'
+
+
+def _legend_svg(legend: list[LegendItem]) -> list[str]:
+    """The legend drawn in a row under the map: a swatch and a label per item."""
+    parts = []
+    y = HEIGHT + 12
+    x = 10.0
+    for item in legend:
+        parts.append(
+            f'<rect x="{x:.0f}" y="{y:.0f}" width="14" height="14" fill="{item.fill}" stroke="#666" '
+            'stroke-width="0.5"/>'
+        )
+        parts.append(f'<text x="{x + 18:.0f}" y="{y + 11:.0f}" class="legend">{escape(item.label)}</text>')
+        x += 28 + 7.5 * len(item.label)
+    return parts
+
+
 def world_map_svg(
     values: Mapping[str, int],
     *,
@@ -114,52 +184,14 @@ def world_map_svg(
     """
     shown = {iso: v for iso, v in values.items() if v > 0}
     low = {iso for iso in below if iso in shown}
-    breaks = class_breaks([v for iso, v in shown.items() if iso not in low])
-    legend: list[LegendItem] = []
-    if low:
-        legend.append(LegendItem(legend_labels["below"], BELOW_FILL))
-    lo = lowest
-    for i, b in enumerate(breaks):
-        colour = SEQUENTIAL[i + len(SEQUENTIAL) - len(breaks)]
-        legend.append(LegendItem(f"{fmt(lo)}–{fmt(b)}" if lo < b else fmt(b), colour))
-        lo = b + 1
-    legend.append(LegendItem(legend_labels["none"], NO_CASES))
-
-    def fill(iso3: str | None) -> str:
-        if iso3 is None or iso3 not in shown:
-            return NO_CASES
-        if iso3 in low:
-            return BELOW_FILL
-        v = shown[iso3]
-        for i, b in enumerate(breaks):
-            if v <= b:
-                return SEQUENTIAL[i + len(SEQUENTIAL) - len(breaks)]
-        return SEQUENTIAL[-1]
-
+    classes = _Classes(shown, low, class_breaks([v for iso, v in shown.items() if iso not in low]))
+    legend = classes.legend(lowest, fmt, legend_labels)
     parts = [
         f'<svg class="worldmap" viewBox="0 0 {WIDTH:.0f} {HEIGHT + 40:.0f}" role="group" '
         f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
+        *(_country_svg(s, classes, values, href, describe) for s in shapes()),
+        *_legend_svg(legend),
+        "</svg>",
     ]
-    for s in shapes():
-        f = fill(s.iso3)
-        label = escape(describe(s.iso3, values.get(s.iso3)) if s.iso3 else s.name)
-        path = f'<path d="{s.d}" fill="{f}"><title>{label}</title></path>'
-        if s.iso3 and s.iso3 in shown:
-            parts.append(
-                f'<a href="{escape(href(s.iso3))}" class="country" data-iso3="{s.iso3}" '
-                f'aria-label="{label}">{path}</a>'
-            )
-        else:
-            parts.append(f'<g class="country nodata" aria-hidden="true">{path}</g>')
-    y = HEIGHT + 12
-    x = 10.0
-    for item in legend:
-        parts.append(
-            f'<rect x="{x:.0f}" y="{y:.0f}" width="14" height="14" fill="{item.fill}" stroke="#666" '
-            'stroke-width="0.5"/>'
-        )
-        parts.append(f'<text x="{x + 18:.0f}" y="{y + 11:.0f}" class="legend">{escape(item.label)}</text>')
-        x += 28 + 7.5 * len(item.label)
-    parts.append("</svg>")
     return "".join(parts), legend
