@@ -16,25 +16,14 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from ctdhub.demo.generate import generate
-from ctdhub.ingest import ingest_file
+from conftest import DEMO_THRESHOLD
 from ctdhub.publish import Gate
 from ctdhub.publish.app import create_app
-from ctdhub.release.create import create_release
-from ctdhub.release.dp import SeededNoise
 from ctdhub.release.registry import withdraw_release
-from ctdhub.store import init_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-THRESHOLD = 5
-POLICY = f"""
-policy: t
-title: Test release
-privacy: {{epsilon: 4, delta: 1.0e-6, lifetime_epsilon: 12, display_threshold: {THRESHOLD}}}
-kanon: {{enabled: true, k: 5}}
-formats: [csv, parquet]
-"""
+THRESHOLD = DEMO_THRESHOLD  # the shared demo release's display threshold
 FAMILIES = {"typeOfExploit", "meansOfControl", "typeOfLabour", "typeOfSex", "recruiterRelation"}
 FILTER_PARAM = {
     "citizenship": "citizenship",
@@ -53,16 +42,9 @@ ANY_INFO = "(any information)"
 
 
 @pytest.fixture(scope="module")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("api")
-    hub, _ = init_store(base / "hub")
-    for f in generate(base / "files", 3_000, seed=5):
-        ingest_file(hub, f.path, f.contributor, f.spec)
-    policy = base / "policy.yaml"
-    policy.write_text(POLICY, encoding="utf-8")
-    out = create_release(hub, policy, noise=SeededNoise(3), seed=3)
-    assert out.release_id == "0001"
-    return hub.releases_dir
+def releases(demo_release: Path) -> Path:
+    """The releases directory of the shared demo release (conftest's DEMO_POLICY); read-only."""
+    return demo_release.parent
 
 
 @pytest.fixture(scope="module")

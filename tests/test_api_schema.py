@@ -6,9 +6,10 @@ rejected). The one known finding left is narrowed below at its check, with a com
 
 The operations are read at import from an app over an empty releases directory (the OpenAPI document
 does not depend on the releases; the fixture checks that), so each operation is its own test item; the
-requests go to an app over a small release built once per module. (`schemathesis.pytest.from_fixture`
-would read the schema from the fixture instead, but its lazy loader breaks on pytest 9.2, which no longer
-has `Function._nodeid`.) Kept bounded by a Hypothesis profile: 100 examples per operation."""
+requests go to an app over the small demo release the session shares (conftest's `demo_release`).
+(`schemathesis.pytest.from_fixture` would read the schema from the fixture instead, but its lazy loader
+breaks on pytest 9.2, which no longer has `Function._nodeid`.) Kept bounded by a Hypothesis profile: 100
+examples per operation."""
 
 from __future__ import annotations
 
@@ -23,12 +24,7 @@ from schemathesis.checks import (
     positive_data_acceptance,
 )
 
-from ctdhub.demo.generate import generate
-from ctdhub.ingest import ingest_file
 from ctdhub.publish.app import OPENAPI_URL, create_app
-from ctdhub.release.create import create_release
-from ctdhub.release.dp import SeededNoise
-from ctdhub.store import init_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -48,14 +44,9 @@ settings.register_profile(
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    base = tmp_path_factory.mktemp("api-schema")
-    hub, _ = init_store(base / "hub")
-    for f in generate(base / "files", 1_500, seed=7):
-        ingest_file(hub, f.path, f.contributor, f.spec)
-    out = create_release(hub, None, noise=SeededNoise(3), seed=3)
-    assert out.release_id == "0001"
-    served = create_app(hub.releases_dir)
+def app(demo_release: Path) -> FastAPI:
+    """An app over the shared demo release (read-only)."""
+    served = create_app(demo_release.parent)
     assert served.openapi() == SCHEMA_APP.openapi()
     return served
 

@@ -22,12 +22,8 @@ import pytest
 import uvicorn
 from playwright import sync_api
 
-from ctdhub.demo.generate import generate
-from ctdhub.ingest import ingest_file
+from conftest import DEMO_THRESHOLD
 from ctdhub.publish.app import create_app
-from ctdhub.release.create import create_release
-from ctdhub.release.dp import SeededNoise
-from ctdhub.store import init_store
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -37,14 +33,7 @@ if not CHROMIUM.exists():
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-THRESHOLD = 5
-POLICY = f"""
-policy: t
-title: Test release
-privacy: {{epsilon: 4, delta: 1.0e-6, lifetime_epsilon: 12, display_threshold: {THRESHOLD}}}
-kanon: {{enabled: true, k: 5}}
-formats: [csv, parquet]
-"""
+THRESHOLD = DEMO_THRESHOLD  # the shared demo release's display threshold
 PAGES = {
     "overview": "/",
     "map": "/map",
@@ -59,18 +48,12 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    base = tmp_path_factory.mktemp("browser")
-    hub, _ = init_store(base / "hub")
-    for f in generate(base / "files", 2_000, seed=7):
-        ingest_file(hub, f.path, f.contributor, f.spec)
-    policy = base / "policy.yaml"
-    policy.write_text(POLICY, encoding="utf-8")
-    create_release(hub, policy, noise=SeededNoise(3), seed=3)
+def server(demo_release: Path) -> Iterator[str]:
+    """A uvicorn server over the shared demo release (read-only)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(hub.releases_dir), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(demo_release.parent), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -98,27 +98,6 @@ def test_failure_exit_1(tmp_path: Path) -> None:
     assert "Traceback" not in r.stderr
 
 
-def test_demo_run_builds_a_hub_and_a_release(tmp_path: Path) -> None:
-    r = run("demo", "run", "--rows", "1500", "--dir", str(tmp_path / "demo"), "--no-serve", "--json")
-    assert r.returncode == 0, r.stderr
-    obj = one_json(r.stdout)
-    assert obj["ok"] is True and obj["release_id"] == "0001"
-    ingests = obj["ingests"]
-    assert isinstance(ingests, list) and len(ingests) == 3
-    for rep in ingests:
-        assert rep["rows_read"] == rep["rows_stored"] + rep["rows_quarantined"]
-    store = str(tmp_path / "demo" / "hub")
-    listed = one_json(run("release", "list", "--store", store, "--json").stdout)
-    assert [x["release_id"] for x in listed["releases"]] == ["0001"]  # type: ignore[index]
-    q = one_json(run("quarantine", "list", "--store", store, "--json").stdout)
-    assert q["rows"] == sum(rep["rows_quarantined"] for rep in ingests)
-    out = tmp_path / "fix.csv"
-    e = one_json(run("quarantine", "export", "--out", str(out), "--store", store, "--json").stdout)
-    assert e["rows"] == q["rows"] and out.exists()
-    b = one_json(run("batch", "list", "--store", store, "--json").stdout)
-    assert len(b["batches"]) == 3  # type: ignore[arg-type]
-
-
 def test_serve_errors_are_one_sentence_before_serving(tmp_path: Path) -> None:
     import socket
 

@@ -1,4 +1,5 @@
-"""The privacy and utility report of a release renders in a real browser (Debian's chromium), offline."""
+"""The privacy and utility report of a release (the shared demo release) renders in a real browser (Debian's
+chromium), offline."""
 
 from __future__ import annotations
 
@@ -7,34 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ctdhub.demo.generate import generate
-from ctdhub.ingest import ingest_file
-from ctdhub.release.create import create_release
-from ctdhub.release.dp import SeededNoise
-from ctdhub.store import init_store
-
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
-POLICY = """
-policy: report-test
-title: Report test
-privacy: {epsilon: 4, display_threshold: 5}
-formats: [csv]
-"""
 
 
-@pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("report")
-    hub, _ = init_store(base / "hub")
-    for f in generate(base / "files", 2_000, seed=21):
-        ingest_file(hub, f.path, f.contributor, f.spec)
-    policy = base / "policy.yaml"
-    policy.write_text(POLICY, encoding="utf-8")
-    return create_release(hub, policy, noise=SeededNoise(3), seed=3).path
-
-
-def test_report_renders_offline_in_chromium(release: Path) -> None:
+def test_report_renders_offline_in_chromium(demo_release: Path) -> None:
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Debian's chromium is missing under CI")
@@ -57,7 +35,7 @@ def test_report_renders_offline_in_chromium(release: Path) -> None:
                     route.continue_()  # type: ignore[attr-defined]
 
             page.route("**/*", block)
-            page.goto((release / "report.html").as_uri())
+            page.goto((demo_release / "report.html").as_uri())
             text = page.inner_text("body")
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "release-report.png"), full_page=True)

@@ -8,6 +8,7 @@ builders."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,26 +20,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from ctdhub.demo.generate import generate
-from ctdhub.ingest import ingest_file
+from conftest import DEMO_THRESHOLD
 from ctdhub.publish import charts
 from ctdhub.publish.app import create_app
 from ctdhub.publish.web import geometry
 from ctdhub.publish.web.i18n import LANGS, Lang
-from ctdhub.release.create import create_release
-from ctdhub.release.dp import SeededNoise
-from ctdhub.store import init_store
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-THRESHOLD = 5
-POLICY = f"""
-policy: t
-title: Test release
-privacy: {{epsilon: 4, delta: 1.0e-6, lifetime_epsilon: 12, display_threshold: {THRESHOLD}}}
-kanon: {{enabled: true, k: 5}}
-formats: [csv, parquet]
-"""
+THRESHOLD = DEMO_THRESHOLD  # the shared demo release's display threshold
 # "fewer than" in the three languages, and the short form used in tables and heatmaps
 FEWER = re.compile(r"fewer than|moins de|menos de|<|&lt;")
 PAGES = [
@@ -60,15 +50,9 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("web")
-    hub, _ = init_store(base / "hub")
-    for f in generate(base / "files", 3_000, seed=5):
-        ingest_file(hub, f.path, f.contributor, f.spec)
-    policy = base / "policy.yaml"
-    policy.write_text(POLICY, encoding="utf-8")
-    create_release(hub, policy, noise=SeededNoise(3), seed=3)
-    return hub.releases_dir
+def releases(demo_release: Path) -> Path:
+    """The releases directory of the shared demo release (conftest's DEMO_POLICY); read-only."""
+    return demo_release.parent
 
 
 @pytest.fixture(scope="module")
@@ -394,7 +378,7 @@ def test_empty_selection_is_an_estimate_not_an_error(client: TestClient) -> None
     value, text = Page(r.text).kpis[0]
     total = client.get("/api/v1/stats?exploitation_country=USA&gender=Male&ageBroad=9--17").json()["cells"][0]
     assert int(value) == total["estimate"]
-    assert (text == "fewer than 5") is (total["estimate"] < THRESHOLD)
+    assert (text == f"fewer than {THRESHOLD}") is (total["estimate"] < THRESHOLD)
 
 
 def test_place_page_shows_every_panel(pages: dict[tuple[str, str], str]) -> None:
@@ -489,11 +473,16 @@ def test_number_formats() -> None:
     assert Lang("de").code == "en"
 
 
-def test_a_withdrawn_release_is_gone_from_dashboard_and_api_alike(releases: Path, client: TestClient) -> None:
-    """410 in both (the dashboard used to say 404, the API 410), and never from a cache's copy."""
+def test_a_withdrawn_release_is_gone_from_dashboard_and_api_alike(releases: Path, tmp_path: Path) -> None:
+    """410 in both (the dashboard used to say 404, the API 410), and never from a cache's copy. (On a copy
+    of the shared release, served and cached first, then withdrawn.)"""
     from ctdhub.release.registry import withdraw_release
 
-    withdraw_release(releases, "0001", "test: a disclosure was found")
-    page = client.get("/?release=0001")
-    api = client.get("/api/v1/stats?dims=gender&release=0001")
-    assert (page.status_code, api.status_code) == (410, 410)
+    copy = tmp_path / "releases"
+    shutil.copytree(releases, copy)
+    with TestClient(create_app(copy)) as client:
+        urls = ("/?release=0001", "/api/v1/stats?dims=gender&release=0001")
+        assert [client.get(url).status_code for url in urls] == [200, 200]
+        withdraw_release(copy, "0001", "test: a disclosure was found")
+        page, api = (client.get(url) for url in urls)
+        assert (page.status_code, api.status_code) == (410, 410)

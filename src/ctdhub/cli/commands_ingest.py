@@ -67,7 +67,9 @@ def quarantine() -> None:
 @click.option("--batch", "batch_id", help="Only this batch.")
 @click.option("--contributor", "-c", help="Only this contributor.")
 @click.option("--status", type=click.Choice(STATUSES), default="open", show_default=True)
-@click.option("--limit", type=int, default=20, show_default=True, help="Rows shown in full.")
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows shown in full."
+)
 @store_option
 @command_output
 def quarantine_list(
@@ -231,6 +233,7 @@ def mapping_suggest(file: str, out: str | None, name: str, sheet: str | None) ->
         source.pop("sheet", None)
     text = render_yaml(s, file_label=Path(file).name, source=source)
     if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text, encoding="utf-8")
     summary = s.summary
     lines = (

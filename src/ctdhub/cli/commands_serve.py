@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 
@@ -58,8 +59,15 @@ def _check_port(host: str, port: int) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
-        except OSError as err:
+        except socket.gaierror as err:  # the host is not an address of this machine, nor a name for one
             raise CtdhubError(
                 f"cannot listen on {host}:{port}: {err.strerror or err}.",
-                hint="Stop the other server or choose another port with --port.",
+                hint="Give --host an address of this machine (127.0.0.1, 0.0.0.0) or a name it resolves.",
             ) from None
+        except OSError as err:
+            hint = (
+                "Stop the other server or choose another port with --port."
+                if err.errno == errno.EADDRINUSE
+                else "Give --host an address of this machine (127.0.0.1, 0.0.0.0) and a free --port."
+            )
+            raise CtdhubError(f"cannot listen on {host}:{port}: {err.strerror or err}.", hint=hint) from None

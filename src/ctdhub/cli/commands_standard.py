@@ -61,6 +61,7 @@ def export(fmt: str, out: Path | None) -> Result:
         else markdown(std)
     )
     if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         return Result({"format": fmt, "path": str(out)}, [f"Wrote {fmt} to {out}."])
     data = (

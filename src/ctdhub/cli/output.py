@@ -75,9 +75,18 @@ def _unexpected(exc: Exception) -> tuple[str, str]:
             "the disk is full (No space left on device): nothing was written, as the store's transaction "
             "was rolled back; free some space and run the command again."
         )
+    if isinstance(exc, OSError) and exc.filename and exc.errno in _PATH_ERRNOS:
+        # a path the user gave that the system cannot use (a folder below a file, no permission …): their
+        # input, not a bug
+        return "PathError", f"cannot use {exc.filename}: {exc.strerror or exc}."
     return "InternalError", (
         f"internal error ({type(exc).__name__}: {exc}); set CTDHUB_DEBUG=1 for details and report it."
     )
+
+
+_PATH_ERRNOS = frozenset(
+    {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.EROFS, errno.EEXIST}
+)
 
 
 def wants_json() -> bool:
