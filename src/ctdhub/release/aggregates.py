@@ -63,7 +63,8 @@ class AggTable:
 
 def default_specs(std: Standard | None = None) -> list[TableSpec]:
     """The total, every 1-way table, 2-way tables (year by everything, profiles by place) and 3-way tables
-    (year by gender and type, country by year and gender / age band / type on both sides)."""
+    (year by gender and type, country by year and gender / age band / type on both sides, region by year
+    and gender / age band / type / the other side's region)."""
     std = std or load_standard()
     fams = [f.name for f in std.families]
     one = [(d,) for d in (*SIMPLE_DIMS, *fams)]
@@ -98,6 +99,11 @@ def default_specs(std: Standard | None = None) -> list[TableSpec]:
     # country profiles over time, on both sides (country pages, briefings)
     for place in ("CountryOfExploitation", "citizenship"):
         three += [(place, YEAR, d) for d in ("gender", "ageBroad", "typeOfExploit")]
+    # regional overviews over time (region pages, regional briefings: who, from where, to where)
+    three += [(YEAR, "citizenship_region", "exploitation_region")]
+    for region in ("exploitation_region", "citizenship_region"):
+        three += [(YEAR, region, d) for d in ("gender", "ageBroad") if (YEAR, region, d) not in three]
+    three += [(YEAR, "citizenship_region", "typeOfExploit")]
     return [TableSpec(()), *(TableSpec(d) for d in itertools.chain(one, two, three))]
 
 

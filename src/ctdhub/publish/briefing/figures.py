@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import duckdb
 
-from ctdhub.publish.briefing.selection import BriefingError, Selection, SelectionError
+from ctdhub.publish.briefing.selection import BriefingError, GeoFilter, Selection, SelectionError
 from ctdhub.publish.gate import DisclosureError, ReleaseView
 from ctdhub.release.aggregates import TableSpec, count_cells
 from ctdhub.release.dp.intervals import IntervalModel
+from ctdhub.release.manifest import ReleaseManifest
 from ctdhub.sql import ql
 from ctdhub.standard import Standard, load_standard
 from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN, YEAR
@@ -128,7 +128,7 @@ class BriefingFigures:
     rounding: int | None
     main: PeriodFigures
     comparison: PeriodFigures | None
-    manifest: dict[str, Any]
+    manifest: ReleaseManifest
     citation: str = ""
     exact: bool = False
     interval_level: float | None = None
@@ -137,10 +137,8 @@ class BriefingFigures:
         return [self.main] + ([self.comparison] if self.comparison else [])
 
     @property
-    def epsilon(self) -> float | None:
-        privacy = self.manifest.get("privacy") or {}
-        eps = privacy.get("epsilon")
-        return None if eps is None else float(eps)
+    def epsilon(self) -> float:
+        return float(self.manifest.privacy.epsilon)
 
 
 def share(numerator: int | None, denominator: int | None) -> float | None:
@@ -207,6 +205,12 @@ def fixed_selection(selection: Selection, intervals: IntervalModel) -> dict[str,
         flt = selection.side(side)  # type: ignore[arg-type]
         if flt.empty:
             continue
+        coarse = _coarse_filter(side, flt)
+        if coarse is not None and coarse[0] in intervals.codes:
+            # whole regions (or whole sub-regions): read as the region, which the release measures with
+            # year and the profile dimensions, not as its countries (a combination it does not measure)
+            fixed[coarse[0]] = coarse[1]
+            continue
         codes = flt.static_codes()
         if flt.grouping and selection.grouping is not None:
             codes |= selection.grouping.ever_members()
@@ -216,6 +220,14 @@ def fixed_selection(selection: Selection, intervals: IntervalModel) -> dict[str,
     if selection.contributors:
         fixed["contributor"] = list(selection.contributors)
     return {d: v for d, v in fixed.items() if d in intervals.codes}
+
+
+def _coarse_filter(side: str, flt: GeoFilter) -> tuple[str, list[str]] | None:
+    """A filter of whole regions only, or of whole sub-regions only: (its dimension, its values)."""
+    if flt.countries or flt.grouping or (flt.regions and flt.subregions):
+        return None
+    level = "region" if flt.regions else "subregion"
+    return f"{side}_{level}", list(flt.regions or flt.subregions)
 
 
 def _with_intervals(
@@ -268,7 +280,7 @@ def compute_figures(
         None,
         periods[0],
         periods[1] if len(periods) > 1 else None,
-        view.public_manifest(),
+        view.manifest,
         citation=citation_text(view.release_id, view.manifest, _citation_file(view)),
         interval_level=intervals.level,
     )
@@ -281,9 +293,9 @@ def _citation_file(view: ReleaseView) -> str | None:
         return None
 
 
-def citation_text(release_id: str, manifest: Mapping[str, Any], listed: str | None) -> str:
+def citation_text(release_id: str, manifest: ReleaseManifest, listed: str | None) -> str:
     """The release's CITATION.txt when it lists one, else a plain reference."""
     if listed:
         return listed
-    created = str(manifest.get("created_at", ""))[:10]
+    created = manifest.created_at[:10]
     return f"Counter-trafficking data hub, release {release_id} ({created})."

@@ -27,7 +27,7 @@ from ctdhub.geo import resolver
 from ctdhub.release.encode import Domain, field_domain
 from ctdhub.sql import qi, ql
 from ctdhub.standard import Standard
-from ctdhub.standard.dimensions import YEAR
+from ctdhub.standard.dimensions import GEO_DIMS, YEAR
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -37,12 +37,7 @@ CONTRIBUTOR = "contributor"
 COUNTRY_FIELDS = ("citizenship", "CountryOfExploitation")
 COMPRESSED = (YEAR, *COUNTRY_FIELDS)
 # region dimension -> (country field, region level)
-GEO_DERIVED: dict[str, tuple[str, str]] = {
-    "citizenship_region": ("citizenship", "un_region"),
-    "citizenship_subregion": ("citizenship", "un_subregion"),
-    "exploitation_region": ("CountryOfExploitation", "un_region"),
-    "exploitation_subregion": ("CountryOfExploitation", "un_subregion"),
-}
+GEO_DERIVED = GEO_DIMS
 ANY_PREFIX = "anyinfo:"
 COUNT_PREFIX = "flagcount:"
 COUNT_CAP = 3  # "3 or more" flags set
