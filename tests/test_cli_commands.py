@@ -582,3 +582,13 @@ def test_an_out_file_in_a_missing_folder_is_written_or_refused(tmp_path: Path, c
 def test_a_directory_below_a_file_is_refused(tmp_path: Path, command: str) -> None:
     (tmp_path / "file").write_text("a file, not a folder", encoding="utf-8")
     refused(ctdhub(*command.split(), tmp_path / "file" / "hub"), None, "file")
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_briefing_without_a_release_is_the_same_refusal_with_or_without_exact(
+    tmp_path: Path, exact: bool
+) -> None:
+    """`briefing --exact` used to exit 2 (a usage error) where `briefing` exits 1 for the same hub state."""
+    succeeds(ctdhub("init", "--store", tmp_path / "hub"))
+    args = ["briefing", "--store", tmp_path / "hub", *(["--exact"] if exact else [])]
+    refused(ctdhub(*args), 1, "No release has been published yet")

@@ -336,3 +336,16 @@ def test_empty_store_refused(tmp_path: Path) -> None:
     hub, _ = init_store(tmp_path / "empty")
     with pytest.raises(CtdhubError, match="no cases"):
         create_release(hub, None, noise=SeededNoise(1), seed=1)
+
+
+def test_kanon_beyond_max_suppression_is_refused(
+    tmp_path: Path, demo: tuple[Hub, Path, list[object]]
+) -> None:
+    """k: 1000000000 used to suppress every record and still publish an empty "k-anonymised" file."""
+    hub, _, _ = demo
+    before = sorted(p.name for p in hub.releases_dir.iterdir())
+    p = tmp_path / "huge-k.yaml"
+    p.write_text("policy: k\nkanon: {enabled: true, k: 1000000000}\n", encoding="utf-8")
+    with pytest.raises(CtdhubError, match=r"would suppress .* more than the policy's max_suppression \(5%\)"):
+        create_release(hub, p)
+    assert sorted(p.name for p in hub.releases_dir.iterdir()) == before

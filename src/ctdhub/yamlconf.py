@@ -135,6 +135,37 @@ def load_schema(package: str, name: str) -> dict[str, Any]:
     return schema
 
 
+MAX_MESSAGE = 200  # characters of one problem's message (a value quoted in it is cut)
+_KIND_NAMES = {
+    "object": "a mapping (key: value)",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "null" if value is None else "string"
+
+
+def _kinds(kinds: Any) -> str:
+    names = [kinds] if isinstance(kinds, str) else list(kinds)
+    return " or ".join(_KIND_NAMES.get(k, str(k)) for k in names)
+
+
 def validate(doc: Any, schema: Mapping[str, Any], source: str) -> None:
     """Validate a parsed document; raise ConfigError listing every problem with file, line and field."""
     validator = jsonschema.Draft202012Validator(schema)
@@ -144,6 +175,10 @@ def validate(doc: Any, schema: Mapping[str, Any], source: str) -> None:
         message = err.message
         if err.validator == "additionalProperties":
             message = f"unknown key: {message.split('(')[-1].rstrip(')')}"
+        elif err.validator == "type":  # never echo the value itself: it may be a whole file given by mistake
+            message = f"expected {_kinds(err.validator_value)}, got {_kinds(_json_type(err.instance))}"
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 1] + "…"
         problems.append(ConfigProblem(source, line_of(doc, path), dotted(path), message))
     if problems:
         raise ConfigError(problems)

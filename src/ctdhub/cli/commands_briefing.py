@@ -10,7 +10,7 @@ import click
 
 from ctdhub.cli.commands_store import store_option
 from ctdhub.cli.output import Result, command_output, wants_json
-from ctdhub.errors import UsageError
+from ctdhub.errors import CtdhubError, UsageError
 from ctdhub.publish.briefing import FORMATS, LANGS, make_briefing, make_exact_briefing, make_selection
 from ctdhub.publish.briefing.groupings import groupings
 from ctdhub.publish.briefing.selection import parse_years
@@ -95,6 +95,11 @@ def briefing(
             {"groupings": {k: g.title("en") for k, g in gs.items()}},
             [f"{k:<24} {g.title('en')}" for k, g in gs.items()],
         )
+    if out == "-":  # refused before any work: a PDF briefing takes seconds to build
+        if fmt == "pdf":
+            raise UsageError("--out - (standard output) is for --format json or html; give a file for PDF.")
+        if wants_json():
+            raise UsageError("--json and --out - would both write to standard output; give --out FILE.")
     hub = open_store(store)
     if exact:
         rid = release_id if release_id not in (None, "", "latest") else _latest(hub.releases_dir)
@@ -132,10 +137,6 @@ def briefing(
         "comparison": str(figs.comparison.selection.years) if figs.comparison else None,
     }
     if out == "-":
-        if fmt == "pdf":
-            raise UsageError("--out - (standard output) is for --format json or html; give a file for PDF.")
-        if wants_json():
-            raise UsageError("--json and --out - would both write to standard output; give --out FILE.")
         sys.stdout.buffer.write(b.content)
         sys.stdout.flush()
         return Result({**data, "path": None}, [])
@@ -155,5 +156,5 @@ def briefing(
 def _latest(releases_dir: Path) -> str:
     published = list_releases(releases_dir, include_withdrawn=False)
     if not published:
-        raise UsageError("No release has been published yet: ctdhub release create")
+        raise CtdhubError("No release has been published yet.", hint="ctdhub release create")
     return published[-1].release_id

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ctdhub.errors import ConfigError, ConfigProblem
+from ctdhub.geo import resolver
+from ctdhub.mapping.identifiers import looks_like_identifier
 from ctdhub.standard import Standard, load_standard
 from ctdhub.yamlconf import line_of, load_schema, load_yaml_text, plain, read_config_text, validate
 
@@ -285,6 +287,7 @@ def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSp
             columns[name] = rule
     _check_constants(std, d, doc, source, problems)
     _check_references(columns, d, doc, source, problems)
+    _check_identifiers(columns, d, doc, source, problems)
     person_key = _person_key(d, doc, source, problems)
     long = _long_layout(d, doc, source, problems)
     if problems:
@@ -317,6 +320,43 @@ def _check_constants(
             _problem(problems, doc, source, ["constants", cname], f"'{cname}' is not a field of the standard")
         elif std.field(cname).codes and str(value) not in std.field(cname).codes:
             _problem(problems, doc, source, ["constants", cname], f"'{value}' is not a code of {cname}")
+        elif std.field(cname).type == "country" and _country_code(value) != str(value):
+            # a constant is stored as written, so it must already be the code the standard stores
+            code = _country_code(value)
+            hint = f" (write '{code}')" if code else ""
+            _problem(
+                problems,
+                doc,
+                source,
+                ["constants", cname],
+                f"'{str(value)[:60]}' is not an ISO 3166 alpha-3 country code{hint}",
+            )
+
+
+def _country_code(value: object) -> str | None:
+    """The ISO3 code ``value`` names (a code, a name, a known variant), or None."""
+    return resolver().resolve(value).iso3
+
+
+def _check_identifiers(
+    columns: dict[str, ColumnRule], d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]
+) -> None:
+    """A column whose header looks like a direct identifier may give a field its values only when the spec
+    says `identifier_ok: true`: its values would reach quarantine rows, exports and finding messages.
+    (Deriving an age band from a birth date keeps no value, and person keys are hashed.)"""
+    for rule in columns.values():
+        if rule.action not in ("map", "split") or not looks_like_identifier(rule.column):
+            continue
+        if (d["columns"].get(rule.column) or {}).get("identifier_ok") is True:
+            continue
+        _problem(
+            problems,
+            doc,
+            source,
+            ["columns", rule.column],
+            f"column '{rule.column}' looks like a direct identifier (a name, phone, address or ID number): "
+            "drop it, or add `identifier_ok: true` if its values identify nobody",
+        )
 
 
 def _check_references(

@@ -13,49 +13,21 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from ctdhub.geo import CountryResolver, resolver
+from ctdhub.mapping.identifiers import DIRECT_IDENTIFIER_WORDS, norm_key, words_match
 from ctdhub.mapping.values import FLAG_WORDS
 from ctdhub.standard import Standard, load_standard
 
 ColumnProfile = list[tuple[str, int]]  # (distinct value, count), most frequent first
 
+# what the drafter drops besides direct identifiers: case references, free-text notes, staff names
 PII_WORDS = (
-    "name",
-    "nombre",
-    "nom",
-    "prenom",
-    "apellido",
-    "surname",
-    "firstname",
-    "lastname",
-    "phone",
-    "telephone",
-    "telefono",
-    "tel",
-    "mobile",
-    "movil",
-    "celular",
-    "email",
-    "mail",
-    "correo",
-    "courriel",
-    "address",
-    "adresse",
-    "direccion",
-    "domicilio",
+    *DIRECT_IDENTIFIER_WORDS,
     "street",
     "calle",
-    "rue",
-    "passport",
-    "pasaporte",
-    "passeport",
-    "idnumber",
-    "dni",
-    "cedula",
     "casenumber",
     "caseno",
     "caseid",
@@ -320,12 +292,6 @@ TEXT_DATE_FORMATS = (
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 
-def norm_key(text: str) -> str:
-    """Lower-case, accents removed, only letters and digits."""
-    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]", "", t)
-
-
 @dataclass
 class ColumnDraft:
     column: str
@@ -352,7 +318,7 @@ class Suggestion:
 
 
 def _is_pii(key: str) -> bool:
-    return any(key == w or (len(w) > 3 and w in key) for w in PII_WORDS)
+    return words_match(key, PII_WORDS)
 
 
 def _flag_for(text: str) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import secrets
 import shutil
 import time
@@ -556,6 +557,13 @@ def _kanon(
         max_suppression=policy.max_suppression,
         std=std,
     )
+    rows_in = kr.rows_out + kr.rows_suppressed
+    if kr.rows_suppressed > math.floor(policy.max_suppression * rows_in + 1e-9):
+        raise CtdhubError(
+            f"k-anonymity with k = {policy.k} would suppress {kr.rows_suppressed:,} of {rows_in:,} records, "
+            f"more than the policy's max_suppression ({policy.max_suppression:.0%}); no release was written.",
+            hint="Lower kanon.k, raise kanon.max_suppression, or switch kanon off.",
+        )
     bad = audit_kanon(con, "kanon_full", list(policy.quasi_identifiers), policy.k)
     if bad:
         raise CtdhubError(
