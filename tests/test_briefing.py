@@ -284,6 +284,34 @@ def test_html_is_self_contained(view: ReleaseView, name: str, lang: str) -> None
             assert not (0 < int(digits) < THRESHOLD), cell
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_briefing_draws_its_choropleth(view: ReleaseView, lang: str) -> None:
+    """The map of countries of exploitation is drawn (it used to be dropped), from shipped geometry, with a
+    namespace so that it shows as an image, and no country below the threshold shows its estimate."""
+    import base64
+
+    html = make_briefing(view, make_selection(**SELECTIONS["europe"]), lang=lang, fmt="html").content.decode()
+    title = {
+        "en": "Countries of exploitation (estimated cases)",
+        "fr": "Pays d&#39;exploitation (cas estimés)",
+    }
+    m = re.search(
+        r'<img[^>]*src="data:image/svg\+xml;base64,([^"]+)"[^>]*alt="' + re.escape(title[lang]), html
+    )
+    if m is None:  # the template may write alt before src
+        m = re.search(
+            r'<img[^>]*alt="' + re.escape(title[lang]) + r'"[^>]*src="data:image/svg\+xml;base64,([^"]+)"',
+            html,
+        )
+    assert m, "no map in the briefing"
+    svg = base64.b64decode(m.group(1)).decode("utf-8")
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and svg.count("<path") > 100
+    for label in re.findall(r"<title>([^<]*)</title>", svg)[1:]:
+        n = label.rsplit(": ", 1)[-1].replace(",", "").replace("\u202f", "").replace("\xa0", "")
+        if n.isdigit():
+            assert int(n) >= THRESHOLD, label
+
+
 def test_pdf(view: ReleaseView, tmp_path: Path) -> None:
     require_weasyprint()
     b = make_briefing(view, make_selection(**SELECTIONS["europe"]), lang="fr", fmt="pdf")

@@ -22,6 +22,7 @@ from ctdhub.publish.briefing.figures import FAMILIES, BriefingFigures, PeriodFig
 from ctdhub.publish.briefing.i18n import Language
 from ctdhub.publish.briefing.methods import citation, methods
 from ctdhub.publish.briefing.narrative import sections, selection_text, trend_by_year
+from ctdhub.publish.web import geometry
 from ctdhub.standard import load_standard
 from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
 
@@ -225,8 +226,37 @@ class _Builder:
         return _figure(spec)
 
     def where_chart(self) -> Block:
-        """Countries of exploitation, largest first (a map is left to the dashboard)."""
+        """Countries of exploitation, largest first."""
         return self.bar("exploitation_country", self.L.t("t_exploitation_country", n=TOP), top=TOP)
+
+    def where_map(self) -> Block | None:
+        """Countries of exploitation on a world map (the dashboard's choropleth, shipped geometry; no link,
+        as a briefing is a document). None when no country is known."""
+        L = self.L
+        values = {
+            k[0]: v
+            for k, v in self.main["exploitation_country"].items()
+            if v is not None and k[0] not in (UNKNOWN, "")
+        }
+        if not any(values.values()):
+            return None
+        threshold = self.figs.threshold
+        below = {iso for iso, v in values.items() if self.L.estimates and 0 < v < threshold}
+        title = L.t("t_exploitation_map")
+        svg, _ = geometry.world_map_svg(
+            values,
+            below=below,
+            href=lambda _iso: "",
+            describe=lambda iso, n: f"{L.label(iso)}: {L.num(n) if n else L.t('map_none')}",
+            legend_labels={"below": L.num(0) if L.estimates else "", "none": L.t("map_none")},
+            fmt=L.whole,
+            title=title,
+            lowest=threshold if L.estimates else 1,
+        )
+        if "xmlns=" not in svg[:200]:  # drawn for inline HTML; an <img> needs the namespace
+            svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return Block("figure", src=uri, alt=title)
 
     # --- sections -----------------------------------------------------------------------------------
     def sections(self) -> tuple[list[str], list[Section]]:
@@ -238,6 +268,7 @@ class _Builder:
                 L.t("h_where"),
                 text["where"],
                 [
+                    *([m] if (m := self.where_map()) else []),
                     self.where_chart(),
                     self.ranked_table(
                         "exploitation_country", L.t("t_exploitation_country", n=TOP), top=TOP, col="c_country"
