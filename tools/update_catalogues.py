@@ -49,6 +49,13 @@ def mo_bytes(cat: Catalog) -> bytes:
     return buf.getvalue()
 
 
+def _translated(string: object) -> bool:
+    """A translation is there: every plural form of a plural message, or the one string."""
+    if isinstance(string, (tuple, list)):
+        return all(string)
+    return bool(string)
+
+
 def main(check: bool) -> int:
     pot = template()
     problems = 0
@@ -59,7 +66,7 @@ def main(check: bool) -> int:
         mo_path = po_path.with_suffix(".mo")
         old = read_po(po_path.open("rb"), locale=lang) if po_path.exists() else Catalog(locale=lang)
         if check:
-            missing = [m.id for m in pot if m.id and (m.id not in old or not old[m.id].string)]
+            missing = [m.id for m in pot if m.id and (m.id not in old or not _translated(old[m.id].string))]
             stale = not mo_path.exists() or mo_path.read_bytes() != mo_bytes(old)
             for mid in missing:
                 print(f"{lang}: untranslated: {mid!r}")
@@ -72,12 +79,13 @@ def main(check: bool) -> int:
             if not m.id:
                 continue
             prev = old.get(m.id)
-            new.add(m.id, prev.string if prev is not None else "", m.locations)
+            empty: str | tuple[str, ...] = ("",) * new.num_plurals if m.pluralizable else ""
+            new.add(m.id, prev.string if prev is not None else empty, m.locations)
         po_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("wb") as f:
             write_po(f, new, width=100, omit_header=False, sort_output=True)
         mo_path.write_bytes(mo_bytes(new))
-        untranslated = sum(1 for m in new if m.id and not m.string)
+        untranslated = sum(1 for m in new if m.id and not _translated(m.string))
         print(f"{lang}: {len(new)} messages, {untranslated} untranslated -> {mo_path}")
     return 1 if problems else 0
 

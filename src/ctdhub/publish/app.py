@@ -7,16 +7,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ctdhub import __version__
 from ctdhub.publish.api import router as api_router
 from ctdhub.publish.apidocs import docs_html
-from ctdhub.publish.errors import install_error_handlers
+from ctdhub.publish.errors import http_error, install_error_handlers
 from ctdhub.publish.tables import ReleaseViews
 from ctdhub.publish.web import router as web_router
+from ctdhub.publish.web.pages import not_found_page
 
 OPENAPI_URL = "/api/openapi.json"
 ENV_RELEASES = "CTDHUB_SERVE_RELEASES"
@@ -63,6 +65,43 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class HeadAsGet:
+    """ASGI middleware answering HEAD like GET without the body: the routes are declared for GET only
+    (FastAPI adds no HEAD), so a HEAD request is passed on as GET, and the body it produces is dropped
+    while status and headers (Content-Length included) are kept. The server's scope is left untouched,
+    so it still knows the request was HEAD."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page (Accept names text/html), outside the API."""
+    path = request.url.path
+    api = path == "/api" or path.startswith("/api/")
+    return not api and "text/html" in request.headers.get("accept", "").lower()
+
+
+async def http_error_page(request: Request, exc: Exception) -> Response:
+    """An unknown address asked for by a browser: the dashboard's 404 page (in `?lang=`); everything
+    else (the API, clients not asking for HTML, other statuses): the JSON error."""
+    if isinstance(exc, HTTPException) and exc.status_code == 404 and wants_html(request):
+        return not_found_page(request)
+    return await http_error(request, exc)
+
+
 def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
     """The app over the releases in `releases_dir` (gate views and tables cached per release id).
 
@@ -81,7 +120,9 @@ def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
         views.pin(release)
     app.state.release_views = views
     install_error_handlers(app)
+    app.add_exception_handler(HTTPException, http_error_page)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
 
     app.include_router(api_router)
     app.include_router(web_router)

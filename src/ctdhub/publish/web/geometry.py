@@ -159,7 +159,10 @@ def _legend_svg(legend: list[LegendItem]) -> list[str]:
             f'<rect x="{x:.0f}" y="{y:.0f}" width="14" height="14" fill="{item.fill}" stroke="#666" '
             'stroke-width="0.5"/>'
         )
-        parts.append(f'<text x="{x + 18:.0f}" y="{y + 11:.0f}" class="legend">{escape(item.label)}</text>')
+        parts.append(  # the size also when drawn as an image (a briefing), where no stylesheet applies
+            f'<text x="{x + 18:.0f}" y="{y + 11:.0f}" class="legend" font-size="12" font-family="sans-serif">'
+            f"{escape(item.label)}</text>"
+        )
         x += 28 + 7.5 * len(item.label)
     return parts
 

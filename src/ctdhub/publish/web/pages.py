@@ -79,6 +79,11 @@ class PageNotFound(Exception):
     """An unknown country or region: a friendly 404 page."""
 
 
+class FilterRefused(Exception):
+    """Filters the dashboard refuses with a message in the page's language (a 400 page, like every other
+    filter that cannot be applied): a year outside the release's years, or a first year after the last."""
+
+
 @dataclass
 class Ctx:
     """One request: language, release view, the user's filters and how to build links that keep them."""
@@ -171,10 +176,34 @@ def _context(request: Request, extra_keys: tuple[str, ...] = ()) -> Ctx:
         raw.setdefault(k, []).append(v)
     raw = {k: (v[-1] if k in ("year_from", "year_to") else v) for k, v in raw.items()}
     filters = Filters.from_mapping(raw)
+    check_years(lang, filters, view.manifest.years)
     extra = {k: q.get(k, "") for k in extra_keys if q.get(k)}
     ctx = Ctx(request, lang, view, release_param, query, filters, extra)
     stats(view, [], filters)  # checks the filter values (StatsError names the allowed ones)
     return ctx
+
+
+def check_years(lang: Lang, filters: Filters, years: tuple[int, int] | None) -> None:
+    """Refuse a year filter outside the release's years of registration, or a first year after the last
+    (FilterRefused, in the page's language) rather than showing an impossible range."""
+    y_from, y_to = filters.year_from, filters.year_to
+    if y_from is not None and y_to is not None and y_from > y_to:
+        raise FilterRefused(
+            lang.gettext("The first year (%(from)s) is after the last year (%(to)s).")
+            % {"from": y_from, "to": y_to}
+        )
+    if not years:
+        return
+    first, last = years
+    for y in (y_from, y_to):
+        if y is not None and not first <= y <= last:
+            raise FilterRefused(
+                lang.gettext(
+                    "The year %(year)s is outside this release: its years of registration are "
+                    "%(first)s to %(last)s."
+                )
+                % {"year": y, "first": first, "last": last}
+            )
 
 
 def _page(
@@ -189,6 +218,8 @@ def _page(
     lang = Lang(pick_lang(request.query_params.get("lang")))
     try:
         ctx = _context(request, extra)
+    except FilterRefused as exc:
+        return _error(lang, 400, lang.gettext("These filters cannot be applied."), str(exc))
     except StatsError as exc:
         return _error(lang, 400, lang.gettext("These filters cannot be applied."), exc.message)
     except DisclosureError as exc:  # not public, not there, or withdrawn (410, as in the API)
@@ -217,6 +248,13 @@ def _error(lang: Lang, status: int, heading: str, message: str, ctx: Ctx | None 
         home="/" + ("?lang=" + lang.code if lang.code != "en" else ""),
     )
     return HTMLResponse(html, status_code=status)
+
+
+def not_found_page(request: Request) -> Response:
+    """The 404 page of an unknown address asked for by a browser, in the site's layout and `?lang=`."""
+    lang = Lang(pick_lang(request.query_params.get("lang")))
+    message = lang.gettext("There is no page at %(path)s.") % {"path": request.url.path}
+    return _error(lang, 404, lang.gettext("Page not found"), message)
 
 
 def common(ctx: Ctx) -> dict[str, Any]:
@@ -499,7 +537,11 @@ def _flow_kpis(ctx: Ctx, dims: list[str]) -> list[tuple[str, str, str, str]]:
                 else lang.gettext("Exploited outside their subregion of citizenship"),
                 lang.pct(away / both),
                 f"{away / both:.4f}",
-                lang.gettext("of the %(n)s cases whose two places are known (estimates)")
+                lang.ngettext(
+                    "of the %(n)s case whose two places are known (estimates)",
+                    "of the %(n)s cases whose two places are known (estimates)",
+                    both,
+                )
                 % {"n": lang.int(both)},
             )
         )

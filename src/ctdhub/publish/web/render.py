@@ -132,7 +132,9 @@ def _alt(lang: Lang, title: str, shown: list[tuple[str, str]]) -> str:
     more = len(shown) - 12
     text = f"{title}. " + "; ".join(parts)
     if more > 0:
-        text += "; " + lang.gettext("and %(n)s more in the table") % {"n": lang.int(more)}
+        text += "; " + lang.ngettext("and %(n)s more in the table", "and %(n)s more in the table", more) % {
+            "n": lang.int(more)
+        }
     return text
 
 
@@ -189,12 +191,17 @@ def bar_panel(
                 Cell(lang.pct(1.0) if den else "–"),
             ]
         )
+        den_n = den or 0
         panel.notes.append(
-            lang.gettext(
+            lang.ngettext(
                 "Percentages are shares of the cases with any information on %(topic)s "
-                "(%(n)s cases), as in the codebook; a case can be counted in several categories."
+                "(%(n)s case), as in the codebook; a case can be counted in several categories.",
+                "Percentages are shares of the cases with any information on %(topic)s "
+                "(%(n)s cases), as in the codebook; a case can be counted in several categories.",
+                # "fewer than N" below the threshold: the noun agrees with N
+                den_n if den_n >= threshold else threshold,
             )
-            % {"topic": lang.dim(dim).lower(), "n": count_text(lang, den or 0, threshold)}
+            % {"topic": lang.dim(dim).lower(), "n": count_text(lang, den_n, threshold)}
         )
     chart_cells = cells[:limit] if limit else cells
     use_share = family and bool(den)
@@ -218,7 +225,12 @@ def bar_panel(
     ]
     if limit and len(cells) > limit:
         panel.notes.append(
-            lang.gettext("The chart shows the %(n)s largest; the table lists all.") % {"n": limit}
+            lang.ngettext(
+                "The chart shows the largest one; the table lists all.",
+                "The chart shows the %(n)s largest; the table lists all.",
+                limit,
+            )
+            % {"n": lang.int(limit)}
         )
     panel.notes.append(lang.gettext("Lines across the bars show the 90 % intervals."))
     value_title = lang.gettext("Share of cases") if use_share else lang.gettext("Cases")
