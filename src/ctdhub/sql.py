@@ -41,3 +41,9 @@ def in_list(expr: str, values: Iterable[str]) -> str:
     if len(vals) <= _OR_CHAIN_MAX:
         return "(" + " OR ".join(f"{expr} = {ql(v)}" for v in vals) + ")"
     return f"({expr} IN ({', '.join(ql(v) for v in vals)}))"
+
+
+def strip(expr: str) -> str:
+    """``expr`` without leading and trailing white space of any kind: DuckDB's ``trim`` leaves tabs and line
+    breaks (an Excel cell wrapped after a separator holds one), so a regular expression does it."""
+    return f"regexp_replace({expr}, '^[\\s\\p{{Z}}]+|[\\s\\p{{Z}}]+$', '', 'g')"

@@ -20,7 +20,7 @@ from ctdhub.mapping import derive as dv
 from ctdhub.mapping import person_key as pk
 from ctdhub.mapping.spec import ColumnRule, MappingSpec
 from ctdhub.mapping.values import norm, split_map, value_map
-from ctdhub.sql import in_list, qi, ql, ql_list
+from ctdhub.sql import in_list, qi, ql, ql_list, strip
 from ctdhub.standard import Field, Standard, load_standard
 
 FINDING_COLUMNS = '_row, "column", field, value, rule, severity, message'
@@ -242,7 +242,7 @@ class _Mapper:
         tokens = (
             f"(CASE WHEN list_contains({keys_sql}, {whole}) THEN [{whole}] ELSE "
             f"list_filter(list_transform(string_split(r.{qi(rule.column)}, {ql(rule.split)}), "
-            f"lambda x: lower(trim(x))), lambda x: x <> '') END)"
+            f"lambda x: lower({strip('x')})), lambda x: x <> '') END)"
         )
         has_info = self.not_missing(rule)
         targets = rule.targets()
@@ -250,14 +250,15 @@ class _Mapper:
             keys = [k for k, flags in smap.items() if t in flags]
             self.b.add(
                 t,
-                f"CAST(CASE WHEN {has_info} THEN (CASE WHEN list_has_any({tokens}, {ql_list(keys)}) "
+                # a cell of separators only ("; ;") says nothing: its flags stay unknown
+                f"CAST(CASE WHEN {has_info} AND len({tokens}) > 0 THEN (CASE WHEN list_has_any({tokens}, {ql_list(keys)}) "
                 f"THEN 1 ELSE 0 END) END AS TINYINT)",
             )
         self.add_na(rule, targets)
         known = ql_list(list(smap) + unknown + na)
         raw_tokens = (
             f"(CASE WHEN list_contains({keys_sql}, {whole}) THEN [trim(r.{qi(rule.column)})] ELSE "
-            f"list_transform(string_split(r.{qi(rule.column)}, {ql(rule.split)}), lambda x: trim(x)) END)"
+            f"list_transform(string_split(r.{qi(rule.column)}, {ql(rule.split)}), lambda x: {strip('x')}) END)"
         )
         unmapped_list = (
             f"list_filter({raw_tokens}, lambda x: x <> '' AND NOT list_contains({known}, lower(x)))"

@@ -58,7 +58,8 @@ class IntervalModel:
             if dim in self.families:
                 if len(labels) != 1:
                     raise ValueError(f"a count selects one category of {dim}, got {labels}")
-                attr = any_attr(dim) if labels[0] == ANY_INFO else labels[0]
+                # "(any information)" and "Unknown" (no information) are the two values of one attribute
+                attr = any_attr(dim) if labels[0] in (ANY_INFO, UNKNOWN) else labels[0]
                 ks[attr] = 1
                 continue
             table = self.codes.get(dim)
