@@ -228,7 +228,7 @@ class _Mapper:
             base + "'country_pattern_match' AS rule, 'warning' AS severity, "
             f"'value ''' || {dv.text(rule.column)} || ''' in column {col} was read as ' || {alias}._iso3 || "
             f"' by a name pattern; confirm it in the mapping''s values' AS message {src} "
-            f"WHERE {alias}._method = 'pattern'"
+            f"WHERE {alias}._method = 'pattern' AND {self.not_missing(rule)}"
         )
 
     def split_column(self, rule: ColumnRule) -> None:
@@ -246,13 +246,16 @@ class _Mapper:
         )
         has_info = self.not_missing(rule)
         targets = rule.targets()
+        # a token the spec does not map (a row kept under `on_unmapped: warn`) may mean any flag: the flags
+        # no mapped token sets are then unknown, not 0
+        unmapped = f"len(list_filter({tokens}, lambda x: NOT list_contains({keys_sql}, x))) > 0"
         for t in targets:
             keys = [k for k, flags in smap.items() if t in flags]
             self.b.add(
                 t,
                 # a cell of separators only ("; ;") says nothing: its flags stay unknown
-                f"CAST(CASE WHEN {has_info} AND len({tokens}) > 0 THEN (CASE WHEN list_has_any({tokens}, {ql_list(keys)}) "
-                f"THEN 1 ELSE 0 END) END AS TINYINT)",
+                f"CAST(CASE WHEN {has_info} AND len({tokens}) > 0 THEN (CASE WHEN list_has_any({tokens}, "
+                f"{ql_list(keys)}) THEN 1 WHEN {unmapped} THEN NULL ELSE 0 END) END AS TINYINT)",
             )
         self.add_na(rule, targets)
         known = ql_list(list(smap) + unknown + na)
