@@ -222,7 +222,10 @@ def pacsynth_table_comparison(cells: list[dict[str, Any]], pac: dict[str, Any]) 
     for combo, count in aggregates.items():
         parts = dict(p.split(":", 1) for p in combo.split("|"))
         index.setdefault(frozenset(parts), []).append((parts, float(count)))
+    from ctdhub.geo import resolver
+
     families = {f.name for f in load_standard().families}
+    regions = {r["iso3"]: r for r in resolver().region_rows()}
     answers: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[tuple[str, ...], float]] = {}
     rows: list[tuple[int, float, float, float]] = []  # way, true, ctdhub, pac-synth
     for c in cells:
@@ -231,7 +234,7 @@ def pacsynth_table_comparison(cells: list[dict[str, Any]], pac: dict[str, Any]) 
         if cols is None:
             continue
         if (dims, cols) not in answers:
-            answers[(dims, cols)] = _pac_table(index, dims, cols, families)
+            answers[(dims, cols)] = _pac_table(index, dims, cols, families, regions)
         rows.append((c["way"], c["true"], c["est"], answers[(dims, cols)].get(key, 0.0)))
     arr = np.array(rows, dtype=np.float64).reshape(-1, 4)
     way, true = arr[:, 0], arr[:, 1]
@@ -256,13 +259,14 @@ def _pac_columns(
 
 
 def _pac_table(
-    index: PacIndex, dims: tuple[str, ...], cols: tuple[str, ...], families: set[str]
+    index: PacIndex,
+    dims: tuple[str, ...],
+    cols: tuple[str, ...],
+    families: set[str],
+    regions: dict[str, dict[str, Any]],
 ) -> dict[tuple[str, ...], float]:
     """pac-synth's cells of one table (one flag per family dimension), keyed like the table's cells."""
-    from ctdhub.geo import resolver
     from ctdhub.standard.dimensions import GEO_DIMS
-
-    regions = {r["iso3"]: r for r in resolver().region_rows()}
 
     def label(d: str, c: str, v: str) -> str:
         if d in families:

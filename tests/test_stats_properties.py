@@ -371,3 +371,10 @@ def _not_int(s: str) -> bool:
     except ValueError:
         return True
     return False
+
+
+def test_countries_under_a_region_filter_are_measured_not_modelled(release: Release) -> None:
+    """A country's region is a function of the country: the country table under a region filter is the
+    measured country table, not an unmeasured "country × region" combination."""
+    r = stats(release.view, ["CountryOfExploitation"], Filters(exploitation_region=("Europe",)))
+    assert r.cells and not [c for c in r.cells if c.get("modelled")]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import secrets
 import shutil
 import time
@@ -447,15 +446,7 @@ def _build(
         display_threshold=policy.threshold,
         interval_level=intervals.level,
         measurements=len(model.measurements),
-        lifetime=Lifetime(
-            releases=budget.releases,
-            rho_spent=budget.rho_spent,
-            rho_lifetime=budget.rho_lifetime,
-            epsilon_spent=budget.epsilon_spent,
-            lifetime_epsilon=budget.lifetime_epsilon,
-            delta=budget.delta,
-            remaining_releases_at_this_epsilon=budget.remaining_releases,
-        ),
+        lifetime=Lifetime.of(budget),
     )
     diff = release_diff(previous, intervals, tables)
     report = build_report(
@@ -557,10 +548,9 @@ def _kanon(
         max_suppression=policy.max_suppression,
         std=std,
     )
-    rows_in = kr.rows_out + kr.rows_suppressed
-    if kr.rows_suppressed > math.floor(policy.max_suppression * rows_in + 1e-9):
+    if kr.rows_suppressed > kr.max_suppressed:
         raise CtdhubError(
-            f"k-anonymity with k = {policy.k} would suppress {kr.rows_suppressed:,} of {rows_in:,} records, "
+            f"k-anonymity with k = {policy.k} would suppress {kr.rows_suppressed:,} of {kr.rows_in:,} records, "
             f"more than the policy's max_suppression ({policy.max_suppression:.0%}); no release was written.",
             hint="Lower kanon.k, raise kanon.max_suppression, or switch kanon off.",
         )

@@ -62,6 +62,7 @@ class KanonResult:
     rows_in: int
     rows_out: int
     rows_suppressed: int
+    max_suppressed: int  # the most rows ``max_suppression`` allows to suppress
     k_achieved: int
     information_loss: dict[str, float]
     candidates_evaluated: int
@@ -320,6 +321,7 @@ def k_anonymise(
         rows_in=rows_in,
         rows_out=rows_out,
         rows_suppressed=rows_in - rows_out,
+        max_suppressed=budget,
         k_achieved=k_achieved,
         information_loss={"generalisation": gen, "suppression": s, "total": _total_loss(gen, s)},
         candidates_evaluated=lat.evaluated,

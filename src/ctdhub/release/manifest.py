@@ -15,13 +15,17 @@ privacy (a different layout, never served): it raises ``ManifestBeforeDP``.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ctdhub.errors import CtdhubError
+
+if TYPE_CHECKING:
+    from ctdhub.release.ledger import Budget
 
 FORMAT_VERSION = 1  # the newest layout this ctdhub reads, and the one it writes
 MANIFEST_FILE = "release.json"
@@ -62,15 +66,12 @@ class Lifetime:
     remaining_releases_at_this_epsilon: int
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "releases": self.releases,
-            "rho_spent": self.rho_spent,
-            "rho_lifetime": self.rho_lifetime,
-            "epsilon_spent": self.epsilon_spent,
-            "lifetime_epsilon": self.lifetime_epsilon,
-            "delta": self.delta,
-            "remaining_releases_at_this_epsilon": self.remaining_releases_at_this_epsilon,
-        }
+        return _record_json(self)
+
+    @classmethod
+    def of(cls, budget: Budget) -> Lifetime:
+        """The lifetime budget as the ledger reports it after this release."""
+        return cls.from_json(_Fields(dict(budget.to_dict()), "the privacy ledger"))
 
     @classmethod
     def from_json(cls, f: _Fields) -> Lifetime:
@@ -101,18 +102,7 @@ class Privacy:
     lifetime: Lifetime
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "epsilon": self.epsilon,
-            "delta": self.delta,
-            "rho": self.rho,
-            "noise": self.noise,
-            "unit": self.unit,
-            "max_records_per_person": self.max_records_per_person,
-            "display_threshold": self.display_threshold,
-            "interval_level": self.interval_level,
-            "measurements": self.measurements,
-            "lifetime": self.lifetime.to_json(),
-        }
+        return _record_json(self)
 
     @classmethod
     def from_json(cls, f: _Fields) -> Privacy:
@@ -138,7 +128,7 @@ class Aggregates:
     cells: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"tables": self.tables, "cells": self.cells}
+        return _record_json(self)
 
     @classmethod
     def from_json(cls, f: _Fields) -> Aggregates:
@@ -153,7 +143,7 @@ class ModelInfo:
     seconds: Mapping[str, float]
 
     def to_json(self) -> dict[str, Any]:
-        return {"records": self.records, "seconds": dict(self.seconds)}
+        return _record_json(self)
 
     @classmethod
     def from_json(cls, f: _Fields) -> ModelInfo:
@@ -172,14 +162,7 @@ class Kanon:
     warning: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "k": self.k,
-            "k_achieved": self.k_achieved,
-            "quasi_identifiers": list(self.quasi_identifiers),
-            "levels": dict(self.levels),
-            "level_names": dict(self.level_names),
-            "warning": self.warning,
-        }
+        return _record_json(self)
 
     @classmethod
     def from_json(cls, f: _Fields) -> Kanon:
@@ -201,7 +184,7 @@ class Withdrawal:
     reason: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"at": self.at, "reason": self.reason}
+        return _record_json(self)
 
     @classmethod
     def from_json(cls, f: _Fields) -> Withdrawal:
@@ -356,6 +339,21 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return "an object"
+
+
+def _record_json(record: Any) -> dict[str, Any]:
+    """A record of this module as JSON data, its fields in declaration order (tuples as lists)."""
+    return {f.name: _plain(getattr(record, f.name)) for f in dataclasses.fields(record)}
+
+
+def _plain(record: Any) -> Any:
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
+        return _record_json(record)
+    if isinstance(record, (tuple, list)):
+        return [_plain(v) for v in record]
+    if isinstance(record, Mapping):
+        return {k: _plain(v) for k, v in record.items()}
+    return record
 
 
 class _Fields:

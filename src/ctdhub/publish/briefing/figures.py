@@ -30,7 +30,7 @@ from ctdhub.release.dp.intervals import IntervalModel
 from ctdhub.release.manifest import ReleaseManifest
 from ctdhub.sql import ql
 from ctdhub.standard import Standard, load_standard
-from ctdhub.standard.dimensions import ANY_INFO, GEO_DIMS, UNKNOWN, YEAR
+from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN, YEAR
 
 Key = tuple[str, ...]
 FAMILIES = ("typeOfExploit", "typeOfLabour", "typeOfSex", "meansOfControl", "recruiterRelation")
@@ -222,13 +222,6 @@ def fixed_selection(selection: Selection, intervals: IntervalModel) -> dict[str,
     return {d: v for d, v in fixed.items() if d in intervals.codes}
 
 
-def _geo_field(dim: str) -> str | None:
-    """The country field a geographic dimension belongs to (its side), or None."""
-    if dim in GEO_DIMS:
-        return GEO_DIMS[dim][0]
-    return dim if dim in ("citizenship", "CountryOfExploitation") else None
-
-
 def _coarse_filter(side: str, flt: GeoFilter) -> tuple[str, list[str]] | None:
     """A filter of whole regions only, or of whole sub-regions only: (its dimension, its values)."""
     if flt.countries or flt.grouping or (flt.regions and flt.subregions):
@@ -243,12 +236,8 @@ def _with_intervals(
     dims = TABLES[name]
     out: dict[Key, tuple[int, int]] = {}
     modelled: set[Key] = set()
-    # a breakdown by a place replaces the selection's filter on the same side: the cell's own country (or
-    # region) already lies in it, and the pair would read as a combination no table measures
-    sides = {_geo_field(d) for d in dims} - {None}
-    base = {d: v for d, v in fixed.items() if _geo_field(d) not in sides}
     for key, n in cells.items():
-        sel = {**base, **{d: [key[i]] for i, d in enumerate(dims)}}
+        sel = {**fixed, **{d: [key[i]] for i, d in enumerate(dims)}}
         try:
             iv = intervals.interval(float(n), sel)
         except ValueError:  # a dimension the interval model does not describe: no interval printed

@@ -19,7 +19,7 @@ from typing import Any
 
 from ctdhub.release.dp.gls import ComponentVariances
 from ctdhub.release.dp.space import ModelSpace, any_attr
-from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
+from ctdhub.standard.dimensions import ANY_INFO, GEO_DIMS, UNKNOWN
 
 LEVEL = 0.90
 Z = 1.6448536269514722  # two-sided 90 %
@@ -53,7 +53,7 @@ class IntervalModel:
         """The interval of a count of ``estimate`` over ``selection`` (dimension -> kept value labels)."""
         ks: dict[str, int] = {}
         approximate = False
-        for dim, labels in selection.items():
+        for dim, labels in _finest_places(selection).items():
             labels = list(labels)
             if dim in self.families:
                 if len(labels) != 1:
@@ -110,6 +110,26 @@ class IntervalModel:
     @classmethod
     def load(cls, path: Path) -> IntervalModel:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _geo_rank(dim: str) -> tuple[str, int] | None:
+    """(country field, 0 country / 1 sub-region / 2 region) of a geographic dimension, or None."""
+    if dim in GEO_DIMS:
+        country, level = GEO_DIMS[dim]
+        return country, 1 if level == "un_subregion" else 2
+    return (dim, 0) if dim in {c for c, _ in GEO_DIMS.values()} else None
+
+
+def _finest_places(selection: Mapping[str, Collection[str]]) -> dict[str, Collection[str]]:
+    """The selection without a region (or sub-region) when it also selects finer places on the same side:
+    a country's region is a function of the country, so the pair adds nothing to the count, and read
+    together they would look like a combination no table measures (a country table under a region filter)."""
+    ranks = {d: r for d in selection if (r := _geo_rank(d)) is not None}
+    return {
+        d: v
+        for d, v in selection.items()
+        if d not in ranks or not any(f == ranks[d][0] and k < ranks[d][1] for f, k in ranks.values())
+    }
 
 
 def interval_model(
