@@ -96,23 +96,107 @@ def api(server: str, path: str) -> Any:
         return json.loads(r.read())
 
 
-def test_every_page_in_three_languages(browser: tuple[Any, list[str]]) -> None:
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+ALL_DRAWN = "[...document.querySelectorAll('.vega-chart')].every(e => e.querySelector('svg'))"
+
+
+def test_every_page_in_three_languages_at_two_sizes(browser: tuple[Any, list[str]]) -> None:
+    """Every page × en/fr/es × desktop/phone: the interactive charts drawn (the SVG image hidden), no
+    console error or warning (a CSP violation or a Vega warning shows there), no broken image, nothing
+    wider than the screen; on a phone the filters are folded behind one button."""
     page, blocked = browser
+    messages: list[str] = []
+    page.on(
+        "console",
+        lambda m: messages.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None,
+    )
+    page.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for name, path in PAGES.items():
-        for lang in ("en", "fr", "es"):
-            url = path if lang == "en" else f"{path}?lang={lang}"
-            resp = page.goto(url)
-            assert resp is not None and resp.status == 200, url
-            assert page.locator("html").get_attribute("lang") == lang
-            assert page.locator("h1").count() == 1
-            assert page.locator("p.dp-note").is_visible(), url
-            broken = page.evaluate(
-                "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length"
-            )
-            assert broken == 0, url
-            page.screenshot(path=str(SHOTS / f"{name}-{lang}.png"), full_page=True)
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        for name, path in PAGES.items():
+            for lang in ("en", "fr", "es"):
+                url = path if lang == "en" else f"{path}?lang={lang}"
+                resp = page.goto(url)
+                assert resp is not None and resp.status == 200, url
+                page.wait_for_function(ALL_DRAWN)
+                assert page.locator("html").get_attribute("lang") == lang
+                assert page.locator("h1").count() == 1
+                assert page.locator("p.dp-note").is_visible(), url
+                broken = page.evaluate(
+                    "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length"
+                )
+                assert broken == 0, url
+                for figure in page.locator("figure:has(.vega-chart)").all():
+                    assert "interactive" in (figure.get_attribute("class") or ""), url
+                    assert not figure.locator("img.chart").is_visible(), url
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, (url, size, overflow)
+                box = page.locator("details.filter-box")
+                if box.count():
+                    assert (box.get_attribute("open") is None) is (size == "phone"), (url, size)
+                assert messages == [], (url, size, messages)
+                page.screenshot(path=str(SHOTS / f"{name}-{lang}-{size}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert blocked == []
+
+
+def test_phone_filters_open_from_one_button(browser: tuple[Any, list[str]]) -> None:
+    page, _ = browser
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.goto("/")
+        assert not page.locator("#f-gender").is_visible()
+        page.locator("details.filter-box summary").click()
+        assert page.locator("#f-gender").is_visible()
+        page.select_option("#f-gender", "Female")
+        page.get_by_role("button", name="Apply filters").click()
+        page.wait_for_url("**gender=Female*")
+        # a filter is set: the form stays open, and its button says how many filters are active
+        assert page.locator("#f-gender").is_visible()
+        assert "(1 active)" in page.locator("details.filter-box summary").inner_text()
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_chart_tooltip_shows_the_table_figure(browser: tuple[Any, list[str]]) -> None:
+    """Hovering a bar of the interactive chart shows the same estimate and interval as the table."""
+    page, _ = browser
+    page.goto("/")
+    page.wait_for_function(ALL_DRAWN)
+    bar = page.locator('#regions .vega-chart svg [aria-roledescription="bar"]').first
+    bar.hover()
+    tip = page.locator("#vg-tooltip-element")
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    rows = page.locator("#regions table.data tbody tr")
+    matched = False
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("th, td").all_inner_texts()
+        if cells[0] in text and cells[1] in text and cells[2] in text:
+            matched = True
+    assert matched, text
+
+
+def test_legend_click_highlights_one_series(browser: tuple[Any, list[str]]) -> None:
+    page, _ = browser
+    page.goto("/")
+    page.wait_for_function(ALL_DRAWN)
+    chart = page.locator("#trend .vega-chart svg")
+    lines = chart.locator('[aria-roledescription="line mark"], g.mark-line path')
+
+    def opacities() -> list[str]:
+        return [
+            lines.nth(i).get_attribute("stroke-opacity") or lines.nth(i).get_attribute("opacity") or "1"
+            for i in range(lines.count())
+        ]
+
+    before = opacities()
+    assert len(before) >= 2 and len(set(before)) == 1
+    chart.locator("g.role-legend-symbol path, g.role-legend-label text").first.click()
+    page.wait_for_timeout(300)
+    after = opacities()
+    assert len(set(after)) == 2, after  # the picked series stays, the others fade
 
 
 def test_filter_form_language_switch_and_api(browser: tuple[Any, list[str]], server: str) -> None:

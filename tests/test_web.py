@@ -391,7 +391,9 @@ def test_place_page_shows_every_panel(pages: dict[tuple[str, str], str]) -> None
 def test_nothing_external(client: TestClient, pages: dict[tuple[str, str], str]) -> None:
     for (url, lang), html in pages.items():
         assert not re.search(r"https?://", html), (url, lang, re.findall(r"https?://\S{0,40}", html)[:3])
-        assert "<script" not in html or 'src="/static/' in html
+        # scripts: the package's own files, and JSON data blocks (chart specs) that never execute
+        for tag in re.findall(r"<script[^>]*>", html):
+            assert 'src="/static/' in tag or 'type="application/json"' in tag, tag
     css = client.get("/static/dashboard.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert not re.search(r"https?://|@import|url\((?!#)", css.text)
@@ -443,7 +445,7 @@ def test_geometry_and_chart_builders() -> None:
     assert {"field": "iv", "type": "nominal", "title": "90 % interval"} in bars["encoding"]["tooltip"]
     assert charts.render_svg(bars).startswith("<svg")
     line = charts.line_spec(rows, "a", color="b", lower="lo", upper="hi")
-    assert [layer["mark"]["type"] for layer in line["layer"]] == ["rule", "line"]
+    assert [layer["mark"]["type"] for layer in line["layer"]] == ["rule", "line", "point"]
     assert charts.render_svg(line).startswith("<svg")
     assert "layer" not in charts.bar_spec(rows, "a")  # no interval, no error bars
     choro = charts.choropleth_spec(
@@ -486,3 +488,42 @@ def test_a_withdrawn_release_is_gone_from_dashboard_and_api_alike(releases: Path
         withdraw_release(copy, "0001", "test: a disclosure was found")
         page, api = (client.get(url) for url in urls)
         assert (page.status_code, api.status_code) == (410, 410)
+
+
+def test_trend_line_breaks_at_a_gap_and_marks_small_estimates() -> None:
+    """A year without a value keeps its place on the axis and breaks the line (never a line joined across
+    it); estimates below the threshold are hollow points."""
+    import re
+
+    rows = [
+        {"x": "2015", "v": 20, "below": False},
+        {"x": "2016", "v": None, "below": False},
+        {"x": "2017", "v": 5, "below": True},
+        {"x": "2018", "v": 30, "below": False},
+    ]
+    spec = charts.line_spec(rows, "x", value="v", below="below")
+    assert spec["layer"][0]["mark"]["invalid"] == "break-paths-show-domains"
+    svg = charts.render_svg(spec)
+    paths = re.findall(r'class="mark-line[^>]*>.*?d="([^"]*)"', svg, re.S)
+    assert paths and paths[0].count("M") == 2  # 2015 alone, then 2017-2018: two pieces
+    assert svg.count('fill="white"') >= 1  # the hollow point of 2017
+    ticks = re.findall(r">(20\d\d)</text>", svg)
+    assert ticks == ["2015", "2016", "2017", "2018"]
+
+
+def test_series_colours_follow_the_code_not_the_label() -> None:
+    """The same code has the same colour in every language and whichever other codes are present."""
+    from ctdhub.publish import colours
+
+    en = colours.scale("typeOfExploit", ["isSexualExploit", "isForcedLabour"], lambda c: c + " (en)")
+    fr = colours.scale(
+        "typeOfExploit", ["isForcedLabour", "isSexualExploit", "Unknown"], lambda c: c + " (fr)"
+    )
+    colour_en = dict(zip(en["domain"], en["range"], strict=True))
+    colour_fr = dict(zip(fr["domain"], fr["range"], strict=True))
+    for code in ("isSexualExploit", "isForcedLabour"):
+        assert colour_en[code + " (en)"] == colour_fr[code + " (fr)"]
+    assert colour_fr["Unknown (fr)"] == colours.UNKNOWN_COLOUR
+    assert colours.colour("gender", "Female") != colours.colour("gender", "Male")
+    # a dimension without a code list: by the sorted codes present, whatever their order
+    assert colours.colour("contributor", "b", ["b", "a"]) == colours.colour("contributor", "b", ["a", "b"])

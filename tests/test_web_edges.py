@@ -186,3 +186,16 @@ def test_english_count_phrases(client: TestClient) -> None:
     html = client.get("/").text
     assert re.search(r"Display threshold: \d+ cases?<|Display threshold: \d+ cases? ·", html)
     assert not re.search(r"Display threshold: 1 cases", html)
+
+
+def test_chart_scripts_shipped_compressed_and_licensed(client: TestClient) -> None:
+    """The charts' JavaScript comes from the package (no CDN), gzipped for phones, with its licences."""
+    for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"):
+        r = client.get(f"/static/vendor/{name}", headers={"Accept-Encoding": "gzip"})
+        assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+        assert r.headers["content-type"].startswith("text/javascript")
+        lic = client.get(f"/static/vendor/{name.removesuffix('.min.js')}.LICENSE.txt")
+        assert lic.status_code == 200 and "Redistribution" in lic.text
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in page.headers  # pages and the API are not compressed
+    assert '<script src="/static/vendor/vega-embed.min.js" defer></script>' in page.text

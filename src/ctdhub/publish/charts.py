@@ -1,7 +1,7 @@
 """Chart specifications: one Vega-Lite spec per chart, shared by the web dashboard and the PDF briefings.
 
 Each builder takes rows of differentially private estimates (``{"<dim>": value, ..., "count": int}``;
-the value field is named by ``value``) and returns a Vega-Lite v5 dict. Rows may also carry the 90 %
+the value field is named by ``value``) and returns a Vega-Lite v6 dict. Rows may also carry the 90 %
 interval (fields named by ``lower`` / ``upper``: drawn as error bars where that is simple, and shown in
 the tooltip) and display texts (``text``: e.g. "fewer than 5" for an estimate below the display
 threshold; ``interval_text``: e.g. "1,230–1,290"). Nothing is suppressed: every row is drawn.
@@ -14,19 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+from ctdhub.publish.colours import PALETTE
 
-# Okabe–Ito: a colour-blind-safe qualitative palette.
-PALETTE: tuple[str, ...] = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#000000",
-)
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+
 FONT = "DejaVu Sans"
 INTERVAL_TITLE = "90 % interval"
 BELOW_FILL = "#deebf7"  # a country whose estimate is below the display threshold (lighter than any class)
@@ -192,13 +183,16 @@ def stacked_bar_spec(
     height: int = 260,
     x_sort: Sequence[str] | None = None,
     color_sort: Sequence[str] | None = None,
+    color_scale: dict[str, Any] | None = None,
 ) -> Spec:
     """Vertical bars of ``value`` by ``x``, stacked by ``color`` (share of each bar with ``normalize``);
     the interval of each segment is in its tooltip (error bars do not stack).
 
-    ``x_sort`` / ``color_sort`` give the order of the categories (default: ascending)."""
+    ``x_sort`` / ``color_sort`` give the order of the categories (default: ascending); ``color_scale``
+    (``colours.scale``) fixes each category's colour. Clicking a legend entry highlights its segments."""
     spec = _base(title, rows, value, width, height)
     spec["mark"] = {"type": "bar"}
+    spec["params"] = [_legend_pick(color)]
     spec["encoding"] = {
         "x": {
             "field": x,
@@ -218,7 +212,9 @@ def stacked_bar_spec(
             "type": "nominal",
             "title": color_title if color_title is not None else color,
             **({"sort": list(color_sort)} if color_sort is not None else {}),
+            **({"scale": dict(color_scale)} if color_scale is not None else {}),
         },
+        "opacity": _picked_opacity(),
         "tooltip": _tooltip(
             rows,
             [{"field": x}, {"field": color}],
@@ -250,45 +246,90 @@ def line_spec(
     value_title: str = "Cases",
     x_title: str | None = None,
     color_title: str | None = None,
+    color_scale: dict[str, Any] | None = None,
+    below: str | None = None,
     width: int = 520,
     height: int = 260,
 ) -> Spec:
     """A trend line of ``value`` over ``x`` (ordinal, e.g. year), one line per ``color`` value, with a
-    light error bar at each point when the rows carry ``lower`` / ``upper``."""
+    light error bar at each point when the rows carry ``lower`` / ``upper``.
+
+    A row whose value is None is a gap: the line breaks there and its ``x`` keeps its place on the axis
+    (never a line joined across a missing year). Rows whose ``below`` field is true (an estimate below the
+    display threshold) are drawn as hollow points. ``color_scale`` fixes each series' colour; clicking a
+    legend entry highlights its line."""
     spec = _base(title, rows, value, width, height)
-    x_enc = {"field": x, "type": "ordinal", "title": x_title if x_title is not None else x}
+    spec["data"] = {"values": list(rows)}  # rows without a value are the gaps
+    x_enc = {
+        "field": x,
+        "type": "ordinal",
+        "title": x_title if x_title is not None else x,
+        "axis": {"labelAngle": 0, "labelOverlap": True},
+    }
     keys: list[dict[str, Any]] = [{"field": x}] + ([{"field": color}] if color else [])
+    y_enc = {"field": value, "type": "quantitative", "title": value_title, "axis": {"format": ",d"}}
+    tooltip = _tooltip(
+        rows, keys, value, ",d", value_title, text, interval_text, lower, upper, interval_title
+    )
     line: Spec = {
-        "mark": {"type": "line", "point": True},
-        "encoding": {
-            "y": {"field": value, "type": "quantitative", "title": value_title, "axis": {"format": ",d"}},
-            "tooltip": _tooltip(
-                rows, keys, value, ",d", value_title, text, interval_text, lower, upper, interval_title
-            ),
-        },
+        "mark": {"type": "line", "invalid": "break-paths-show-domains"},
+        "encoding": {"y": y_enc},
+    }
+    points: Spec = {
+        "transform": [{"filter": {"field": value, "valid": True}}],
+        "mark": {"type": "point", "filled": True, "size": 40, "strokeWidth": 1.5, "opacity": 1},
+        "encoding": {"y": y_enc, "tooltip": tooltip},
     }
     spec["encoding"] = {"x": x_enc}
-    if color:
-        spec["encoding"]["color"] = {
-            "field": color,
-            "type": "nominal",
-            "title": color_title if color_title else color,
-            "legend": {"symbolOpacity": 1},
-        }
+    layers: list[Spec] = []
     if _has(rows, lower) and _has(rows, upper):
         assert lower is not None and upper is not None
-        rule: Spec = {
-            "mark": {"type": "rule", "opacity": 0.45, "strokeWidth": 1.5},
-            "encoding": {
-                "y": {"field": lower, "type": "quantitative"},
-                "y2": {"field": upper},
-            },
-        }
-        spec["layer"] = [rule, line]
+        layers.append(
+            {
+                "transform": [{"filter": {"field": lower, "valid": True}}],
+                "mark": {"type": "rule", "opacity": 0.45, "strokeWidth": 1.5},
+                "encoding": {"y": {"field": lower, "type": "quantitative"}, "y2": {"field": upper}},
+            }
+        )
+    layers.append(line)
+    # the points draw fill and stroke themselves (hollow below the threshold) instead of a colour channel
+    series: dict[str, Any] = {"value": PALETTE[0]}
+    if color:
+        scale = {"scale": dict(color_scale)} if color_scale is not None else {}
+        for layer in layers:
+            layer["encoding"]["color"] = {
+                "field": color,
+                "type": "nominal",
+                "title": color_title if color_title else color,
+                "legend": {"symbolOpacity": 1},
+                **scale,
+            }
+        # same field, title and legend as the lines' colour: Vega-Lite merges them into one legend
+        series = {k: v for k, v in layers[-1]["encoding"]["color"].items()}
+        spec["encoding"]["opacity"] = _picked_opacity()
+        line["params"] = [_legend_pick(color)]
     else:
-        spec["mark"] = line["mark"]
-        spec["encoding"].update(line["encoding"])
+        for layer in layers:
+            layer["mark"]["color"] = PALETTE[0]
+    points["encoding"]["stroke"] = series
+    if _has(rows, below):
+        points["encoding"]["fill"] = {
+            "condition": {"test": f"datum[{below!r}] === true", "value": "white"},
+            **series,
+        }
+    else:
+        points["encoding"]["fill"] = series
+    spec["layer"] = [*layers, points]
     return spec
+
+
+def _legend_pick(field: str) -> dict[str, Any]:
+    """A selection bound to the legend: clicking an entry highlights its series (interactive charts)."""
+    return {"name": "pick", "select": {"type": "point", "fields": [field]}, "bind": "legend"}
+
+
+def _picked_opacity() -> dict[str, Any]:
+    return {"condition": {"param": "pick", "value": 1, "empty": True}, "value": 0.2}
 
 
 def heatmap_spec(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ctdhub.publish.web import release_pages  # noqa: F401  (registers /downloads and /about)
 from ctdhub.publish.web.pages import router as pages_router
 from ctdhub.publish.web.static import router as static_router
 

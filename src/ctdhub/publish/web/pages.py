@@ -1,10 +1,12 @@
-"""The dashboard's pages: overview, map, flows, victim profile, country and region pages, downloads.
+"""The dashboard's pages: overview, map, flows, victim profile, country and region pages (downloads and
+about are in `release_pages`).
 
 Each page reads the release through the gate (`ReleaseViews`, shared with the API) and asks `stats()`
 for every figure, exactly as `/api/v1/stats` does; the filters live in the query string (plain GET
 form), as does the language (`?lang=fr`). Every figure is a differentially private estimate: any
 combination of filters is answered, each number comes with its 90 % interval, and an estimate below the
-display threshold reads "fewer than N".
+display threshold reads "fewer than N". The about page and the footer's release date read only the
+release manifest (public), never the store.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ctdhub.geo import resolver
-from ctdhub.publish.api import file_url, resource_entry
+from ctdhub.publish.api import file_url
 from ctdhub.publish.errors import status_for
 from ctdhub.publish.gate import DisclosureError, ReleaseView
 from ctdhub.publish.stats import FILTER_DIMS, Filters, StatsError, StatsResult, stats
 from ctdhub.publish.tables import ReleaseViews, published_values
 from ctdhub.publish.web import geometry
+from ctdhub.publish.web.formats import release_date
 from ctdhub.publish.web.i18n import LANG_NAMES, LANGS, N_, Lang, pick_lang
 from ctdhub.publish.web.jinja import render_page
 from ctdhub.publish.web.render import (
@@ -62,6 +65,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/flows", N_("Flows")),
     ("/profile", N_("Victim profile")),
     ("/downloads", N_("Downloads")),
+    ("/about", N_("About")),
 )
 # id, title, dims, kind ('stacked', 'bar' in category order, 'family': shares of "(any information)")
 PROFILE: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
@@ -276,6 +280,7 @@ def common(ctx: Ctx) -> dict[str, Any]:
         "years": years,
         "contributors": list(manifest.contributors),
         "release": ctx.view.release_id,
+        "published": release_date(lang, manifest.created_at),
         "threshold": ctx.view.threshold,
         "report": report,
         "reset": ctx.url(path, keep_filters=False),
@@ -342,7 +347,10 @@ def _kpis(ctx: Ctx, filters: Filters) -> list[tuple[str, str, str, str]]:
             out.append((lang.gettext(label), lang.int(n), str(n), ""))
     manifest = ctx.view.manifest
     contributors = manifest.contributors
-    out.append((lang.gettext("Contributors"), lang.int(len(contributors)), str(len(contributors)), ""))
+    n = len(contributors)
+    out.append(
+        (lang.ngettext("Contributing organisation", "Contributing organisations", n), lang.int(n), str(n), "")
+    )
     years = manifest.years or ()
     y_from = filters.year_from or (years[0] if years else None)
     y_to = filters.year_to or (years[1] if years else None)
@@ -362,12 +370,17 @@ def _estimate_kpi(ctx: Ctx, label: str, cell: dict[str, Any]) -> tuple[str, str,
 
 def _trend(ctx: Ctx, filters: Filters, pid: str = "trend") -> Panel:
     lang = ctx.lang
+    # the chart's years: the release's (those whose estimates reach the display threshold, as the key
+    # figures say), narrowed by a year filter; every year in between keeps its place on the axis
+    first, last = ctx.view.manifest.years or (None, None)
+    span = (filters.year_from or first, filters.year_to or last)
+    years = (span[0], span[1]) if span[0] is not None and span[1] is not None else None
     p = ctx.panel(
         pid,
         N_("Cases by year of registration and type of exploitation"),
         [YEAR, "typeOfExploit"],
         filters,
-        lambda p, r: two_dim_panel(p, r, lang, kind="line"),
+        lambda p, r: two_dim_panel(p, r, lang, kind="line", years=years),
     )
     if p.error:  # e.g. a filter with no year x exploitation table: fall back to the yearly total
         p = ctx.panel(
@@ -655,26 +668,3 @@ def region(request: Request, name: str) -> Response:
         return _place_page(ctx, "region", name, ctx.lang.value(f"exploitation_{level}", name), params)
 
     return _page(request, "place.html", N_("Region"), build, ("side",))
-
-
-@router.get("/downloads", response_class=HTMLResponse)
-def downloads(request: Request) -> Response:
-    def build(ctx: Ctx) -> dict[str, Any]:
-        view = ctx.view
-        resources = [resource_entry(view, r) for r in view.resources()]
-        by_role: dict[str, list[dict[str, Any]]] = {}
-        for r in resources:
-            by_role.setdefault(str(r.get("role", "")), []).append(r)
-        citation = ""
-        with contextlib.suppress(DisclosureError, OSError):
-            citation = view.file("CITATION.txt").read_text(encoding="utf-8")
-        return {
-            "resources": resources,
-            "by_role": by_role,
-            "citation": citation,
-            "datapackage": file_url(view.release_id, "datapackage.json"),
-            "checksums": file_url(view.release_id, "checksums.sha256"),
-            "release_api": f"/api/v1/releases/{view.release_id}",
-        }
-
-    return _page(request, "downloads.html", N_("Downloads"), build, with_filters=False)

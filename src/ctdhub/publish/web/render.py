@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from ctdhub.publish import charts
+from ctdhub.publish import charts, colours
 from ctdhub.publish.stats import StatsResult
 from ctdhub.publish.web.i18n import Lang
 from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN, YEAR
@@ -74,6 +74,23 @@ class Panel:
     source: str = ""
     error: str | None = None
     raw_html: str | None = None  # an inline chart built elsewhere (the map)
+    spec: str | None = None  # the chart's Vega-Lite spec as JSON, drawn interactively in the browser
+
+
+def browser_spec(spec: charts.Spec, description: str) -> str:
+    """The spec for vega-embed in the page: as wide as its container (charts reflow on phones), described
+    for screen readers, as JSON safe inside a `<script type="application/json">` block."""
+    out = {k: v for k, v in spec.items() if k != "$schema"}  # nothing in the page names another site
+    out["width"] = "container"
+    out["autosize"] = {"type": "fit-x", "contains": "padding"}
+    out["description"] = description
+    return json.dumps(out, ensure_ascii=False, default=str).replace("</", "<\\/")
+
+
+def _draw(panel: Panel, spec: charts.Spec, lang: Lang, drawn: bool) -> None:
+    """Set the panel's chart: the SVG (no-JavaScript fallback and print) and the interactive spec."""
+    panel.img = svg_data_uri(spec, lang.code) if drawn else None
+    panel.spec = browser_spec(spec, panel.alt) if drawn else None
 
 
 def csv_url(dims: Sequence[str], query: Sequence[tuple[str, str]], release: str) -> str:
@@ -250,9 +267,77 @@ def bar_panel(
         horizontal=dim != YEAR,
         width=380,
     )
-    panel.img = svg_data_uri(spec, lang.code) if any(r["value"] for r in rows) else None
     panel.alt = _alt(lang, panel.title, [(str(r["label"]), str(r["text"])) for r in rows])
+    _draw(panel, spec, lang, any(r["value"] for r in rows))
     return panel
+
+
+def _trend_rows(
+    lang: Lang,
+    cells: list[dict[str, Any]],
+    x: str,
+    series: str,
+    codes: list[str],
+    threshold: int,
+    years: tuple[int, int] | None,
+) -> tuple[list[dict[str, Any]], list[str], bool]:
+    """Rows of a trend chart: every year of the range (the release's years when given) × every series, a
+    year without any case a gap (value None: the line breaks), a series without cases in a year 0.
+    Returns the rows, the gap years and whether any year outside the range holds cases."""
+    numeric = sorted({int(c[x]) for c in cells if str(c[x]).isdigit()})
+    if not numeric:
+        return [], [], False
+    lo, hi = years if years else (numeric[0], numeric[-1])
+    span = [str(y) for y in range(lo, hi + 1)]
+    by = {(c[x], c[series]): c for c in cells}
+    active = {c[x] for c in cells if c["estimate"] > 0}
+    gaps = [y for y in span if y not in active]
+    outside = any(int(c[x]) < lo or int(c[x]) > hi for c in cells if str(c[x]).isdigit() and c["estimate"])
+    rows: list[dict[str, Any]] = []
+    for y in span:
+        for code in codes:
+            c = by.get((y, code))
+            est = None if y in gaps else int(c["estimate"]) if c else 0
+            rows.append(
+                {
+                    "x": y,
+                    "s": lang.value(series, code),
+                    "estimate": est,
+                    "lower": c["lower"] if c and est is not None else None,
+                    "upper": c["upper"] if c and est is not None else None,
+                    "below": est is not None and est < threshold,
+                    "text": count_text(lang, est, threshold) if est is not None else "–",
+                    "interval": interval_text(lang, int(c["lower"]), int(c["upper"])) if c else "–",
+                }
+            )
+    return rows, gaps, outside
+
+
+def _trend_notes(
+    panel: Panel, lang: Lang, rows: list[dict[str, Any]], gaps: list[str], outside: bool, threshold: int
+) -> None:
+    panel.notes.append(lang.gettext("Vertical lines at the points show the 90 % intervals."))
+    if any(r["below"] for r in rows):
+        panel.notes.append(
+            lang.gettext("Hollow points are estimates below %(n)s: they read “fewer than %(n)s”.")
+            % {"n": lang.int(threshold)}
+        )
+    if gaps:
+        panel.notes.append(
+            lang.ngettext(
+                "No case in the estimates for %(years)s: the chart leaves that year empty.",
+                "No case in the estimates for %(years)s: the chart leaves those years empty.",
+                len(gaps),
+            )
+            % {"years": ", ".join(gaps)}
+        )
+    if outside and rows:
+        panel.notes.append(
+            lang.gettext(
+                "Years before %(first)s and after %(last)s hold fewer than %(n)s cases each and are not drawn."
+            )
+            % {"first": rows[0]["x"], "last": rows[-1]["x"], "n": lang.int(threshold)}
+        )
 
 
 def two_dim_panel(
@@ -262,8 +347,10 @@ def two_dim_panel(
     *,
     kind: str,
     drop_any_info: bool = True,
+    years: tuple[int, int] | None = None,
 ) -> Panel:
-    """Two dimensions (x first, series second): `kind` 'line' (trend), 'stacked' or 'heatmap'."""
+    """Two dimensions (x first, series second): `kind` 'line' (trend over ``years``, the release's range),
+    'stacked' or 'heatmap'. Series keep one colour per code (``colours``) on every page and language."""
     x, series = result.dims[0], result.dims[1]
     threshold = result.threshold
     cells = result.cells
@@ -282,8 +369,8 @@ def two_dim_panel(
             ]
         )
     chart_cells = [c for c in cells if not (drop_any_info and ANY_INFO in (c[x], c[series]))]
-    if kind == "line":
-        chart_cells = [c for c in chart_cells if c[x] != UNKNOWN]
+    s_codes = [v for v in ss if not (drop_any_info and v == ANY_INFO)]
+    color_scale = colours.scale(series, s_codes, lambda v: lang.value(series, v))
     rows = [
         {
             "x": lang.value(x, c[x]),
@@ -297,10 +384,13 @@ def two_dim_panel(
         for c in chart_cells
     ]
     x_sort = [lang.value(x, v) for v in xs]
-    s_sort = [lang.value(series, v) for v in ss if not (drop_any_info and v == ANY_INFO)]
+    s_sort = [lang.value(series, v) for v in s_codes]
     interval_title, value_title = lang.gettext("90 % interval"), lang.gettext("Cases")
     spec: charts.Spec
     if kind == "line":
+        rows, gaps, outside = _trend_rows(
+            lang, [c for c in chart_cells if c[x] != UNKNOWN], x, series, s_codes, threshold, years
+        )
         spec = charts.line_spec(
             rows,
             "x",
@@ -309,13 +399,15 @@ def two_dim_panel(
             upper="upper",
             x_title=lang.dim(x),
             color_title=lang.dim(series),
+            color_scale=color_scale,
+            below="below",
             value="estimate",
             text="text",
             interval_text="interval",
             interval_title=interval_title,
             value_title=value_title,
         )
-        panel.notes.append(lang.gettext("Vertical lines at the points show the 90 % intervals."))
+        _trend_notes(panel, lang, rows, gaps, outside, threshold)
     elif kind == "stacked":
         spec = charts.stacked_bar_spec(
             rows,
@@ -325,6 +417,7 @@ def two_dim_panel(
             color_title=lang.dim(series),
             x_sort=x_sort,
             color_sort=s_sort,
+            color_scale=color_scale,
             value="estimate",
             text="text",
             interval_text="interval",
@@ -349,7 +442,8 @@ def two_dim_panel(
             value_title=value_title,
         )
         panel.notes.append(lang.gettext("The 90 % intervals are in the table."))
-    panel.img = svg_data_uri(spec, lang.code) if any(r["estimate"] for r in rows) else None
-    shown = [(f"{r['x']}, {r['s']}", count_text(lang, int(r["estimate"]), threshold)) for r in rows]
+    drawn = [r for r in rows if r["estimate"] is not None]
+    shown = [(f"{r['x']}, {r['s']}", count_text(lang, int(r["estimate"]), threshold)) for r in drawn]
     panel.alt = _alt(lang, panel.title, shown)
+    _draw(panel, spec, lang, any(r["estimate"] for r in drawn))
     return panel
