@@ -1,7 +1,8 @@
 """The briefing's languages: a message catalogue and category labels kept as YAML data, Babel formatting.
 
 ``locale/messages.yaml`` holds every message in en/fr/es (str.format placeholders, checked to be the
-same in every language when loaded); ``locale/labels.yaml`` the French and Spanish labels of categories
+same in every language when loaded); a message about a number of cases gives its plural forms
+(``{one: …, other: …}``, CLDR categories of each language, read through ``Language.tn``); ``locale/labels.yaml`` the French and Spanish labels of categories
 (English labels come from the standard). Numbers and percentages are formatted with babel.numbers.
 A count below the display threshold prints as ``<threshold`` (e.g. "<10"): in a public briefing an estimate
 of the differentially private model below it (presentation only; the estimate itself is safe), in the
@@ -16,6 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from babel import Locale
 from babel.numbers import format_decimal, format_percent
 
 from ctdhub.errors import ConfigError, ConfigProblem
@@ -34,12 +36,25 @@ def _load(name: str) -> dict[str, Any]:
     return doc
 
 
-def _fields(text: str) -> set[str]:
-    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+def _fields(text: str | dict[str, str]) -> set[str]:
+    """The placeholders of a message (of all its plural forms)."""
+    texts = text.values() if isinstance(text, dict) else [text]
+    return {f for t in texts for _, f, _, _ in string.Formatter().parse(t) if f}
+
+
+def _plural_problem(text: object) -> str | None:
+    """What is wrong with a message text: a string, or plural forms with at least "one" and "other"."""
+    if isinstance(text, str):
+        return None
+    if not isinstance(text, dict) or not {"one", "other"} <= set(text):
+        return "plural forms need at least 'one' and 'other'"
+    if not all(isinstance(v, str) for v in text.values()):
+        return "plural forms must be texts"
+    return None
 
 
 @cache
-def messages() -> dict[str, dict[str, str]]:
+def messages() -> dict[str, dict[str, Any]]:
     """The catalogue, checked: every message in every language, with the same placeholders."""
     doc = _load("messages.yaml")
     problems = []
@@ -47,6 +62,10 @@ def messages() -> dict[str, dict[str, str]]:
         missing = [lang for lang in LANGS if not isinstance(entry, dict) or lang not in entry]
         if missing:
             problems.append(ConfigProblem("locale/messages.yaml", None, key, f"missing {', '.join(missing)}"))
+            continue
+        bad = [(lang, p) for lang in LANGS if (p := _plural_problem(entry[lang]))]
+        if bad:
+            problems += [ConfigProblem("locale/messages.yaml", None, f"{key}.{la}", p) for la, p in bad]
             continue
         want = _fields(entry["en"])
         for lang in LANGS[1:]:
@@ -79,7 +98,18 @@ class Language:
             raise ValueError(f"unsupported language {self.lang!r}")
 
     def t(self, key: str, **values: object) -> str:
-        return messages()[key][self.lang].format(**values)
+        text: str | dict[str, str] = messages()[key][self.lang]
+        if isinstance(text, dict):
+            raise ValueError(f"message {key!r} has plural forms; use Language.tn")
+        return text.format(**values)
+
+    def tn(self, key: str, count: int, **values: object) -> str:
+        """A message about ``count`` things, in the plural form the language uses for that number."""
+        text: str | dict[str, str] = messages()[key][self.lang]
+        if isinstance(text, dict):
+            form = Locale.parse(self.lang).plural_form(count)
+            text = text.get(form, text["other"])
+        return text.format(**values)
 
     def num(self, n: int | None) -> str:
         """A count of cases, or "<threshold" when suppressed or an estimate below the threshold."""

@@ -4,7 +4,10 @@ Tables and charts are built from the briefing's figures only. In a public briefi
 model estimate, tables carry each one's 90 % interval and estimates below the display threshold print as
 "<threshold". In the staff's exact briefing suppressed cells print as "<threshold" and are left out of the
 charts, no row adds cells up, and every page carries the "Restricted" banner. Charts use the dashboard's
-Vega-Lite builders in ``ctdhub.publish.charts``, drawn offline to SVG by vl-convert.
+Vega-Lite builders in ``ctdhub.publish.charts``, drawn offline to SVG by vl-convert. A breakdown whose
+base (cases with information, or all cases) is below the display threshold draws no chart and no shares:
+its table says that too few cases have information. Key figures state their bases and come from the same
+figures as the narrative (``narrative.minors_figure``, ``narrative.gender_share``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,12 @@ from ctdhub.publish import charts
 from ctdhub.publish.briefing.figures import FAMILIES, BriefingFigures, PeriodFigures, share
 from ctdhub.publish.briefing.i18n import Language
 from ctdhub.publish.briefing.methods import citation, methods
-from ctdhub.publish.briefing.narrative import sections, selection_text, trend_by_year
+from ctdhub.publish.briefing.narrative import (
+    minors_figure,
+    sections,
+    selection_text,
+    trend_by_year,
+)
 from ctdhub.publish.web import geometry
 from ctdhub.standard import load_standard
 from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
@@ -80,6 +88,8 @@ class _Builder:
         """Categories by count (largest first), with shares over the breakdown's base."""
         period, L = self.main, self.L
         den = period.denominator(name) if name in FAMILIES else period.total
+        if not self.has_base(den):
+            return Block("table", title=title, note=L.t("few_info", t=L.whole(self.figs.threshold)))
         ranked = period[name].ranked()
         shown = ranked[:top] if top else ranked
         b = period[name]
@@ -97,8 +107,9 @@ class _Builder:
         note = ""
         if top and len(ranked) > top:
             hidden = ranked[top:]
-            note = L.t(
+            note = L.tn(
                 "more_rows",
+                len(hidden),
                 n=L.whole(len(hidden)),
                 s=L.whole(sum(1 for _, v in hidden if v is None or (intervals and v < self.figs.threshold))),
                 lt=L.num(None),
@@ -112,6 +123,29 @@ class _Builder:
             header=[L.t(col), L.t("c_cases"), L.t("c_share")] + ([L.t("c_interval")] if intervals else []),
             rows=rows,
             note=" ".join(x for x in (base, note) if x),
+        )
+
+    def has_base(self, den: int | None) -> bool:
+        """A base of shares that is shown (not suppressed, at or above the display threshold)."""
+        return den is not None and den >= self.figs.threshold
+
+    def majority_table(self) -> Block:
+        """Minors and adults at registration, with shares of the cases whose status is known."""
+        L, b = self.L, self.main["majorityStatus"]
+        den = self.main.known("majorityStatus")
+        intervals = not self.figs.exact
+        rows = []
+        for code in ("Minor", "Adult", UNKNOWN):
+            v = b.value(code)
+            cells = [L.label(code), L.num(v), L.pct(share(v, den)) if code != UNKNOWN else ""]
+            rows.append([*cells, L.interval(b.interval(code))] if intervals else cells)
+        return Block(
+            "table",
+            title=L.t("t_majorityStatus"),
+            header=[L.t("c_category"), L.t("c_cases"), L.t("c_share")]
+            + ([L.t("c_interval")] if intervals else []),
+            rows=rows,
+            note=L.t("share_of_known", n=L.num(den)),
         )
 
     def gender_age_table(self) -> Block:
@@ -150,10 +184,13 @@ class _Builder:
         )
 
     # --- charts -------------------------------------------------------------------------------------
-    def bar(self, name: str, title: str, *, top: int | None = None, percent: bool = False) -> Block:
+    def bar(self, name: str, title: str, *, top: int | None = None, percent: bool = False) -> Block | None:
+        """A bar chart; None when its base is below the display threshold (nothing to draw)."""
         p, L = self.main, self.L
         ranked = p[name].ranked()[: top or None]
         den = p.denominator(name) if name in FAMILIES else p.total
+        if not self.has_base(den):
+            return None
         rows: list[dict[str, Any]] = [
             {"category": L.label(k), "value": share(v, den) if percent else v} for k, v in ranked
         ]
@@ -205,10 +242,11 @@ class _Builder:
 
     def trend_type_chart(self) -> Block | None:
         L = self.L
+        shown_years = {str(y) for y in trend_by_year(self.figs)}
         rows: list[dict[str, Any]] = []
         for period in reversed(self.figs.periods()):
             for (y, t), v in period["yearOfRegistration_typeOfExploit"].items():
-                if y.isdigit() and t != ANY_INFO:
+                if y in shown_years and t != ANY_INFO:
                     rows.append({"year": y, "type": L.label(t), "count": v})
         if len({r["year"] for r in rows}) < 2:
             return None
@@ -225,7 +263,7 @@ class _Builder:
         )
         return _figure(spec)
 
-    def where_chart(self) -> Block:
+    def where_chart(self) -> Block | None:
         """Countries of exploitation, largest first."""
         return self.bar("exploitation_country", self.L.t("t_exploitation_country", n=TOP), top=TOP)
 
@@ -262,63 +300,82 @@ class _Builder:
     def sections(self) -> tuple[list[str], list[Section]]:
         L = self.L
         text = sections(self.figs, L)
+        minors = minors_figure(self.main, self.figs.threshold)
+        majority = [self.majority_table()] if minors is not None and minors.table == "majorityStatus" else []
         secs = [
             Section(
                 "where",
                 L.t("h_where"),
                 text["where"],
-                [
-                    *([m] if (m := self.where_map()) else []),
-                    self.where_chart(),
-                    self.ranked_table(
-                        "exploitation_country", L.t("t_exploitation_country", n=TOP), top=TOP, col="c_country"
-                    ),
-                    self.ranked_table("exploitation_region", L.t("t_exploitation_region"), col="c_region"),
-                ],
+                _present(
+                    [
+                        *([m] if (m := self.where_map()) else []),
+                        self.where_chart(),
+                        self.ranked_table(
+                            "exploitation_country",
+                            L.t("t_exploitation_country", n=TOP),
+                            top=TOP,
+                            col="c_country",
+                        ),
+                        self.ranked_table(
+                            "exploitation_region", L.t("t_exploitation_region"), col="c_region"
+                        ),
+                    ]
+                ),
             ),
             Section(
                 "profile",
                 L.t("h_profile"),
                 text["profile"],
-                [self.gender_age_chart(), self.gender_age_table()],
+                _present([self.gender_age_chart(), self.gender_age_table(), *majority]),
             ),
             Section(
                 "origin",
                 L.t("h_origin"),
                 text["origin"],
-                [
-                    self.bar("citizenship", L.t("t_citizenship", n=TOP), top=TOP),
-                    self.ranked_table("citizenship", L.t("t_citizenship", n=TOP), top=TOP, col="c_country"),
-                    self.ranked_table("citizenship_region", L.t("t_citizenship_region"), col="c_region"),
-                ],
+                _present(
+                    [
+                        self.bar("citizenship", L.t("t_citizenship", n=TOP), top=TOP),
+                        self.ranked_table(
+                            "citizenship", L.t("t_citizenship", n=TOP), top=TOP, col="c_country"
+                        ),
+                        self.ranked_table("citizenship_region", L.t("t_citizenship_region"), col="c_region"),
+                    ]
+                ),
             ),
             Section(
                 "exploitation",
                 L.t("h_exploitation"),
                 text["exploitation"],
-                [
-                    self.bar("typeOfExploit", L.t("t_typeOfExploit"), percent=True),
-                    self.ranked_table("typeOfExploit", L.t("t_typeOfExploit")),
-                    self.ranked_table("typeOfLabour", L.t("t_typeOfLabour")),
-                    self.ranked_table("typeOfSex", L.t("t_typeOfSex")),
-                ],
+                _present(
+                    [
+                        self.bar("typeOfExploit", L.t("t_typeOfExploit"), percent=True),
+                        self.ranked_table("typeOfExploit", L.t("t_typeOfExploit")),
+                        self.ranked_table("typeOfLabour", L.t("t_typeOfLabour")),
+                        self.ranked_table("typeOfSex", L.t("t_typeOfSex")),
+                    ]
+                ),
             ),
             Section(
                 "control",
                 L.t("h_control"),
                 text["control"],
-                [
-                    self.bar("meansOfControl", L.t("t_meansOfControl"), percent=True),
-                    self.ranked_table("meansOfControl", L.t("t_meansOfControl")),
-                ],
+                _present(
+                    [
+                        self.bar("meansOfControl", L.t("t_meansOfControl"), percent=True),
+                        self.ranked_table("meansOfControl", L.t("t_meansOfControl")),
+                    ]
+                ),
             ),
             Section(
                 "recruiter",
                 L.t("h_recruiter"),
                 text["recruiter"],
-                [
-                    self.ranked_table("recruiterRelation", L.t("t_recruiterRelation")),
-                ],
+                _present(
+                    [
+                        self.ranked_table("recruiterRelation", L.t("t_recruiterRelation")),
+                    ]
+                ),
             ),
             Section(
                 "trend",
@@ -343,11 +400,23 @@ class _Builder:
             value = L.t("not_published") if c is None else ("+" if c > 0 else "") + L.pct(c)
             out.append({"value": value, "label": L.t("k_change", period=str(cmp.selection.years))})
         out.append({"value": L.whole(p.countries()), "label": L.t("k_countries")})
-        women = share(p["gender"].value("Female"), p.known("gender") or p.total)
-        out.append({"value": L.pct(women), "label": L.t("k_women")})
-        minors = share(p["majorityStatus"].value("Minor"), p.known("majorityStatus"))
-        out.append({"value": L.pct(minors), "label": L.t("k_minors")})
+        t = self.figs.threshold
+        female, known = p["gender"].value("Female"), p.known("gender")
+        if female is not None and known is not None and known >= t:
+            out.append({"value": L.pct(female / known), "label": L.tn("k_women_of", known, n=L.num(known))})
+        else:
+            out.append({"value": "–", "label": L.t("k_women")})
+        m = minors_figure(p, t)
+        if m is not None:
+            key = "k_minors_age" if m.table == "ageBroad" else "k_minors_status"
+            out.append({"value": L.pct(m.share), "label": L.tn(key, m.known, n=L.num(m.known))})
+        else:
+            out.append({"value": "–", "label": L.t("k_minors")})
         return out
+
+
+def _present(blocks: list[Block | None]) -> list[Block]:
+    return [b for b in blocks if b is not None]
 
 
 def _has_suppressed(p: PeriodFigures) -> bool:
