@@ -82,9 +82,18 @@ def fit_sweeps(
             c0 = cell_off[b]
             m = cell_off[b + 1] - c0
             row = idx[b]
-            cur = np.zeros(m)
-            for i in range(n):
-                cur[row[i]] += w[i]
+            # four interleaved partial sums: consecutive particles often fall in the same cell, and one
+            # accumulator would chain every addition on the previous one's store
+            part = np.zeros((4, m))
+            n4 = n - n % 4
+            for i in range(0, n4, 4):
+                part[0, row[i]] += w[i]
+                part[1, row[i + 1]] += w[i + 1]
+                part[2, row[i + 2]] += w[i + 2]
+                part[3, row[i + 3]] += w[i + 3]
+            for i in range(n4, n):
+                part[0, row[i]] += w[i]
+            cur = part[0] + part[1] + part[2] + part[3]
             fac = np.empty(m)
             for c in range(m):
                 old = lam[c0 + c]
