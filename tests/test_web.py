@@ -527,3 +527,35 @@ def test_series_colours_follow_the_code_not_the_label() -> None:
     assert colours.colour("gender", "Female") != colours.colour("gender", "Male")
     # a dimension without a code list: by the sorted codes present, whatever their order
     assert colours.colour("contributor", "b", ["b", "a"]) == colours.colour("contributor", "b", ["a", "b"])
+
+
+def test_minors_from_age_bands_when_majority_status_is_rarer(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CTDC files record age bands, not majority status: the "Minors and adults" panel then groups the bands
+    (under 18: minor), each group one stats() answer with its interval, and says where it comes from."""
+    from ctdhub.publish.web import pages as pages_module
+    from ctdhub.standard import load_standard
+
+    def one(**params: str) -> dict[str, Any]:
+        cell: dict[str, Any] = client.get("/api/v1/stats", params=params).json()["cells"][0]
+        return cell
+
+    bands = load_standard().minor_age_bands()
+    adults = [c["ageBroad"] for c in client.get("/api/v1/stats?dims=ageBroad").json()["cells"]]
+    adults = [b for b in adults if b not in bands and b != "Unknown"]
+    minors, grown = one(ageBroad=",".join(bands)), one(ageBroad=",".join(adults))
+    assert minors["estimate"] > 0 and grown["estimate"] > 0
+    # the demo records majority status for most cases: force the age-band reading
+    monkeypatch.setattr(pages_module, "_known", lambda _r, dim: 1 if dim == "ageBroad" else 0)
+    html = client.get("/profile").text
+    section = re.search(r'<section class="panel" id="minors".*?</section>', html, re.S)
+    assert section is not None
+    assert "From the age band at registration" in section.group(0)
+    (table,) = Page(section.group(0)).tables
+    assert table["dims"] == "ageBroad"  # its CSV link gives the bands it is made of
+    cells = table["cells"]
+    assert [(c["estimate"], c["lower"], c["upper"]) for c in cells[:2]] == [
+        (minors["estimate"], minors["lower"], minors["upper"]),
+        (grown["estimate"], grown["lower"], grown["upper"]),
+    ]

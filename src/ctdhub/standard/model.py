@@ -157,6 +157,16 @@ class Standard:
                 return fam
         raise KeyError(name)
 
+    def minor_age_bands(self) -> tuple[str, ...]:
+        """The age bands (``ageBroad`` codes, in order) whose upper age is below 18: the band decides minor."""
+        if not self.has_field("ageBroad"):
+            return ()
+        return tuple(
+            c.code
+            for c in self.field("ageBroad").values
+            if isinstance(c.extra.get("max_age"), int) and c.extra["max_age"] < 18
+        )
+
     def missing_kind(self, kind: MissingKind) -> MissingKindInfo:
         return next(m for m in self.missing if m.kind == kind)
 

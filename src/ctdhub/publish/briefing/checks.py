@@ -108,10 +108,7 @@ class Sentence:
 @cache
 def minor_bands() -> frozenset[str]:
     """Age bands whose upper age is below 18, from the standard."""
-    codes = load_standard().field("ageBroad").values
-    return frozenset(
-        c.code for c in codes if isinstance(c.extra.get("max_age"), int) and c.extra["max_age"] < 18
-    )
+    return frozenset(load_standard().minor_age_bands())
 
 
 def shown(value: int | None, threshold: int) -> bool:

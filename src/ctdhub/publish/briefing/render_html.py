@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 
 from ctdhub import __version__
-from ctdhub.publish import charts
+from ctdhub.publish import charts, colours
 from ctdhub.publish.briefing.figures import FAMILIES, BriefingFigures, PeriodFigures, share
 from ctdhub.publish.briefing.i18n import Language
 from ctdhub.publish.briefing.methods import citation, methods
@@ -215,6 +215,9 @@ class _Builder:
             if a != UNKNOWN and g != UNKNOWN
         ]
         rows.sort(key=lambda r: r["_o"])
+        genders = list(
+            dict.fromkeys(g for (g, a), _ in p["gender_ageBroad"].items() if a != UNKNOWN and g != UNKNOWN)
+        )
         spec = charts.stacked_bar_spec(
             rows,
             "age",
@@ -223,6 +226,7 @@ class _Builder:
             value_title=L.t("c_cases"),
             x_title=L.t("c_age"),
             color_title=L.t("c_gender"),
+            color_scale=colours.scale("gender", genders, L.label),
             width=420,
             height=220,
         )
@@ -230,30 +234,54 @@ class _Builder:
         return _figure(spec)
 
     def trend_chart(self) -> Block | None:
+        """Cases by year over the years shown: a year without a figure is a gap, never a joined line; a
+        figure below the display threshold is a hollow point."""
         L = self.L
         years = trend_by_year(self.figs)
         if len(years) < 2:
             return None
-        rows: list[dict[str, Any]] = [{"year": str(y), "count": v} for y, v in years.items()]
+        t = self.figs.threshold
+        rows: list[dict[str, Any]] = []
+        for y in range(min(years), max(years) + 1):
+            v = years.get(y)
+            rows.append({"year": str(y), "count": v, "below": v is not None and v < t})
         spec = charts.line_spec(
-            rows, "year", title=L.t("t_trend"), value_title=L.t("c_cases"), x_title="", width=460, height=200
+            rows,
+            "year",
+            below="below",
+            title=L.t("t_trend"),
+            value_title=L.t("c_cases"),
+            x_title="",
+            width=460,
+            height=200,
         )
         return _figure(spec)
 
     def trend_type_chart(self) -> Block | None:
+        """Cases by year and type of exploitation, one fixed colour per type (the dashboard's)."""
         L = self.L
-        shown_years = {str(y) for y in trend_by_year(self.figs)}
-        rows: list[dict[str, Any]] = []
+        shown = trend_by_year(self.figs)
+        t = self.figs.threshold
+        cells: dict[tuple[str, str], int] = {}
         for period in reversed(self.figs.periods()):
-            for (y, t), v in period["yearOfRegistration_typeOfExploit"].items():
-                if y in shown_years and t != ANY_INFO:
-                    rows.append({"year": y, "type": L.label(t), "count": v})
-        if len({r["year"] for r in rows}) < 2:
+            for (y, kind), v in period["yearOfRegistration_typeOfExploit"].items():
+                if y.isdigit() and int(y) in shown and kind != ANY_INFO and v is not None:
+                    cells[(y, kind)] = v
+        kinds = [k for k in colours.codes_of("typeOfExploit") if any(k == c for _, c in cells)]
+        if len(shown) < 2 or not kinds:
             return None
+        rows: list[dict[str, Any]] = []
+        for year in range(min(shown), max(shown) + 1):
+            y = str(year)
+            for kind in kinds:
+                v = cells.get((y, kind), 0) if year in shown else None
+                rows.append({"year": y, "type": L.label(kind), "count": v, "below": v is not None and v < t})
         spec = charts.line_spec(
             rows,
             "year",
             color="type",
+            below="below",
+            color_scale=colours.scale("typeOfExploit", kinds, L.label),
             title=L.t("t_trend_type"),
             value_title=L.t("c_cases"),
             x_title="",

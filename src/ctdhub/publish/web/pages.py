@@ -39,6 +39,7 @@ from ctdhub.publish.web.render import (
     interval_text,
     two_dim_panel,
 )
+from ctdhub.standard import load_standard
 from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN, YEAR
 
 router = APIRouter(include_in_schema=False)
@@ -393,10 +394,63 @@ def _trend(ctx: Ctx, filters: Filters, pid: str = "trend") -> Panel:
     return p
 
 
+def _known(result: StatsResult | str, dim: str) -> int:
+    """Cases whose ``dim`` is known (-1: no answer)."""
+    if isinstance(result, str):
+        return -1
+    return sum(int(c["estimate"]) for c in result.cells if c[dim] != UNKNOWN)
+
+
+def _minors_panel(ctx: Ctx, filters: Filters, title: str) -> Panel:
+    """Minors and adults from the field that carries them for more cases: majority status at registration,
+    or the age band (the standard's bands under 18 are minors; CTDC files record age bands, not majority
+    status). Each group is one `stats()` answer over its bands, with its own interval."""
+    lang = ctx.lang
+    status = ctx.stats(["majorityStatus"], filters)
+    ages = ctx.stats(["ageBroad"], filters)
+    if isinstance(ages, str) or _known(status, "majorityStatus") >= _known(ages, "ageBroad"):
+        return ctx.panel(
+            "minors", title, ["majorityStatus"], filters, lambda p, r: bar_panel(p, r, lang, by_value=False)
+        )
+    codes = [c for c in dict.fromkeys(c["ageBroad"] for c in ages.cells)]
+    minors = set(load_standard().minor_age_bands())
+    groups = {
+        "Minor": [b for b in codes if b in minors],
+        "Adult": [b for b in codes if b not in minors and b != UNKNOWN],
+        UNKNOWN: [b for b in codes if b == UNKNOWN],
+    }
+    cells = []
+    for value, bands in groups.items():
+        if not bands:
+            continue
+        r = ctx.stats([], replace(filters, ageBroad=tuple(bands)))
+        if isinstance(r, str):
+            continue
+        c = r.cells[0]
+        cells.append(
+            {"majorityStatus": value, "estimate": c["estimate"], "lower": c["lower"], "upper": c["upper"]}
+        )
+    p = Panel("minors", lang.gettext(title), ["ageBroad"])
+    p.csv_url = csv_url(ages.dims, filter_query(ages.filters), ages.release)  # the bands it is made of
+    p.source = source_line(lang, ages)
+    p = bar_panel(p, replace(ages, dims=["majorityStatus"], cells=cells), lang, by_value=False)
+    p.notes.insert(
+        0,
+        lang.gettext(
+            "From the age band at registration (bands under 18 are minors): majority status is known for "
+            "fewer cases."
+        ),
+    )
+    return p
+
+
 def _profile_panels(ctx: Ctx, filters: Filters) -> list[Panel]:
     lang = ctx.lang
     out = []
     for pid, title, dims, kind in PROFILE:
+        if pid == "minors":
+            out.append(_minors_panel(ctx, filters, title))
+            continue
 
         def build(p: Panel, r: StatsResult, kind: str = kind) -> Panel:
             if kind == "stacked":

@@ -250,6 +250,8 @@ def bar_panel(
             % {"n": lang.int(limit)}
         )
     panel.notes.append(lang.gettext("Lines across the bars show the 90 % intervals."))
+    if not family:
+        _coverage_note(panel, lang, cells, dim, threshold)
     value_title = lang.gettext("Share of cases") if use_share else lang.gettext("Cases")
     spec = charts.bar_spec(
         rows,
@@ -270,6 +272,27 @@ def bar_panel(
     panel.alt = _alt(lang, panel.title, [(str(r["label"]), str(r["text"])) for r in rows])
     _draw(panel, spec, lang, any(r["value"] for r in rows))
     return panel
+
+
+def _coverage_note(panel: Panel, lang: Lang, cells: list[dict[str, Any]], dim: str, threshold: int) -> None:
+    """How many cases the chart covers and how many of them have ``dim`` unknown (the model's estimates
+    add up, so the covered cases are the sum of the cells)."""
+    unknown = sum(int(c["estimate"]) for c in cells if c[dim] == UNKNOWN)
+    covered = sum(int(c["estimate"]) for c in cells)
+    if not unknown:
+        return
+    panel.notes.append(
+        lang.ngettext(
+            "The chart covers %(n)s case; %(unknown)s of them with %(topic)s unknown.",
+            "The chart covers %(n)s cases; %(unknown)s of them with %(topic)s unknown.",
+            covered,
+        )
+        % {
+            "n": count_text(lang, covered, threshold),
+            "unknown": count_text(lang, unknown, threshold),
+            "topic": lang.dim(dim).lower(),
+        }
+    )
 
 
 def _trend_rows(
