@@ -559,3 +559,24 @@ def test_minors_from_age_bands_when_majority_status_is_rarer(
         (minors["estimate"], minors["lower"], minors["upper"]),
         (grown["estimate"], grown["lower"], grown["upper"]),
     ]
+
+
+def test_flows_country_to_country_for_a_selected_country(client: TestClient) -> None:
+    """One country chosen: its cases' countries of citizenship (or its citizens' countries of exploitation),
+    the same estimates as the API, each country linked to its page; without one, a hint says how."""
+    top = max(
+        (c for c in client.get("/api/v1/stats?dims=CountryOfExploitation").json()["cells"]),
+        key=lambda c: c["estimate"] if c["CountryOfExploitation"] != "Unknown" else -1,
+    )["CountryOfExploitation"]
+    html = client.get(f"/flows?exploitation_country={top}").text
+    section = re.search(r'<section class="panel" id="from-exploitation_country".*?</section>', html, re.S)
+    assert section is not None and "Countries of citizenship of the cases exploited in" in section.group(0)
+    (table,) = Page(section.group(0)).tables
+    api = client.get(f"/api/v1/stats?dims=citizenship&exploitation_country={top}").json()["cells"]
+    assert sorted(c["estimate"] for c in table["cells"]) == sorted(c["estimate"] for c in api)
+    assert "side=citizenship" in section.group(0)  # origins link to the citizens' side of a country page
+    assert "Choose one country" not in html
+    plain = client.get("/flows").text
+    assert "Choose one country" in plain and 'id="from-' not in plain
+    sub = client.get("/flows?level=subregion").text
+    assert "From subregion of citizenship to subregion of exploitation" in sub

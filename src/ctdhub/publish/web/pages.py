@@ -80,6 +80,9 @@ PROFILE: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 )
 
 
+TOP_COUNTRIES = 10  # countries drawn in a country-to-country chart (the table lists all)
+
+
 class PageNotFound(Exception):
     """An unknown country or region: a friendly 404 page."""
 
@@ -555,7 +558,9 @@ def flows(request: Request) -> Response:
         )
         p = ctx.panel(
             "flows",
-            N_("From region of citizenship to region of exploitation"),
+            N_("From subregion of citizenship to subregion of exploitation")
+            if sub
+            else N_("From region of citizenship to region of exploitation"),
             dims,
             None,
             lambda p, r: two_dim_panel(p, r, lang, kind="heatmap"),
@@ -572,9 +577,50 @@ def flows(request: Request) -> Response:
             (ctx.url("/flows", level=None), lang.gettext("Regions"), not sub),
             (ctx.url("/flows", level="subregion"), lang.gettext("Subregions"), sub),
         ]
-        return {"panels": [p], "toggle": toggle, "kpis": _flow_kpis(ctx, dims)}
+        return {
+            "panels": [*_country_flows(ctx), p],
+            "toggle": toggle,
+            "kpis": _flow_kpis(ctx, dims),
+            "hint": not (ctx.filters.exploitation_country or ctx.filters.citizenship),
+        }
 
     return _page(request, "flows.html", N_("Flows"), build, ("level",))
+
+
+def _country_flows(ctx: Ctx) -> list[Panel]:
+    """Country to country for a selected country (one country filter): where the cases exploited there
+    came from, or where its citizens were exploited; largest first, each country linked to its page."""
+    lang, f = ctx.lang, ctx.filters
+    out = []
+    for param, dim, other, title in (
+        (
+            "exploitation_country",
+            "CountryOfExploitation",
+            "citizenship",
+            N_("Countries of citizenship of the cases exploited in %(place)s"),
+        ),
+        (
+            "citizenship",
+            "citizenship",
+            "CountryOfExploitation",
+            N_("Countries where citizens of %(place)s were exploited"),
+        ),
+    ):
+        chosen = getattr(f, param)
+        if len(chosen) != 1:
+            continue
+        side = "citizenship" if other == "citizenship" else None
+
+        def build(p: Panel, r: StatsResult, side: str | None = side) -> Panel:
+            def href(v: str) -> str | None:
+                return None if v == UNKNOWN else ctx.url(f"/country/{v}", keep_filters=False, side=side)
+
+            return bar_panel(p, r, lang, href=href, limit=TOP_COUNTRIES)
+
+        p = ctx.panel(f"from-{param}", title, [other], f, build)
+        p.title = lang.gettext(title) % {"place": lang.value(dim, chosen[0])}
+        out.append(p)
+    return out
 
 
 def _flow_kpis(ctx: Ctx, dims: list[str]) -> list[tuple[str, str, str, str]]:
