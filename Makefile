@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DIR ?= demo-hub
 
-.PHONY: demo test lint typecheck bench clean install system-deps vendor-js
+.PHONY: demo test lint typecheck bench clean install system-deps vendor-js screenshots
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test: $(STAMP) system-deps lint typecheck
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,bench]'
 	$(BIN)/python -m bench.run
+
+# Screenshots of every dashboard page × en/fr/es × desktop/phone into docs/screenshots (demo data)
+screenshots: $(STAMP) system-deps
+	$(BIN)/python tools/screenshots.py
 
 # Refresh the charts' JavaScript shipped in the package (pinned versions, from the npm registry; needs npm)
 vendor-js:
