@@ -271,10 +271,11 @@ def test_table_estimates_and_fewer_than(browser: tuple[Any, list[str]], server: 
 def test_keyboard_skip_link(browser: tuple[Any, list[str]]) -> None:
     page, _ = browser
     page.goto("/profile")
+    page.wait_for_function(ALL_DRAWN)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.keyboard.press("Enter")
-    assert page.url.endswith("#main")
+    page.wait_for_url("**#main")
     # a data table opens from the keyboard
     summary = page.locator("details.table-wrap summary").first
     summary.focus()

@@ -423,6 +423,7 @@ def _minors_panel(ctx: Ctx, filters: Filters, title: str) -> Panel:
         UNKNOWN: [b for b in codes if b == UNKNOWN],
     }
     cells = []
+    sources: dict[str, str] = {}  # each group's own query: the bands it sums
     for value, bands in groups.items():
         if not bands:
             continue
@@ -433,10 +434,15 @@ def _minors_panel(ctx: Ctx, filters: Filters, title: str) -> Panel:
         cells.append(
             {"majorityStatus": value, "estimate": c["estimate"], "lower": c["lower"], "upper": c["upper"]}
         )
+        sources[value] = csv_url(r.dims, filter_query(r.filters), r.release)
     p = Panel("minors", lang.gettext(title), ["ageBroad"])
     p.csv_url = csv_url(ages.dims, filter_query(ages.filters), ages.release)  # the bands it is made of
     p.source = source_line(lang, ages)
-    p = bar_panel(p, replace(ages, dims=["majorityStatus"], cells=cells), lang, by_value=False)
+    p = bar_panel(
+        p, replace(ages, dims=["majorityStatus"], cells=cells), lang, by_value=False, source_dim="ageBroad"
+    )
+    for row, c in zip(p.rows, cells, strict=False):
+        row[1].source = sources[c["majorityStatus"]]
     p.notes.insert(
         0,
         lang.gettext(

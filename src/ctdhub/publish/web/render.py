@@ -56,6 +56,7 @@ class Cell:
     below: bool = False
     title: str | None = None
     href: str | None = None
+    source: str | None = None  # the API query (CSV) of this one estimate, when it is not the table's
 
 
 @dataclass
@@ -178,6 +179,7 @@ def bar_panel(
     by_value: bool = True,
     href: Callable[[str], str | None] | None = None,
     limit: int | None = None,
+    source_dim: str | None = None,
 ) -> Panel:
     """One dimension: bars with error bars (shares of the '(any information)' cases for a flag family)
     and a table of estimates with their intervals."""
@@ -250,8 +252,8 @@ def bar_panel(
             % {"n": lang.int(limit)}
         )
     panel.notes.append(lang.gettext("Lines across the bars show the 90 % intervals."))
-    if not family:
-        _coverage_note(panel, lang, cells, dim, threshold)
+    if not family:  # `source_dim`: the field the categories were read from, when it is not `dim` itself
+        _coverage_note(panel, lang, cells, dim, threshold, source_dim or dim)
     value_title = lang.gettext("Share of cases") if use_share else lang.gettext("Cases")
     spec = charts.bar_spec(
         rows,
@@ -274,9 +276,11 @@ def bar_panel(
     return panel
 
 
-def _coverage_note(panel: Panel, lang: Lang, cells: list[dict[str, Any]], dim: str, threshold: int) -> None:
-    """How many cases the chart covers and how many of them have ``dim`` unknown (the model's estimates
-    add up, so the covered cases are the sum of the cells)."""
+def _coverage_note(
+    panel: Panel, lang: Lang, cells: list[dict[str, Any]], dim: str, threshold: int, topic: str
+) -> None:
+    """How many cases the chart covers and how many of them have ``dim`` unknown (named as the field
+    ``topic``; the model's estimates add up, so the covered cases are the sum of the cells)."""
     unknown = sum(int(c["estimate"]) for c in cells if c[dim] == UNKNOWN)
     covered = sum(int(c["estimate"]) for c in cells)
     if not unknown:
@@ -290,7 +294,7 @@ def _coverage_note(panel: Panel, lang: Lang, cells: list[dict[str, Any]], dim: s
         % {
             "n": count_text(lang, covered, threshold),
             "unknown": count_text(lang, unknown, threshold),
-            "topic": lang.dim(dim).lower(),
+            "topic": lang.dim(topic).lower(),
         }
     )
 
