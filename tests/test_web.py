@@ -590,3 +590,22 @@ def test_flows_country_to_country_for_a_selected_country(client: TestClient) -> 
     assert "Choose one country" in plain and 'id="from-' not in plain
     sub = client.get("/flows?level=subregion").text
     assert "From subregion of citizenship to subregion of exploitation" in sub
+
+
+def test_briefings_and_dashboard_share_one_label_per_code() -> None:
+    """One language layer for categories: a briefing labels every code exactly as the dashboard does."""
+    from ctdhub.geo import resolver
+    from ctdhub.publish.briefing.i18n import Language
+    from ctdhub.publish.web.i18n import _value_labels
+
+    regions = {str(r["un_region"]) for r in resolver().region_rows() if r.get("un_region")}
+    for code in LANGS:
+        web, briefing = Lang(code), Language(code, 10)
+        for dim, labels in _value_labels().items():
+            for value in labels:
+                assert briefing.label(value) == web.value(dim, value), (code, dim, value)
+        for region in regions:
+            assert briefing.label(region) == web.value("exploitation_region", region), (code, region)
+        for iso3 in ("FRA", "USA", "MEX"):
+            assert briefing.label(iso3) == web.value("citizenship", iso3)
+        assert briefing.label("Unknown") == web.value("gender", "Unknown")

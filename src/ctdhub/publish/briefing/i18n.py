@@ -1,9 +1,11 @@
-"""The briefing's languages: a message catalogue and category labels kept as YAML data, Babel formatting.
+"""The briefing's languages: a message catalogue kept as YAML data, the dashboard's labels, Babel formatting.
 
 ``locale/messages.yaml`` holds every message in en/fr/es (str.format placeholders, checked to be the
 same in every language when loaded); a message about a number of cases gives its plural forms
-(``{one: …, other: …}``, CLDR categories of each language, read through ``Language.tn``); ``locale/labels.yaml`` the French and Spanish labels of categories
-(English labels come from the standard). Numbers and percentages are formatted with babel.numbers.
+(``{one: …, other: …}``, CLDR categories of each language, read through ``Language.tn``). Category labels
+(countries, codes and flags of the standard, regions) are the dashboard's, from its gettext catalogues
+(``ctdhub.publish.web.i18n.Lang.label``): one label per code and language, on the web and in briefings.
+Numbers and percentages are formatted with babel.numbers.
 A count below the display threshold prints as ``<threshold`` (e.g. "<10"): in a public briefing an estimate
 of the differentially private model below it (presentation only; the estimate itself is safe), in the
 staff's exact briefing a suppressed figure (None).
@@ -21,13 +23,10 @@ from babel import Locale
 from babel.numbers import format_decimal, format_percent
 
 from ctdhub.errors import ConfigError, ConfigProblem
-from ctdhub.geo import resolver
-from ctdhub.standard import load_standard
-from ctdhub.standard.dimensions import ANY_INFO, UNKNOWN
+from ctdhub.publish.web.i18n import Lang
 from ctdhub.yamlconf import load_yaml_text, plain
 
 LANGS: tuple[str, ...] = ("en", "fr", "es")
-_ENGLISH_SPECIAL = {UNKNOWN: "Unknown", ANY_INFO: "Any information"}
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -80,11 +79,6 @@ def messages() -> dict[str, dict[str, Any]]:
     return doc
 
 
-@cache
-def labels() -> dict[str, dict[str, str]]:
-    return _load("labels.yaml")
-
-
 @dataclass(frozen=True)
 class Language:
     """Messages, labels and number formats of one language, with the threshold for "<t"."""
@@ -135,16 +129,8 @@ class Language:
         return str(format_percent(p, format="#,##0." + "0" * digits + "%", locale=self.lang))
 
     def label(self, code: str) -> str:
-        """A category's label: country names, standard codes and flags, regions."""
-        if len(code) == 3 and code.isupper():
-            c = resolver().get(code)
-            if c is not None:
-                return c.name(self.lang)
-        if self.lang != "en" and code in labels():
-            return labels()[code].get(self.lang, code)
-        if code in _ENGLISH_SPECIAL:
-            return _ENGLISH_SPECIAL[code]
-        return _standard_label(code)
+        """A category's label: the dashboard's for the same code (countries, codes and flags, regions)."""
+        return _web_lang(self.lang).label(code)
 
     def join(self, items: list[str], word: str = "and") -> str:
         if len(items) <= 1:
@@ -153,16 +139,5 @@ class Language:
 
 
 @cache
-def _standard_labels() -> dict[str, str]:
-    std = load_standard()
-    out: dict[str, str] = {}
-    for f in std.fields:
-        if f.type == "flag":
-            out[f.name] = f.label
-        for c in f.values:
-            out.setdefault(c.code, c.label)
-    return out
-
-
-def _standard_label(code: str) -> str:
-    return _standard_labels().get(code, code)
+def _web_lang(code: str) -> Lang:
+    return Lang(code)

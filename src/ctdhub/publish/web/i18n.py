@@ -77,6 +77,12 @@ def _value_labels() -> dict[str, dict[str, str]]:
     return out
 
 
+@cache
+def _code_dims() -> dict[str, str]:
+    """code -> the dimension whose label table holds it (codes of the standard are unique across them)."""
+    return {code: dim for dim, labels in _value_labels().items() for code in labels}
+
+
 def english_labels() -> list[str]:
     """Every English label this module may translate (for the catalogue extraction tool)."""
     regions = {str(r[c]) for r in resolver().region_rows() for c in ("un_region", "un_subregion") if r.get(c)}
@@ -116,6 +122,13 @@ class Lang:
         if dim.endswith("_region") or dim.endswith("_subregion"):
             return self.gettext(value)
         return value
+
+    def label(self, code: str) -> str:
+        """A category's label from its code alone (the briefings' tables know codes, not dimensions): a
+        country's ISO3 code, a flag or code of the standard, a region; the same label as ``value``."""
+        if len(code) == 3 and code.isupper() and resolver().get(code) is not None:
+            return self.value("citizenship", code)
+        return self.value(_code_dims().get(code, "exploitation_region"), code)
 
     def int(self, n: int) -> str:
         return str(format_decimal(n, locale=self.code))
