@@ -97,13 +97,20 @@ def api(server: str, path: str) -> Any:
 
 
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+# axe-core 4.14.1 (npm, MPL-2.0, licence beside it): a test asset, never shipped with the package
+AXE = (Path(__file__).parent / "assets" / "axe.min.js").read_text(encoding="utf-8")
+AXE_RUN = (
+    "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']}))"
+    ".violations.map(v => `${v.id} (${v.impact}): ${v.nodes[0].target.join(' ')}`)"
+)
 ALL_DRAWN = "[...document.querySelectorAll('.vega-chart')].every(e => e.querySelector('svg'))"
 
 
 def test_every_page_in_three_languages_at_two_sizes(browser: tuple[Any, list[str]]) -> None:
     """Every page × en/fr/es × desktop/phone: the interactive charts drawn (the SVG image hidden), no
     console error or warning (a CSP violation or a Vega warning shows there), no broken image, nothing
-    wider than the screen; on a phone the filters are folded behind one button."""
+    wider than the screen, no axe violation (WCAG 2 A/AA and best practice); on a phone the filters are
+    folded behind one button."""
     page, blocked = browser
     messages: list[str] = []
     page.on(
@@ -136,6 +143,8 @@ def test_every_page_in_three_languages_at_two_sizes(browser: tuple[Any, list[str
                 if box.count():
                     assert (box.get_attribute("open") is None) is (size == "phone"), (url, size)
                 assert messages == [], (url, size, messages)
+                page.evaluate(AXE)  # through the DevTools protocol: the page's CSP does not apply
+                assert page.evaluate(AXE_RUN) == [], (url, size)
                 page.screenshot(path=str(SHOTS / f"{name}-{lang}-{size}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     assert blocked == []
