@@ -1,0 +1,5 @@
+"""Allow `python -m ctdhub`."""
+
+from ctdhub.cli import main
+
+main()

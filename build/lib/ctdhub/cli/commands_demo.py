@@ -1,0 +1,129 @@
+"""`ctdhub demo generate|run`: invented contributor files, and a whole demo hub built from them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ctdhub.cli.output import Result, command_output, wants_json
+from ctdhub.cli.progress import stage_progress
+from ctdhub.errors import CtdhubError
+from ctdhub.ingest import STAGES, ingest_file
+from ctdhub.release.create import STAGES as RELEASE_STAGES
+from ctdhub.release.create import create_release
+from ctdhub.standard import load_standard
+from ctdhub.store import init_store
+
+
+@click.group()
+def demo() -> None:
+    """Invented demo data: three contributors in three shapes."""
+
+
+@demo.command("generate")
+@click.option("--rows", type=click.IntRange(min=10), default=30_000, show_default=True, help="Total rows.")
+@click.option("--dir", "out_dir", type=click.Path(file_okay=False), default="demo-files", show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@command_output
+def demo_generate(rows: int, out_dir: str, seed: int) -> Result:
+    """Write files for three invented contributors (CSV, Latin-1 semicolon CSV, Spanish .xlsx)."""
+    from ctdhub.demo.generate import generate
+
+    files = generate(Path(out_dir), rows, seed=seed)
+    data = {"files": [_file_dict(f) for f in files]}
+    return Result(data, [f"{f.contributor:<20} {f.rows:>9} rows  {f.path}  (spec {f.spec})" for f in files])
+
+
+def _file_dict(f: Any) -> dict[str, Any]:
+    return {
+        "contributor": f.contributor,
+        "path": str(f.path),
+        "spec": str(f.spec),
+        "rows": f.rows,
+        "description": f.description,
+    }
+
+
+@demo.command("run")
+@click.option("--rows", type=click.IntRange(min=10), default=30_000, show_default=True, help="Total rows.")
+@click.option("--dir", "out_dir", type=click.Path(file_okay=False), default="demo-hub", show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--fresh/--keep", default=True, show_default=True, help="Start from an empty directory.")
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the dashboard at the end.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@command_output
+def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host: str, port: int) -> Result:
+    """Generate the demo files, create a hub store, ingest every file, release, and serve the dashboard."""
+    from ctdhub.demo.generate import generate
+
+    base = Path(out_dir)
+    if fresh and base.exists():
+        if not (base / "hub").exists() and any(base.iterdir()):
+            raise CtdhubError(f"{base} exists and is not a demo hub; choose another --dir.")
+        shutil.rmtree(base)
+    files = generate(base / "files", rows, seed=seed)
+    hub, _ = init_store(base / "hub")
+    reports = []
+    lines = [f"Demo hub at {hub.path}: {len(files)} invented contributors."]
+    for f in files:
+        with stage_progress(f"ingest {f.path.name}", STAGES) as step:
+            r = ingest_file(hub, f.path, f.contributor, f.spec, progress=step)
+        reports.append(r.to_dict())
+        lines.append(
+            f"  {f.contributor:<20} read {r.rows_read:>8}  stored {r.rows_stored:>8}  "
+            f"quarantined {r.rows_quarantined:>6}  ({f.path.name})"
+        )
+    summary = load_standard().summary()
+    with hub.connect() as con:
+        row = con.execute("SELECT count(*), count(DISTINCT contributor) FROM cases").fetchone()
+    cases = int(row[0]) if row else 0
+    lines.append(f"Store holds {cases} cases in the standard {summary.get('version')}.")
+    with stage_progress("release", RELEASE_STAGES) as step:
+        rel = create_release(hub, None, progress=step)
+    lines.append(f"Release {rel.release_id} at {rel.path} (report: {rel.path / 'report.html'}).")
+    briefing = _overview_briefing(hub.releases_dir, base / "briefings")
+    lines.append(f"Briefing over the whole release: {briefing}.")
+    data = {
+        "store": str(hub.path),
+        "files": [_file_dict(f) for f in files],
+        "ingests": reports,
+        "cases": cases,
+        "release_id": rel.release_id,
+        "release_path": str(rel.path),
+        "briefing": str(briefing),
+    }
+    if serve and not wants_json():
+        for line in lines:
+            click.echo(line)
+        _serve(hub.releases_dir, host, port)
+        return Result(data, [])
+    return Result(data, lines)
+
+
+def _overview_briefing(releases_dir: Path, out_dir: Path) -> Path:
+    """An HTML briefing over the whole demo release (what `ctdhub briefing --format html` writes)."""
+    from ctdhub.publish import Gate
+    from ctdhub.publish.briefing import make_briefing
+    from ctdhub.publish.briefing.selection import Selection
+
+    view = Gate(releases_dir).latest()
+    out = make_briefing(view, Selection(), compare=None, lang="en", fmt="html")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"overview-{view.release_id}-en.html"
+    path.write_bytes(out.content)
+    return path
+
+
+def _serve(releases_dir: Path, host: str, port: int) -> None:
+    try:
+        import uvicorn
+
+        from ctdhub.publish.app import create_app
+    except ImportError as exc:  # the publishing extras are part of the package; this is a broken install
+        raise CtdhubError(f"Cannot serve the dashboard: {exc}.") from None
+    click.echo(f"Dashboard at http://{host}:{port}/ (API at http://{host}:{port}/api/v1/); Ctrl+C to stop.")
+    uvicorn.run(create_app(releases_dir), host=host, port=port, log_level="warning")

@@ -1,0 +1,1 @@
+"""Invented demo contributors: realistic but entirely invented files in three shapes, with their specs."""

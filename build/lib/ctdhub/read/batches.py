@@ -1,0 +1,84 @@
+"""The output table of the CSV and Excel readers: text cleaned (trimmed, empty as NULL), blank rows dropped.
+
+The readers clean each column with `clean_text` as they get it; the per-value work is done by Arrow compute
+kernels on whole batches, so no Python code runs per row. The result stays an Arrow table that DuckDB scans in place (registered
+under the table's name): copying it into a DuckDB table would cost as much as parsing the file again.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ctdhub.read.headers import WHITESPACE
+from ctdhub.sql import qi
+
+NULL_TEXT = pa.scalar(None, pa.string())
+
+Chunk = tuple[npt.NDArray[np.int64], list[pa.Array]]
+
+
+@dataclass
+class BatchCounts:
+    """Rows kept and fully blank rows dropped."""
+
+    rows: int = 0
+    blanks: int = 0
+
+
+def clean_text(column: pa.Array) -> pa.Array:
+    """Trim surrounding whitespace; empty text becomes NULL."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = pc.cast(column, pa.string())
+    trimmed = pc.utf8_trim(column, WHITESPACE)
+    return pc.if_else(pc.equal(trimmed, ""), NULL_TEXT, trimmed)
+
+
+def _batch(
+    schema: pa.Schema, rows: npt.NDArray[np.int64], columns: list[pa.Array], counts: BatchCounts
+) -> pa.RecordBatch:
+    """One record batch of `_row` and the columns, without its fully blank rows."""
+    batch = pa.record_batch([pa.array(rows, pa.int64()), *columns], schema=schema)
+    if not columns:  # records without any field (a JSON file of empty objects) are blank rows
+        counts.blanks += batch.num_rows
+        return batch.slice(0, 0)
+    if columns:
+        blank = functools.reduce(pc.and_, [pc.is_null(c) for c in columns])
+        dropped = pc.sum(blank).as_py() or 0
+        if dropped:
+            batch = batch.filter(pc.invert(blank))
+            counts.blanks += dropped
+    counts.rows += batch.num_rows
+    return batch
+
+
+def store_batches(
+    con: duckdb.DuckDBPyConnection, table: str, names: list[str], chunks: Iterable[Chunk]
+) -> BatchCounts:
+    """Make `table` (`_row`, *names) from (row numbers, text columns cleaned by `clean_text`) chunks: an
+    Arrow table registered on `con` under that name (it replaces a temporary table or registration of the
+    same name)."""
+    schema = pa.schema([pa.field("_row", pa.int64())] + [pa.field(n, pa.string()) for n in names])
+    counts = BatchCounts()
+    data = pa.Table.from_batches([_batch(schema, rows, cols, counts) for rows, cols in chunks], schema=schema)
+    drop_source(con, table)
+    con.register(table, data)
+    return counts
+
+
+def drop_source(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Forget a source read earlier: an Arrow registration or a temporary table named `name`."""
+    con.unregister(name)
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+    ).fetchall()
+    if found[0][0]:
+        con.execute(f"DROP TABLE temp.main.{qi(name)}")
+    pa.default_memory_pool().release_unused()  # else the allocator keeps the freed pages for a while

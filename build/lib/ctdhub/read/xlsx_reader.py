@@ -1,0 +1,173 @@
+"""Loading one sheet of an Excel workbook with python-calamine into an Arrow table that DuckDB scans."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+from ctdhub.errors import CtdhubError
+from ctdhub.read.batches import clean_text, store_batches
+from ctdhub.read.headers import clean_headers, column_letter
+from ctdhub.read.source_info import SourceInfo
+from ctdhub.read.xlsx_bounds import WorkbookGuard
+from ctdhub.read.xlsx_cells import cell_text, is_filled, is_text_cell
+
+HEADER_SEARCH_ROWS = 30
+
+Grid = Sequence[Sequence[object]]
+
+
+def _open(path: Path) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as err:  # noqa: BLE001 - calamine raises several unrelated types for broken files; all become one sentence
+        raise CtdhubError(
+            f"{path.name}: the workbook could not be opened ({type(err).__name__}: {err}).",
+            hint="Check that it is a real .xlsx file, not password-protected, and re-save it from Excel.",
+        ) from None
+
+
+def _grid(book: CalamineWorkbook, name: str, guard: WorkbookGuard) -> Grid:
+    guard.check_sheet(name)  # before calamine allocates the sheet's dense grid
+    rows: Grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return rows
+
+
+def _has_data(grid: Grid) -> bool:
+    return any(is_filled(v) for row in grid for v in row)
+
+
+def _choose_sheet(
+    book: CalamineWorkbook, guard: WorkbookGuard, sheet: str | int | None, label: str
+) -> tuple[str, Grid, tuple[str, ...]]:
+    """The sheet to read, its cells, and the other sheets that hold data (shown in the ingest report)."""
+    meta = [m for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    names = [m.name for m in meta]
+    hidden = {m.name for m in meta if m.visible != SheetVisibleEnum.Visible}
+    listed = ", ".join(repr(n) for n in names)
+    if sheet is None:
+        filled = [(n, g) for n in names if _has_data(g := _grid(book, n, guard))]
+        if not filled:
+            raise CtdhubError(f"{label} is empty: no sheet has any data.", hint=f"Sheets: {listed}.")
+        name, grid = next(((n, g) for n, g in filled if n not in hidden), filled[0])
+        _refuse_split_records(label, name, grid, filled)
+        others = tuple(f"{n} (hidden)" if n in hidden else n for n, _ in filled if n != name)
+        return name, grid, others
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet not in names and sheet.strip().isdigit()):
+        index = int(sheet)
+        if not 1 <= index <= len(names):
+            raise CtdhubError(
+                f"{label} has no sheet number {index}; it has {len(names)} sheet(s): {listed}.",
+                hint="Set source.sheet to a sheet name or a number counted from 1.",
+            )
+        name = names[index - 1]
+    else:
+        match = [n for n in names if n == sheet] or [
+            n for n in names if n.strip().lower() == sheet.strip().lower()
+        ]
+        if not match:
+            raise CtdhubError(
+                f"{label} has no sheet named {sheet!r}; available sheets: {listed}.",
+                hint="Set source.sheet to one of those names.",
+            )
+        name = match[0]
+    return name, _grid(book, name, guard), ()
+
+
+def _header_names(grid: Grid) -> set[str]:
+    row = grid[detect_header_row(grid)] if grid else []
+    return {str(cell_text(v)).strip().lower() for v in row if is_filled(v)}
+
+
+def _refuse_split_records(label: str, name: str, grid: Grid, filled: list[tuple[str, Grid]]) -> None:
+    """Refuse a workbook whose case records are split over sheets with the same columns (one per year,
+    say): reading the first alone would leave the others' rows neither stored nor quarantined. A sheet
+    of notes or of drop-down lists (as in the HTCDS template) has other columns and is only reported."""
+    head = _header_names(grid)
+    same = [n for n, g in filled if n != name and len(head & _header_names(g)) * 2 > max(len(head), 1)]
+    if same:
+        sheets = ", ".join(repr(n) for n in [name, *same])
+        raise CtdhubError(
+            f"{label} holds case records with the same columns on {len(same) + 1} sheets ({sheets}); one "
+            "file is read from one sheet, so the others' rows would be lost; nothing was stored.",
+            hint="Copy the records onto one sheet, or save each sheet as its own file and set source.sheet.",
+        )
+
+
+def detect_header_row(grid: Grid) -> int:
+    """0-based index of the header row: the first row, among the first rows, where most filled cells are
+    text and that has as many filled cells as any row above it and at least half as many as the widest
+    row nearby (so a one-cell title above the real header is passed over)."""
+    counts = [sum(1 for v in row if is_filled(v)) for row in grid[:HEADER_SEARCH_ROWS]]
+    widest = max(counts, default=0)
+    need = max(1, min(2, widest), math.ceil(widest / 2))
+    above = 0
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        filled = counts[i]
+        texts = sum(1 for v in row if is_text_cell(v))
+        if filled >= need and filled >= above and texts * 2 > filled:
+            return i
+        above = max(above, filled)
+    return next((i for i, c in enumerate(counts) if c), 0)
+
+
+def read_xlsx_source(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    table: str,
+    sheet: str | int | None,
+    header_row: int | None,
+) -> SourceInfo:
+    label = path.name
+    guard = WorkbookGuard(path)  # refuses parts that unpack too far before calamine reads any
+    book = _open(path)
+    name, grid, others = _choose_sheet(book, guard, sheet, label)
+    where = f"{label}, sheet {name!r}"
+    if not _has_data(grid):
+        raise CtdhubError(f"{where} is empty.")
+    if header_row is not None:
+        if not 1 <= header_row <= len(grid):
+            raise CtdhubError(f"{where} has no row {header_row} (it has {len(grid)} rows).")
+        head = header_row - 1
+    else:
+        head = detect_header_row(grid)
+    width = max(len(r) for r in grid)
+    data = grid[head + 1 :]
+    keep = [
+        c
+        for c in range(width)
+        if (c < len(grid[head]) and is_filled(grid[head][c]))
+        or any(c < len(r) and is_filled(r[c]) for r in data)
+    ]
+    header_cells = [cell_text(grid[head][c]) if c < len(grid[head]) else None for c in keep]
+    names = clean_headers(
+        header_cells,
+        where,
+        positions=[c + 1 for c in keep],
+        describe=lambda n: f"column {column_letter(n)}",
+    )
+    rows = np.arange(head + 2, head + 2 + len(data), dtype=np.int64)
+    columns = [
+        clean_text(pa.array([cell_text(r[c]) if c < len(r) else None for r in data], pa.string()))
+        for c in keep
+    ]
+    counts = store_batches(con, table, names, [(rows, columns)])
+    return SourceInfo(
+        path=path,
+        format="xlsx",
+        encoding=None,
+        delimiter=None,
+        sheet=name,
+        header_row=head + 1,
+        rows=counts.rows,
+        columns=names,
+        blank_rows_skipped=counts.blanks,
+        other_sheets=others,
+    )

@@ -1,0 +1,104 @@
+"""DDL of the hub store, generated from the standard: one source of truth for column names and types.
+
+Tables
+- `cases`: one row per stored case. Hub fields (case_id, contributor, batch_id, source_row), then every
+  field of the standard with its SQL type (NULL = unknown), then `na_fields` (fields explicitly
+  *not applicable* for this case), `warnings` (validation warnings kept with the row) and `person_key`
+  (a keyed hash of the columns that identify the person, when the mapping names them: never the values
+  themselves; NULL = no linkage).
+- `batch_fields`: per batch, which standard fields the contributor collects. A field a batch does not
+  collect is *not collected* for all its cases — kept apart from unknown and not applicable.
+- `batches`, `quarantine`, `findings`: provenance and the data officer's work queue.
+- `hub_meta`: the store's settings, among them the secret key of the person-key hash (never shown).
+
+`upgrade` brings a store written by an earlier version up to `SCHEMA_VERSION` (it runs whenever the store
+is opened for writing).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ctdhub.standard import Standard, load_standard
+
+SCHEMA_VERSION = 2  # 2: cases.person_key
+
+
+def cases_columns(std: Standard | None = None) -> list[tuple[str, str]]:
+    """(name, SQL type) of every column of `cases`, in order."""
+    std = std or load_standard()
+    cols = [
+        ("case_id", "VARCHAR NOT NULL"),
+        ("contributor", "VARCHAR NOT NULL"),
+        ("batch_id", "VARCHAR NOT NULL"),
+        ("source_row", "BIGINT NOT NULL"),
+    ]
+    cols += [(f.name, f.sql_type) for f in std.fields]
+    cols += [("na_fields", "VARCHAR[]"), ("warnings", "VARCHAR[]"), ("person_key", "VARCHAR")]
+    return cols
+
+
+def upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Add what later versions added to an existing store (a no-op on a current or empty one)."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'cases' AND schema_name = 'main' "
+            "AND database_name = current_database()"
+        ).fetchall()
+    }
+    if not have or "person_key" in have:
+        return
+    con.execute("ALTER TABLE cases ADD COLUMN IF NOT EXISTS person_key VARCHAR")
+    con.execute("UPDATE hub_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+
+
+def ddl(std: Standard | None = None) -> list[str]:
+    """CREATE statements for an empty store."""
+    cases = ",\n  ".join(f'"{n}" {t}' for n, t in cases_columns(std))
+    return [
+        "CREATE TABLE IF NOT EXISTS hub_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        """CREATE TABLE IF NOT EXISTS batches (
+  batch_id VARCHAR PRIMARY KEY,
+  contributor VARCHAR NOT NULL,
+  file_name VARCHAR NOT NULL,
+  file_sha256 VARCHAR NOT NULL,
+  mapping VARCHAR NOT NULL,
+  mapping_version VARCHAR NOT NULL,
+  mapping_sha256 VARCHAR NOT NULL,
+  standard_version VARCHAR NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  rows_read BIGINT NOT NULL,
+  rows_stored BIGINT NOT NULL,
+  rows_quarantined BIGINT NOT NULL,
+  status VARCHAR NOT NULL,
+  reverted_at TIMESTAMPTZ,
+  parent_batch_id VARCHAR
+)""",
+        f"CREATE TABLE IF NOT EXISTS cases (\n  {cases},\n  PRIMARY KEY (case_id)\n)",
+        """CREATE TABLE IF NOT EXISTS batch_fields (
+  batch_id VARCHAR NOT NULL,
+  field VARCHAR NOT NULL,
+  collected BOOLEAN NOT NULL,
+  PRIMARY KEY (batch_id, field)
+)""",
+        """CREATE TABLE IF NOT EXISTS quarantine (
+  batch_id VARCHAR NOT NULL,
+  source_row BIGINT NOT NULL,
+  original JSON NOT NULL,
+  reasons VARCHAR[] NOT NULL,
+  status VARCHAR NOT NULL,
+  resolved_by VARCHAR,
+  PRIMARY KEY (batch_id, source_row)
+)""",
+        """CREATE TABLE IF NOT EXISTS findings (
+  batch_id VARCHAR NOT NULL,
+  source_row BIGINT,
+  "column" VARCHAR,
+  field VARCHAR,
+  value VARCHAR,
+  rule VARCHAR NOT NULL,
+  severity VARCHAR NOT NULL,
+  message VARCHAR NOT NULL
+)""",
+    ]
