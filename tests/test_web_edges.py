@@ -199,3 +199,19 @@ def test_chart_scripts_shipped_compressed_and_licensed(client: TestClient) -> No
     page = client.get("/", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in page.headers  # pages and the API are not compressed
     assert '<script src="/static/vendor/vega-embed.min.js" defer></script>' in page.text
+
+
+def test_api_docs_in_the_site_and_its_language(client: TestClient, tmp_path: Path) -> None:
+    """The API documentation is a page of the site (navigation, language switcher) in `?lang=`, lists
+    every endpoint of the OpenAPI document, and answers on a hub that has published no release yet."""
+    spec = client.get("/api/openapi.json").json()
+    fr = client.get("/api/docs?lang=fr")
+    assert fr.status_code == 200 and '<html lang="fr">' in fr.text
+    assert "Documentation de l" in fr.text and "Paramètre" in fr.text and 'hreflang="es"' in fr.text
+    for path in spec["paths"]:
+        assert f"<code>{path}</code>" in fr.text
+    assert 'href="/downloads?lang=fr"' in fr.text  # the site's navigation, in the same language
+    (tmp_path / "releases").mkdir()
+    with TestClient(create_app(tmp_path / "releases")) as empty:
+        r = empty.get("/api/docs")
+        assert r.status_code == 200 and "/api/v1/stats" in r.text

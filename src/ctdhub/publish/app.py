@@ -8,20 +8,19 @@ import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ctdhub import __version__
 from ctdhub.publish.api import router as api_router
-from ctdhub.publish.apidocs import docs_html
+from ctdhub.publish.apidocs import OPENAPI_URL
 from ctdhub.publish.errors import http_error, install_error_handlers
 from ctdhub.publish.tables import ReleaseViews
 from ctdhub.publish.web import router as web_router
 from ctdhub.publish.web.pages import not_found_page
 
-OPENAPI_URL = "/api/openapi.json"
 ENV_RELEASES = "CTDHUB_SERVE_RELEASES"
 ENV_RELEASE = "CTDHUB_SERVE_RELEASE"
 DESCRIPTION = (
@@ -149,10 +148,6 @@ def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
         return JSONResponse({"ok": True, "version": __version__})
-
-    @app.get("/api/docs", include_in_schema=False)
-    async def api_docs() -> HTMLResponse:
-        return HTMLResponse(docs_html(app.openapi(), OPENAPI_URL))
 
     return app
 

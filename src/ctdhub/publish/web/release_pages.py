@@ -1,6 +1,7 @@
-"""The release's pages: downloads (every public file with its size, titles in the page's language) and
-about (what the data are and are not, sources, the privacy method with the release's ε, how to cite).
-Both read only the release manifest and its public files through the gate, never the store."""
+"""The release's pages: downloads (every public file with its size, titles in the page's language),
+about (what the data are and are not, sources, the privacy method with the release's ε, how to cite), and
+the API documentation (in the site's layout and language; it needs no release). They read only the release
+manifest and its public files through the gate, never the store."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from ctdhub import __version__
 from ctdhub.publish.api import file_url, resource_entry
+from ctdhub.publish.apidocs import OPENAPI_URL, endpoints
 from ctdhub.publish.gate import DisclosureError, ReleaseView
 from ctdhub.publish.web.formats import file_size, number, release_date, small_number
-from ctdhub.publish.web.i18n import N_, Lang
-from ctdhub.publish.web.pages import Ctx, _page, router
+from ctdhub.publish.web.i18n import LANG_NAMES, LANGS, N_, Lang, pick_lang
+from ctdhub.publish.web.jinja import render_page
+from ctdhub.publish.web.pages import NAV, Ctx, _page, router
 
 # titles of the release's documents and workbook by resource name (the data package's titles are English)
 RESOURCE_TITLES: dict[str, str] = {
@@ -183,3 +187,33 @@ def about(request: Request) -> Response:
         }
 
     return _page(request, "about.html", N_("About the data"), build, with_filters=False)
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Response:
+    """The API's endpoints and parameters from its OpenAPI document, in the site's layout and language
+    (``?lang=``); it reads no release, so it answers on a hub that has published none yet."""
+    lang = Lang(pick_lang(request.query_params.get("lang")))
+    spec = request.app.openapi()
+
+    def href(code: str) -> str:
+        return request.url.path + ("" if code == "en" else f"?lang={code}")
+
+    nav = [(p + ("" if lang.code == "en" else f"?lang={lang.code}"), lang.gettext(t), False) for p, t in NAV]
+    page = {
+        "nav": nav,
+        "langs": [(code, LANG_NAMES[code], href(code), code == lang.code) for code in LANGS],
+        "filters": [],
+    }
+    html = render_page(
+        "apidocs.html",
+        ctx=None,
+        lang=lang,
+        title=lang.gettext("API documentation"),
+        page=page,
+        endpoints=endpoints(spec),
+        openapi_url=OPENAPI_URL,
+        openapi_version=str(spec.get("openapi", "")),
+        version=__version__,
+    )
+    return HTMLResponse(html)
