@@ -91,18 +91,27 @@ def _strs(values: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in (values or []))
 
 
-def _problem(problems: list[ConfigProblem], doc: Any, source: str, path: list[str | int], msg: str) -> None:
-    problems.append(ConfigProblem(source, line_of(doc, path), ".".join(str(p) for p in path), msg))
+@dataclass
+class _Problems:
+    """Where a spec's problems are collected: each names the file, the line of its YAML path and the field
+    (one object instead of the document, the file name and the list passed to every check)."""
+
+    doc: Any
+    source: str
+    found: list[ConfigProblem] = dc_field(default_factory=list)
+
+    def add(self, path: list[str | int], msg: str) -> None:
+        self.found.append(
+            ConfigProblem(self.source, line_of(self.doc, path), ".".join(str(p) for p in path), msg)
+        )
 
 
 def _check_field_values(
     std: Standard,
     fname: str,
     values: dict[str, Any],
-    doc: Any,
-    source: str,
     path: list[str | int],
-    problems: list[ConfigProblem],
+    report: _Problems,
 ) -> None:
     f = std.field(fname)
     if f.type in ("country", "integer"):
@@ -113,38 +122,33 @@ def _check_field_values(
             continue
         t = str(int(target)) if f.type == "flag" and isinstance(target, bool | int) else str(target)
         if t not in allowed:
-            _problem(
-                problems,
-                doc,
-                source,
+            report.add(
                 [*path, "values", src],
                 f"'{target}' is not a code of {fname} (allowed: {', '.join(sorted(allowed))})",
             )
 
 
-def _column(
-    std: Standard, name: str, raw: Any, doc: Any, source: str, problems: list[ConfigProblem]
-) -> ColumnRule | None:
+def _column(std: Standard, name: str, raw: Any, report: _Problems) -> ColumnRule | None:
     """One column's rule from its entry in `columns` (None, with a problem, when the entry is invalid)."""
     path: list[str | int] = ["columns", name]
-    line = line_of(doc, path)
+    line = line_of(report.doc, path)
     if isinstance(raw, str):
         return ColumnRule(name, "drop" if raw == "drop" else "ignore", reason=raw, line=line)
     keys = {k for k in ("field", "split", "derive", "drop", "ignore") if k in raw}
     if "ignore" in raw:
-        return _ignore_rule(name, raw, keys, path, line, doc, source, problems)
+        return _ignore_rule(name, raw, keys, path, line, report)
     if keys == {"drop"}:
         return ColumnRule(name, "drop", reason=str(raw["drop"]), line=line)
     fname = raw.get("field")
     if fname is not None and not std.has_field(fname):
-        _problem(problems, doc, source, [*path, "field"], f"'{fname}' is not a field of the standard")
+        report.add([*path, "field"], f"'{fname}' is not a field of the standard")
         return None
     base = _base_rule(name, raw, line)
     if "split" in raw:
-        return _split_rule(std, base, raw, path, doc, source, problems)
+        return _split_rule(std, base, raw, path, report)
     if raw.get("derive"):
-        return _derive_rule(std, base, raw, fname, path, doc, source, problems)
-    return _map_rule(std, base, raw, fname, path, doc, source, problems)
+        return _derive_rule(std, base, raw, fname, path, report)
+    return _map_rule(std, base, raw, fname, path, report)
 
 
 def _ignore_rule(
@@ -153,13 +157,11 @@ def _ignore_rule(
     keys: set[str],
     path: list[str | int],
     line: int | None,
-    doc: Any,
-    source: str,
-    problems: list[ConfigProblem],
+    report: _Problems,
 ) -> ColumnRule | None:
     """An `ignore` column's rule; `ignore` must stand alone."""
     if keys - {"ignore"}:
-        _problem(problems, doc, source, path, "'ignore' cannot be combined with field, split, derive or drop")
+        report.add(path, "'ignore' cannot be combined with field, split, derive or drop")
         return None
     return ColumnRule(name, "ignore", reason=str(raw["ignore"]), line=line)
 
@@ -187,9 +189,7 @@ def _split_rule(
     base: ColumnRule,
     raw: dict[str, Any],
     path: list[str | int],
-    doc: Any,
-    source: str,
-    problems: list[ConfigProblem],
+    report: _Problems,
 ) -> ColumnRule:
     """A column split into a flag family: every value must map to flag fields of the standard."""
     values = _values(raw)
@@ -197,10 +197,7 @@ def _split_rule(
         targets = [target] if isinstance(target, str) else list(target or [])
         for t in targets:
             if not std.has_field(str(t)) or std.field(str(t)).type != "flag":
-                _problem(
-                    problems,
-                    doc,
-                    source,
+                report.add(
                     [*path, "values", src],
                     f"'{t}' is not a flag field of the standard",
                 )
@@ -215,9 +212,7 @@ def _derive_rule(
     raw: dict[str, Any],
     fname: str | None,
     path: list[str | int],
-    doc: Any,
-    source: str,
-    problems: list[ConfigProblem],
+    report: _Problems,
 ) -> ColumnRule | None:
     """A column fields are derived from: year and months need a field of the right type, and
     age_from_birthdate a reference date column."""
@@ -225,13 +220,10 @@ def _derive_rule(
     needs = {"year": "integer", "months": "categorical"}
     if derive in needs and (fname is None or std.field(fname).type != needs[derive]):
         want = "yearOfRegistration" if derive == "year" else "traffickMonths"
-        _problem(problems, doc, source, [*path, "field"], f"derive: {derive} needs a field such as {want}")
+        report.add([*path, "field"], f"derive: {derive} needs a field such as {want}")
         return None
     if derive == "age_from_birthdate" and not raw.get("reference"):
-        _problem(
-            problems,
-            doc,
-            source,
+        report.add(
             path,
             "derive: age_from_birthdate needs 'reference': the registration date column",
         )
@@ -252,22 +244,17 @@ def _map_rule(
     raw: dict[str, Any],
     fname: str | None,
     path: list[str | int],
-    doc: Any,
-    source: str,
-    problems: list[ConfigProblem],
+    report: _Problems,
 ) -> ColumnRule | None:
     """A column mapped to one field, its value map checked against the field's codes."""
     if fname is None:
-        _problem(
-            problems,
-            doc,
-            source,
+        report.add(
             path,
             "say what happens to this column: field, split, derive, drop or ignore",
         )
         return None
     values = _values(raw)
-    _check_field_values(std, fname, values, doc, source, path, problems)
+    _check_field_values(std, fname, values, path, report)
     return replace(base, field=fname, values=values, date_format=raw.get("date_format"))
 
 
@@ -277,21 +264,21 @@ def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSp
     doc = load_yaml_text(text, source)
     validate(doc, load_schema("ctdhub.mapping", "mapping.schema.json"), source)
     d: dict[str, Any] = plain(doc)
-    problems: list[ConfigProblem] = []
+    report = _Problems(doc, source)
     if str(d.get("standard", std.version)) != std.version:
-        _problem(problems, doc, source, ["standard"], f"this hub implements standard {std.version}")
+        report.add(["standard"], f"this hub implements standard {std.version}")
     columns: dict[str, ColumnRule] = {}
     for name, raw in d["columns"].items():
-        rule = _column(std, name, raw, doc, source, problems)
+        rule = _column(std, name, raw, report)
         if rule:
             columns[name] = rule
-    _check_constants(std, d, doc, source, problems)
-    _check_references(columns, d, doc, source, problems)
-    _check_identifiers(columns, d, doc, source, problems)
-    person_key = _person_key(d, doc, source, problems)
-    long = _long_layout(d, doc, source, problems)
-    if problems:
-        raise ConfigError(problems)
+    _check_constants(std, d, report)
+    _check_references(columns, d, report)
+    _check_identifiers(columns, d, report)
+    person_key = _person_key(d, report)
+    long = _long_layout(d, report)
+    if report.found:
+        raise ConfigError(report.found)
     missing = d.get("missing_values") or {}
     return MappingSpec(
         name=d["spec"],
@@ -311,23 +298,18 @@ def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSp
     )
 
 
-def _check_constants(
-    std: Standard, d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]
-) -> None:
+def _check_constants(std: Standard, d: dict[str, Any], report: _Problems) -> None:
     """Each constant must name a field of the standard and, for a coded field, one of its codes."""
     for cname, value in (d.get("constants") or {}).items():
         if not std.has_field(cname):
-            _problem(problems, doc, source, ["constants", cname], f"'{cname}' is not a field of the standard")
+            report.add(["constants", cname], f"'{cname}' is not a field of the standard")
         elif std.field(cname).codes and str(value) not in std.field(cname).codes:
-            _problem(problems, doc, source, ["constants", cname], f"'{value}' is not a code of {cname}")
+            report.add(["constants", cname], f"'{value}' is not a code of {cname}")
         elif std.field(cname).type == "country" and _country_code(value) != str(value):
             # a constant is stored as written, so it must already be the code the standard stores
             code = _country_code(value)
             hint = f" (write '{code}')" if code else ""
-            _problem(
-                problems,
-                doc,
-                source,
+            report.add(
                 ["constants", cname],
                 f"'{str(value)[:60]}' is not an ISO 3166 alpha-3 country code{hint}",
             )
@@ -338,9 +320,7 @@ def _country_code(value: object) -> str | None:
     return resolver().resolve(value).iso3
 
 
-def _check_identifiers(
-    columns: dict[str, ColumnRule], d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]
-) -> None:
+def _check_identifiers(columns: dict[str, ColumnRule], d: dict[str, Any], report: _Problems) -> None:
     """A column whose header looks like a direct identifier may give a field its values only when the spec
     says `identifier_ok: true`: its values would reach quarantine rows, exports and finding messages.
     (Deriving an age band from a birth date keeps no value, and person keys are hashed.)"""
@@ -349,45 +329,33 @@ def _check_identifiers(
             continue
         if (d["columns"].get(rule.column) or {}).get("identifier_ok") is True:
             continue
-        _problem(
-            problems,
-            doc,
-            source,
+        report.add(
             ["columns", rule.column],
             f"column '{rule.column}' looks like a direct identifier (a name, phone, address or ID number): "
             "drop it, or add `identifier_ok: true` if its values identify nobody",
         )
 
 
-def _check_references(
-    columns: dict[str, ColumnRule], d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]
-) -> None:
+def _check_references(columns: dict[str, ColumnRule], d: dict[str, Any], report: _Problems) -> None:
     """A rule's reference column (age_from_birthdate's registration date) must be described in `columns`."""
     for rule in columns.values():
         if rule.reference and rule.reference not in d["columns"]:
-            _problem(
-                problems,
-                doc,
-                source,
+            report.add(
                 ["columns", rule.column, "reference"],
                 f"reference column '{rule.reference}' is not described in columns",
             )
 
 
-def _long_layout(
-    d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]
-) -> LongLayout | None:
+def _long_layout(d: dict[str, Any], report: _Problems) -> LongLayout | None:
     """The long layout's columns when `source.layout` is long (a problem when they are not given)."""
     layout = (d.get("source") or {}).get("layout", "wide")
     long_raw = (d.get("source") or {}).get("long")
     if layout == "long" and not long_raw:
-        _problem(
-            problems, doc, source, ["source", "long"], "layout: long needs long: {case, attribute, value}"
-        )
+        report.add(["source", "long"], "layout: long needs long: {case, attribute, value}")
     return LongLayout(**long_raw) if layout == "long" and long_raw else None
 
 
-def _person_key(d: dict[str, Any], doc: Any, source: str, problems: list[ConfigProblem]) -> tuple[str, ...]:
+def _person_key(d: dict[str, Any], report: _Problems) -> tuple[str, ...]:
     """The person-key columns: each must be described in `columns` (so the file is checked for it)."""
     raw = d.get("person_key")
     if raw is None:
@@ -396,15 +364,12 @@ def _person_key(d: dict[str, Any], doc: Any, source: str, problems: list[ConfigP
     for i, name in enumerate(names):
         if name not in d["columns"]:
             path: list[str | int] = ["person_key"] if isinstance(raw, str) else ["person_key", i]
-            _problem(
-                problems,
-                doc,
-                source,
+            report.add(
                 path,
                 f"person-key column '{name}' is not described in columns (describe it, usually as drop)",
             )
     if len(set(names)) != len(names):
-        _problem(problems, doc, source, ["person_key"], "a person-key column is named twice")
+        report.add(["person_key"], "a person-key column is named twice")
     return tuple(names)
 
 
