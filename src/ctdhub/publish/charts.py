@@ -305,7 +305,7 @@ def line_spec(
                 **scale,
             }
         # same field, title and legend as the lines' colour: Vega-Lite merges them into one legend
-        series = {k: v for k, v in layers[-1]["encoding"]["color"].items()}
+        series = dict(layers[-1]["encoding"]["color"])
         spec["encoding"]["opacity"] = _picked_opacity()
         line["params"] = [_legend_pick(color)]
     else:

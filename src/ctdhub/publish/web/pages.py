@@ -415,7 +415,7 @@ def _minors_panel(ctx: Ctx, filters: Filters, title: str) -> Panel:
         return ctx.panel(
             "minors", title, ["majorityStatus"], filters, lambda p, r: bar_panel(p, r, lang, by_value=False)
         )
-    codes = [c for c in dict.fromkeys(c["ageBroad"] for c in ages.cells)]
+    codes = list(dict.fromkeys(c["ageBroad"] for c in ages.cells))
     minors = set(load_standard().minor_age_bands())
     groups = {
         "Minor": [b for b in codes if b in minors],

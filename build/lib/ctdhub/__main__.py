@@ -1,5 +1,0 @@
-"""Allow `python -m ctdhub`."""
-
-from ctdhub.cli import main
-
-main()

@@ -1,1 +1,0 @@
-"""Release step: protective transformations (k-anonymised microdata, protected aggregate tables) and their audit."""
