@@ -32,7 +32,7 @@ from ctdhub.publish.briefing import (
 )
 from ctdhub.publish.briefing.figures import BriefingFigures
 from ctdhub.publish.briefing.groupings import groupings, parse_groupings
-from ctdhub.publish.briefing.i18n import messages
+from ctdhub.publish.briefing.messages import MESSAGES, Plural
 from ctdhub.publish.briefing.restricted import check_disclosure
 from ctdhub.publish.gate import DisclosureError
 from ctdhub.publish.stats import Filters, stats
@@ -374,18 +374,41 @@ def test_grouping_applies_per_year_in_counts(view: ReleaseView) -> None:
 
 
 def test_groupings_file_is_validated() -> None:
-    bad = (
-        "version: 1\ngroupings:\n  x:\n    label: {en: X, fr: X, es: X}\n    members:\n      - {iso3: NRN}\n"
-    )
+    bad = "version: 1\ngroupings:\n  x:\n    label: X\n    members:\n      - {iso3: NRN}\n"
     with pytest.raises(Exception, match="NRN"):
         parse_groupings(bad, "g.yaml")
     with pytest.raises(Exception, match="line"):
-        parse_groupings("version: 1\ngroupings:\n  x: {label: {en: X}}\n", "g.yaml")
+        parse_groupings("version: 1\ngroupings:\n  x: {label: {en: X}}\n", "g.yaml")  # label: a text
 
 
-def test_catalogue_has_every_language() -> None:
-    for key, entry in messages().items():
-        assert set(entry) >= {"en", "fr", "es"}, key
+def test_every_briefing_message_is_translated_with_its_placeholders() -> None:
+    """One language layer: the briefing's messages are in the dashboard's gettext catalogues, translated,
+    with the same str.format fields (a missing field would raise or print the wrong figure)."""
+    import string
+
+    from ctdhub.publish.web.i18n import Lang
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    for lang in ("fr", "es"):
+        web = Lang(lang)
+        for key, message in MESSAGES.items():
+            if isinstance(message, Plural):
+                for n in (1, 2, 5):
+                    got = web.ngettext(message.one, message.other, n)
+                    assert got not in (message.one, message.other), (lang, key)
+                    assert fields(got) <= fields(message.one) | fields(message.other), (lang, key)
+            else:
+                got = web.gettext(message)
+                assert got != message or key in SAME_IN_ALL, (lang, key)
+                assert fields(got) == fields(message), (lang, key)
+    for g in groupings().values():
+        assert g.title("fr") != g.title("en"), g.name
+        assert g.note_in("es") != g.note_in("en"), g.name
+
+
+SAME_IN_ALL = {"f_pct", "c_total"}  # "{pct}" and "Total" read the same in English and French
 
 
 def test_selection_errors_are_one_actionable_sentence(view: ReleaseView) -> None:

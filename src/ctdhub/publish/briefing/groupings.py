@@ -3,6 +3,8 @@
 ``groupings.yaml`` beside this module lists each grouping's members with the first and last year of
 membership; it is validated against ``groupings.schema.json`` and every code must be a known country.
 IOM regional offices come from the country table (``iom_region``) as ``iom-ro-<office>``.
+Labels and notes are English here and translated by the dashboard's gettext catalogues (one language
+layer; ``grouping_messages`` lists them for ``tools/update_catalogues.py``).
 A case registered in year Y counts for a grouping when its country was a member in Y.
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 
 from ctdhub.errors import ConfigError, ConfigProblem
 from ctdhub.geo import resolver
+from ctdhub.publish.web.i18n import N_, Lang
 from ctdhub.sql import ql
 from ctdhub.yamlconf import line_of, load_schema, load_yaml_text, plain, validate
 
@@ -39,12 +42,18 @@ class Grouping:
     """A named grouping of countries whose membership may change from year to year."""
 
     name: str
-    label: dict[str, str]
-    note: dict[str, str]
+    label: str  # English msgid, with str.format fields filled from ``values``
+    note: str
     members: tuple[Membership, ...]
+    values: tuple[tuple[str, str], ...] = ()
 
     def title(self, lang: str) -> str:
-        return self.label.get(lang) or self.label["en"]
+        """The grouping's name in ``lang``."""
+        return Lang(lang).gettext(self.label).format(**dict(self.values))
+
+    def note_in(self, lang: str) -> str:
+        """What the grouping holds, in ``lang``."""
+        return Lang(lang).gettext(self.note).format(**dict(self.values))
 
     def members_in(self, year: int) -> set[str]:
         """ISO3 codes of the members in ``year``."""
@@ -73,6 +82,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+IOM_LABEL = N_("IOM Regional Office {city}")
+IOM_NOTE = N_("Countries covered by the IOM Regional Office in {city}.")
+
+
 def _iom_groupings() -> dict[str, Grouping]:
     offices: dict[str, list[str]] = {}
     for r in resolver().region_rows():
@@ -85,17 +98,10 @@ def _iom_groupings() -> dict[str, Grouping]:
         name = f"iom-{_slug(office)}"
         out[name] = Grouping(
             name=name,
-            label={
-                "en": f"IOM Regional Office {city}",
-                "fr": f"Bureau régional de l'OIM à {city}",
-                "es": f"Oficina Regional de la OIM en {city}",
-            },
-            note={
-                "en": f"Countries covered by the IOM Regional Office in {city}.",
-                "fr": f"Pays couverts par le Bureau régional de l'OIM à {city}.",
-                "es": f"Países cubiertos por la Oficina Regional de la OIM en {city}.",
-            },
+            label=IOM_LABEL,
+            note=IOM_NOTE,
             members=tuple(Membership(c) for c in sorted(codes)),
+            values=(("city", city),),
         )
     return out
 
@@ -187,16 +193,26 @@ def parse_groupings(text: str, source: str = SOURCE) -> dict[str, Grouping]:
     return {
         name: Grouping(
             name,
-            dict(g["label"]),
-            dict(g.get("note") or g["label"]),
+            g["label"],
+            g.get("note") or g["label"],
             tuple(_members(doc, source, raw, name, ())),
         )
         for name, g in raw.items()
     }
 
 
+def _package_groupings() -> dict[str, Grouping]:
+    text = resources.files("ctdhub.publish.briefing").joinpath("groupings.yaml").read_text(encoding="utf-8")
+    return parse_groupings(text)
+
+
 @cache
 def groupings() -> dict[str, Grouping]:
     """Every named grouping: the package's YAML plus the IOM regional offices."""
-    text = resources.files("ctdhub.publish.briefing").joinpath("groupings.yaml").read_text(encoding="utf-8")
-    return {**parse_groupings(text), **_iom_groupings()}
+    return {**_package_groupings(), **_iom_groupings()}
+
+
+def grouping_messages() -> list[str]:
+    """The English labels and notes to translate (for the catalogue extraction tool)."""
+    texts = [t for g in _package_groupings().values() for t in (g.label, g.note)]
+    return list(dict.fromkeys([*texts, IOM_LABEL, IOM_NOTE]))

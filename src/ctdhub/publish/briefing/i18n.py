@@ -1,9 +1,9 @@
-"""The briefing's languages: a message catalogue kept as YAML data, the dashboard's labels, Babel formatting.
+"""The briefing's languages: the dashboard's gettext catalogues, its labels, Babel formatting.
 
-``locale/messages.yaml`` holds every message in en/fr/es (str.format placeholders, checked to be the
-same in every language when loaded); a message about a number of cases gives its plural forms
-(``{one: …, other: …}``, CLDR categories of each language, read through ``Language.tn``). Category labels
-(countries, codes and flags of the standard, regions) are the dashboard's, from its gettext catalogues
+One language layer: the briefing's sentences and headings (``messages.MESSAGES``, English msgids with
+str.format placeholders) are translated by the same gettext catalogues as the dashboard
+(``ctdhub.publish.web.locale``), plural forms by each catalogue's plural rule (``Language.tn``);
+category labels (countries, codes and flags of the standard, regions) are the dashboard's
 (``ctdhub.publish.web.i18n.Lang.label``): one label per code and language, on the web and in briefings.
 Numbers and percentages are formatted with babel.numbers.
 A count below the display threshold prints as ``<threshold`` (e.g. "<10"): in a public briefing an estimate
@@ -13,70 +13,15 @@ staff's exact briefing a suppressed figure (None).
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from typing import Any
 
-from babel import Locale
 from babel.numbers import format_decimal, format_percent
 
-from ctdhub.errors import ConfigError, ConfigProblem
+from ctdhub.publish.briefing.messages import MESSAGES, Plural
 from ctdhub.publish.web.i18n import Lang
-from ctdhub.yamlconf import load_yaml_text, plain
 
 LANGS: tuple[str, ...] = ("en", "fr", "es")
-
-
-def _load(name: str) -> dict[str, Any]:
-    text = resources.files("ctdhub.publish.briefing").joinpath("locale", name).read_text(encoding="utf-8")
-    doc: dict[str, Any] = plain(load_yaml_text(text, f"publish/briefing/locale/{name}"))
-    return doc
-
-
-def _fields(text: str | dict[str, str]) -> set[str]:
-    """The placeholders of a message (of all its plural forms)."""
-    texts = text.values() if isinstance(text, dict) else [text]
-    return {f for t in texts for _, f, _, _ in string.Formatter().parse(t) if f}
-
-
-def _plural_problem(text: object) -> str | None:
-    """What is wrong with a message text: a string, or plural forms with at least "one" and "other"."""
-    if isinstance(text, str):
-        return None
-    if not isinstance(text, dict) or not {"one", "other"} <= set(text):
-        return "plural forms need at least 'one' and 'other'"
-    if not all(isinstance(v, str) for v in text.values()):
-        return "plural forms must be texts"
-    return None
-
-
-@cache
-def messages() -> dict[str, dict[str, Any]]:
-    """The catalogue, checked: every message in every language, with the same placeholders."""
-    doc = _load("messages.yaml")
-    problems = []
-    for key, entry in doc.items():
-        missing = [lang for lang in LANGS if not isinstance(entry, dict) or lang not in entry]
-        if missing:
-            problems.append(ConfigProblem("locale/messages.yaml", None, key, f"missing {', '.join(missing)}"))
-            continue
-        bad = [(lang, p) for lang in LANGS if (p := _plural_problem(entry[lang]))]
-        if bad:
-            problems += [ConfigProblem("locale/messages.yaml", None, f"{key}.{la}", p) for la, p in bad]
-            continue
-        want = _fields(entry["en"])
-        for lang in LANGS[1:]:
-            if _fields(entry[lang]) != want:
-                problems.append(
-                    ConfigProblem(
-                        "locale/messages.yaml", None, f"{key}.{lang}", "placeholders differ from en"
-                    )
-                )
-    if problems:
-        raise ConfigError(problems)
-    return doc
 
 
 @dataclass(frozen=True)
@@ -92,18 +37,18 @@ class Language:
             raise ValueError(f"unsupported language {self.lang!r}")
 
     def t(self, key: str, **values: object) -> str:
-        text: str | dict[str, str] = messages()[key][self.lang]
-        if isinstance(text, dict):
+        """Message ``key`` of ``MESSAGES`` in this language, its placeholders filled."""
+        message = MESSAGES[key]
+        if isinstance(message, Plural):
             raise ValueError(f"message {key!r} has plural forms; use Language.tn")
-        return text.format(**values)
+        return _web_lang(self.lang).gettext(message).format(**values)
 
     def tn(self, key: str, count: int, **values: object) -> str:
         """A message about ``count`` things, in the plural form the language uses for that number."""
-        text: str | dict[str, str] = messages()[key][self.lang]
-        if isinstance(text, dict):
-            form = Locale.parse(self.lang).plural_form(count)
-            text = text.get(form, text["other"])
-        return text.format(**values)
+        message = MESSAGES[key]
+        if not isinstance(message, Plural):
+            return self.t(key, **values)
+        return _web_lang(self.lang).ngettext(message.one, message.other, count).format(**values)
 
     def num(self, n: int | None) -> str:
         """A count of cases, or "<threshold" when suppressed or an estimate below the threshold."""

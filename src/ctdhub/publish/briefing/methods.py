@@ -36,7 +36,7 @@ def methods(figs: BriefingFigures, L: Language) -> list[str]:
     ]
     grouping = main.selection.grouping
     if grouping is not None:
-        out.append(L.t("m_grouping", label=grouping.title(L.lang), note=grouping.note.get(L.lang, "")))
+        out.append(L.t("m_grouping", label=grouping.title(L.lang), note=grouping.note_in(L.lang)))
     out += [
         L.t("m_definitions", version=m.standard_version),
         L.t("m_prevalence"),
