@@ -1,15 +1,18 @@
 """Resolve country input (codes and names in English, French and Spanish) to one canonical ISO3 code.
 
-The country table is OCHA's Countries & Territories taxonomy with UN M49 regions, shipped inside
-hdx-python-country (read offline, never fetched). Hub additions (Kosovo, CTDC legacy codes, common
-variants) live in `data/aliases.yaml`; IOM regional offices come from the CTDC data dictionary's
-Region sheet (`data/iom_regions.csv`). Input that cannot be resolved is reported with a reason,
-never guessed: matches through a name pattern rather than an exact code or name are marked as such.
+The country table is OCHA's Countries & Territories taxonomy with UN M49 regions, vendored as
+`data/ocha_countries.csv` (the columns read here, taken from the copy hdx-python-country ships;
+`tools/vendor_countries.py` refreshes it; licences in `data/README.md`; read offline, never fetched).
+Hub additions (Kosovo, CTDC legacy codes, common variants) live in `data/aliases.yaml`; IOM regional
+offices come from the CTDC data dictionary's Region sheet (`data/iom_regions.csv`). Input that cannot
+be resolved is reported with a reason, never guessed: matches through a name pattern rather than an
+exact code or name are marked as such.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -36,6 +39,34 @@ _NAME_COLUMNS = (
     "HPC Tools Alt Term",
     "RW Short Name",
     "RW API Alt Term",
+)
+
+COUNTRY_TABLE = "ocha_countries.csv"
+# The columns of OCHA's taxonomy the resolver reads, in the upstream order: the vendored table keeps these only.
+TABLE_COLUMNS = (
+    "m49 numerical code",
+    "Deprecated",
+    "ISO 3166-1 Alpha 2-Codes",
+    "ISO 3166-1 Alpha 3-Codes",
+    "x Alpha2 codes",
+    "x Alpha3 codes",
+    "Preferred Term",
+    "ISO Alt Term",
+    "DGACM Alt Term",
+    "HPC Tools Alt Term",
+    "RW Short Name",
+    "RW API Alt Term",
+    "English Short",
+    "French Short",
+    "Spanish Short",
+    "English Formal",
+    "M49 English",
+    "M49 French",
+    "M49 Spanish",
+    "Region Name",
+    "Sub-region Name",
+    "Intermediate Region Name",
+    "Regex",
 )
 
 
@@ -88,15 +119,13 @@ def normalise(value: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _hdx_rows() -> list[dict[str, str]]:
-    files = resources.files("hdx.location")
-    name = next(p.name for p in files.iterdir() if p.name.endswith(".csv") and "Taxonomy" in p.name)
-    with files.joinpath(name).open(encoding="utf-8") as fh:
-        return [dict(r) for r in csv.DictReader(fh)]
-
-
 def _data_text(name: str) -> str:
     return resources.files("ctdhub.geo").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def _table_rows() -> list[dict[str, str]]:
+    """The vendored OCHA country table, one dict per row keyed by the upstream column names."""
+    return [dict(r) for r in csv.DictReader(io.StringIO(_data_text(COUNTRY_TABLE)))]
 
 
 class CountryResolver:
@@ -111,7 +140,7 @@ class CountryResolver:
         self._codes: dict[str, tuple[str, Method]] = {}
         self._names: dict[str, str] = {}
         self._patterns: list[tuple[re.Pattern[str], str]] = []
-        for row in _hdx_rows():
+        for row in _table_rows():
             iso3 = (row.get("ISO 3166-1 Alpha 3-Codes") or row.get("x Alpha3 codes") or "").strip()
             if not iso3 or (row.get("Deprecated") or "").strip().upper() == "Y":
                 continue
