@@ -56,7 +56,7 @@ from ctdhub.release.registry import (
     next_release_id,
 )
 from ctdhub.release.report import build_report, report_html, restricted_report
-from ctdhub.sql import ql
+from ctdhub.sql import qi, ql
 from ctdhub.standard import STANDARD_VERSION, Standard, load_standard
 from ctdhub.standard.export_markdown import markdown as dictionary_markdown
 from ctdhub.standard.export_table_schema import table_schema
@@ -319,7 +319,7 @@ def _field_schema(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
         "DOUBLE": "number",
         "HUGEINT": "integer",
     }
-    cols = con.execute(f'DESCRIBE "{table}"').fetchall()
+    cols = con.execute(f"DESCRIBE {qi(table)}").fetchall()
     return {"fields": [{"name": c[0], "type": types.get(str(c[1]), "string")} for c in cols]}
 
 
@@ -560,7 +560,7 @@ def _kanon(
             f"The k-anonymised table failed the independent check: {bad[0]}; no release was written."
         )
     cols = {r[0] for r in con.execute("DESCRIBE kanon_full").fetchall()}
-    field_cols = ", ".join(f'"{f}"' for f in std.field_names if f in cols)
+    field_cols = ", ".join(qi(f) for f in std.field_names if f in cols)
     con.execute(f"CREATE TABLE kanon AS SELECT {field_cols} FROM kanon_full")
     res.add(
         "kanon",

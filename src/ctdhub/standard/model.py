@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from dataclasses import field as dc_field
 from typing import Any, Literal
 
+from ctdhub.sql import qi
+
 FieldType = Literal["integer", "categorical", "flag", "country"]
 MissingKind = Literal["unknown", "not_applicable", "not_collected"]
 MISSING_KINDS: tuple[MissingKind, ...] = ("unknown", "not_applicable", "not_collected")
@@ -85,7 +87,7 @@ class Family:
     def has_info_sql(self, alias: str = "") -> str:
         """SQL boolean: the case has any information in this family."""
         prefix = f"{alias}." if alias else ""
-        return "(" + " OR ".join(f'coalesce({prefix}"{m}" = 1, false)' for m in self.substantive) + ")"
+        return "(" + " OR ".join(f"coalesce({prefix}{qi(m)} = 1, false)" for m in self.substantive) + ")"
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ class DerivedView:
     def sql(self, alias: str = "") -> str:
         """1 if any source flag is 1; 0 if all known sources are 0; NULL if none is known."""
         prefix = f"{alias}." if alias else ""
-        cols = [f'{prefix}"{c}"' for c in self.any_of]
+        cols = [f"{prefix}{qi(c)}" for c in self.any_of]
         any_one = " OR ".join(f"{c} = 1" for c in cols)
         any_known = " OR ".join(f"{c} IS NOT NULL" for c in cols)
         return f"CASE WHEN {any_one} THEN 1 WHEN {any_known} THEN 0 END"

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from ctdhub.sql import ql
+from ctdhub.sql import qi, ql
 
 STATUSES = ("open", "resubmitted", "reverted", "all")
 
@@ -85,7 +85,7 @@ def export_quarantine(
             if k not in keys:
                 keys.append(k)
     batches = {r[0] for r in con.execute(f"SELECT DISTINCT q.batch_id {base}").fetchall()}
-    cols = ", ".join(f"{formula_safe(f'q.original ->> {ql(k)}')} AS {_ident(k)}" for k in keys)
+    cols = ", ".join(f"{formula_safe(f'q.original ->> {ql(k)}')} AS {qi(k)}" for k in keys)
     reasons = formula_safe("array_to_string(q.reasons, ' | ')")
     select = (
         f"SELECT q.batch_id AS _source_batch, q.source_row AS _source_row, "
@@ -114,7 +114,3 @@ def formula_restored(expr: str) -> str:
     """SQL: what `formula_safe` did undone (its apostrophe removed)."""
     e = f"({expr})"
     return f"(CASE WHEN regexp_matches({e}, '^''''*{_FORMULA}') THEN substr({e}, 2) ELSE {e} END)"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ctdhub.sql import qi
 from ctdhub.standard import Standard, load_standard
 
 SCHEMA_VERSION = 2  # 2: cases.person_key
@@ -55,7 +56,7 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> None:
 
 def ddl(std: Standard | None = None) -> list[str]:
     """CREATE statements for an empty store."""
-    cases = ",\n  ".join(f'"{n}" {t}' for n, t in cases_columns(std))
+    cases = ",\n  ".join(f"{qi(n)} {t}" for n, t in cases_columns(std))
     return [
         "CREATE TABLE IF NOT EXISTS hub_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
         """CREATE TABLE IF NOT EXISTS batches (
