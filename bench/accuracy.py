@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 
 from bench import common
+from bench.common import target, within
 
+TITLE = "Accuracy of a DP release of the CTDC 2021 file"
 REL_TARGETS = {1000: ("p95", 0.02), 100: ("median", 0.03)}
 MAE_RATIO_TARGET = 1 / 3
 REGION_FIGURES = [
@@ -40,27 +42,34 @@ REGION_FIGURES = [
 
 
 def _exact_tables(snapshot: Path, dims: list[tuple[str, ...]]) -> list[dict[tuple[str, ...], int]]:
-    import duckdb
+    from ctdhub.release.aggregates import TableSpec
 
-    from ctdhub.release.aggregates import TableSpec, count_cells
+    return common.exact_cells(snapshot, [TableSpec(d) for d in dims])
 
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE snap AS SELECT * FROM read_parquet('{snapshot}')")
-    return count_cells(con, "snap", [TableSpec(d) for d in dims])
+
+def _view(rel: dict[str, Any]) -> Any:
+    """The release as the public sees it (``publish.gate``)."""
+    from ctdhub.publish.gate import Gate
+
+    return Gate(rel["releases_dir"]).release(rel["release_id"])
+
+
+def _tables(view: Any) -> list[tuple[str, tuple[str, ...]]]:
+    """The release's published aggregate tables: (name, dimensions), in the order datapackage.json lists them."""
+    from ctdhub.publish.tables import release_tables
+
+    return [(t.name, t.dims) for t in release_tables(view).tables]
 
 
 def table_cells(rel: dict[str, Any]) -> list[dict[str, Any]]:
     """Every cell of every published table that has cases or an estimate: exact count, estimate, interval."""
-    import pyarrow.parquet as pq
-
-    from ctdhub.publish.gate import Gate
-
-    intervals = Gate(rel["releases_dir"]).release(rel["release_id"]).intervals()
-    tables = common.release_tables(rel["path"])
-    exact = _exact_tables(rel["snapshot"], [dims for _, dims, _ in tables])
+    view = _view(rel)
+    intervals = view.intervals()
+    tables = _tables(view)
+    exact = _exact_tables(rel["snapshot"], [dims for _, dims in tables])
     cells = []
-    for (name, dims, path), truth in zip(tables, exact, strict=True):
-        t = pq.read_table(path).to_pylist()
+    for (name, dims), truth in zip(tables, exact, strict=True):
+        t = view.table(name).to_pylist()
         published = {tuple(str(r[d]) for d in dims): (r["estimate"], r["lower"], r["upper"]) for r in t}
         for key in sorted(set(published) | set(truth)):
             if key in published:
@@ -119,6 +128,12 @@ def _coverage(cells: list[dict[str, Any]]) -> float | None:
 # --------------------------------------------------------------------------------------- b. pac-synth
 
 
+def _pac_aggregates(pac: dict[str, Any]) -> dict[str, float]:
+    """pac-synth's DP aggregates: "attr:value|attr:value" → noisy count."""
+    aggregates: dict[str, float] = json.loads(Path(pac["dir"], "aggregates.json").read_text(encoding="utf-8"))
+    return aggregates
+
+
 def _dims_of(std: Any) -> dict[str, str]:
     """Column -> the dimension a release table shows it under (a flag under its family)."""
     return {m: fam.name for fam in std.families for m in fam.members}
@@ -141,7 +156,7 @@ def pacsynth_comparison(rel: dict[str, Any], pac: dict[str, Any]) -> dict[str, A
     model, _ = common.standard_codes(synthetic, fields)
     sizes = {f: domains[f].size for f in fields}
     index = {f: {v: i for i, v in enumerate(domains[f].values)} for f in fields}
-    aggregates = json.loads(Path(pac["dir"], "aggregates.json").read_text(encoding="utf-8"))
+    aggregates = _pac_aggregates(pac)
     pac_cells: dict[tuple[str, ...], dict[tuple[int, ...], float]] = {}
     unmapped = 0
     for combo, count in aggregates.items():
@@ -157,7 +172,7 @@ def pacsynth_comparison(rel: dict[str, Any], pac: dict[str, Any]) -> dict[str, A
         pac_cells.setdefault(attrs, {})[codes] = float(count)
     std = load_standard()
     dim = _dims_of(std)
-    shown = {frozenset(dim.get(f, f) for f in dims) for _, dims, _ in common.release_tables(rel["path"])}
+    shown = {frozenset(dim.get(f, f) for f in dims) for _, dims in _tables(_view(rel))}
     rows: list[tuple[int, bool, float, float, float]] = []  # way, published, true, ctdhub, pac-synth
     for way in (1, 2):
         for attrs in combinations(fields, way):
@@ -180,12 +195,7 @@ def pacsynth_comparison(rel: dict[str, Any], pac: dict[str, Any]) -> dict[str, A
     arr = np.array(rows, dtype=np.float64).reshape(-1, 5)
 
     def mae(sel: np.ndarray) -> dict[str, Any]:
-        part = arr[sel]
-        if not len(part):
-            return {"cells": 0}
-        ours = float(np.abs(part[:, 3] - part[:, 2]).mean())
-        theirs = float(np.abs(part[:, 4] - part[:, 2]).mean())
-        return {"cells": len(part), "ctdhub_mae": ours, "pacsynth_mae": theirs, "ratio": ours / theirs}
+        return _mae(arr[:, 1:], sel)  # columns 1, 2, 3 of what is left: true, ctdhub, pac-synth
 
     way, pub, true = arr[:, 0], arr[:, 1] > 0, arr[:, 2]
     return {
@@ -217,7 +227,7 @@ def pacsynth_table_comparison(cells: list[dict[str, Any]], pac: dict[str, Any]) 
     """
     from ctdhub.standard import load_standard
 
-    aggregates = json.loads(Path(pac["dir"], "aggregates.json").read_text(encoding="utf-8"))
+    aggregates = _pac_aggregates(pac)
     index: PacIndex = {}
     for combo, count in aggregates.items():
         parts = dict(p.split(":", 1) for p in combo.split("|"))
@@ -305,11 +315,10 @@ def _dense(codes: dict[str, np.ndarray], attrs: tuple[str, ...], shape: tuple[in
 def region_figures(rel: dict[str, Any]) -> dict[str, Any]:
     """The named region figures, and every region × single year (both sides) with ≥ 500 cases, through
     ``stats()`` against the exact counts."""
-    from ctdhub.publish.gate import Gate
     from ctdhub.publish.stats import Filters, stats
     from ctdhub.standard.dimensions import UNKNOWN, YEAR
 
-    view = Gate(rel["releases_dir"]).release(rel["release_id"])
+    view = _view(rel)
     sides = ("citizenship_region", "exploitation_region")
     exact = dict(zip(sides, _exact_tables(rel["snapshot"], [(s, YEAR) for s in sides]), strict=True))
 
@@ -373,17 +382,16 @@ def _region_target(true: int) -> float | None:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    missing = common.ctdc_missing()
-    if missing:
-        print(f"[bench.accuracy] {missing}", file=sys.stderr)
-        return {"skipped": missing}
+    skipped = common.ctdc_skipped("accuracy")
+    if skipped:
+        return skipped
     rel = common.ctdc_release(quick)
     print("[bench.accuracy] a. table cells ...", file=sys.stderr, flush=True)
     every_cell = table_cells(rel)
     cells = table_summary(every_cell)
     print("[bench.accuracy] c. region figures ...", file=sys.stderr, flush=True)
     regions = region_figures(rel)
-    pac = common.pacsynth_ctdc(rel["snapshot"], rel["fields"], f"ctdc-{'quick' if quick else 'full'}")
+    pac = common.pacsynth_ctdc(rel, quick)
     if "timeout" in pac:
         versus: dict[str, Any] = {"timeout": pac["timeout"], "fields": pac["fields"]}
     else:
@@ -408,41 +416,34 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     a = r["tables"]["all"]
     out = []
     p95, med = a["p95_rel_ge_1000"], a["median_rel_ge_100"]
-    out.append(_t("a. table cells ≥ 1,000: p95 relative error ≤ 2 %", _pct(p95), _ok(check, p95, 0.02)))
-    out.append(_t("a. table cells ≥ 100: median relative error ≤ 3 %", _pct(med), _ok(check, med, 0.03)))
-    out.append(_t("a. interval coverage (90 % intervals), all cells", _pct(a["coverage"]), None))
+    out.append(
+        target("a. table cells ≥ 1,000: p95 relative error ≤ 2 %", _pct(p95), within(check, p95, 0.02))
+    )
+    out.append(
+        target("a. table cells ≥ 100: median relative error ≤ 3 %", _pct(med), within(check, med, 0.03))
+    )
+    out.append(target("a. interval coverage (90 % intervals), all cells", _pct(a["coverage"]), None))
     scope = r["pacsynth"].get("tables", {}).get("scopes", {}).get("cells of every published table")
     if scope:
         out.append(
-            _t(
+            target(
                 "b. MAE ctdhub ≤ 1/3 of pac-synth's (cells of every published table)",
                 f"{scope['ctdhub_mae']:.1f} vs {scope['pacsynth_mae']:.1f} (ratio {scope['ratio']:.3f})",
-                _ok(check, scope["ratio"], MAE_RATIO_TARGET),
+                within(check, scope["ratio"], MAE_RATIO_TARGET),
             )
         )
     else:
-        out.append(_t("b. MAE ctdhub ≤ 1/3 of pac-synth's", "pac-synth did not finish", None))
+        out.append(target("b. MAE ctdhub ≤ 1/3 of pac-synth's", "pac-synth did not finish", None))
     for f in r["regions"]["named"]:
         tgt = f["target"]
         out.append(
-            _t(
+            target(
                 f"c. {f['figure']} within {tgt:.0%}" if tgt else f"c. {f['figure']}",
                 f"{f['estimate']:,} vs {f['true']:,} ({_pct(f['rel_error'])})",
-                _ok(check, f["rel_error"], tgt),
+                within(check, f["rel_error"], tgt),
             )
         )
     return out
-
-
-def _ok(check: bool, value: float | None, limit: float | None) -> bool | None:
-    """Whether ``value`` is within ``limit`` (None: not checked — a quick run, or nothing to check)."""
-    if not check or value is None or limit is None:
-        return None
-    return value <= limit
-
-
-def _t(target: str, measured: str, met: bool | None) -> dict[str, Any]:
-    return {"target": target, "measured": measured, "met": met}
 
 
 def _mae_table(scopes: dict[str, Any]) -> list[str]:
@@ -461,11 +462,11 @@ def _pct(x: float | None) -> str:
 
 def markdown(r: dict[str, Any]) -> str:
     if "skipped" in r:
-        return f"## Accuracy of a DP release of the CTDC 2021 file\n\n{r['skipped']}."
+        return f"## {TITLE}\n\n{r['skipped']}."
     rel = r["release"]
     p = rel["privacy"]
     lines = [
-        "## Accuracy of a DP release of the CTDC 2021 file",
+        f"## {TITLE}",
         "",
         f"`{rel['source']}` ({rel['rows']:,} rows × {len(r['pacsynth'].get('fields', [])) or 37} columns) ingested with the "
         f"built-in spec `ctdc-synthetic` ({rel['ingest_seconds']} s), released by `release create` with the default "

@@ -1,6 +1,7 @@
-"""What the benchmarks share: the reference CTDC file, hubs and releases in temporary directories, the
-standard encoding of a snapshot, one DP release of the CTDC file and one run of pac-synth (CTDC's
-engine) per process.
+"""What the benchmarks share: the reference CTDC file, hubs and releases in temporary directories (a hub
+of generated demo files, a timed ``release create``), the standard encoding and exact cells of a
+snapshot, one DP release of the CTDC file and one run of pac-synth (CTDC's engine) per process, and how
+a benchmark states its targets and prints its result.
 
 The CTDC 2021 synthetic file is read from ../shared/reference at bench time (``CTDHUB_REFERENCE``
 overrides the folder) and never copied into the repository; a benchmark that needs it says so and
@@ -24,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +83,15 @@ def ctdc_missing() -> str | None:
     return f"the CTDC 2021 synthetic file is not available (looked for {CTDC_2021}); skipped"
 
 
+def ctdc_skipped(module: str) -> dict[str, Any] | None:
+    """``{"skipped": why}`` (said on stderr) when the reference file is absent, else None."""
+    missing = ctdc_missing()
+    if missing is None:
+        return None
+    print(f"[bench.{module}] {missing}", file=sys.stderr)
+    return {"skipped": missing}
+
+
 def ctdc_fields(path: Path = CTDC_2021) -> list[str]:
     """The standard fields the CTDC file's 37 columns map to (through the built-in mapping)."""
     from ctdhub.mapping import load_spec
@@ -102,10 +113,6 @@ def ctdc_sample(rows: int, seed: int = 0) -> Path:
     return out
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def ingest_ctdc(base: Path, csv_path: Path) -> tuple[Any, float]:
     """A new hub in ``base/hub`` holding the CTDC file (built-in spec); returns (hub, seconds)."""
     from ctdhub.ingest import ingest_file
@@ -117,21 +124,65 @@ def ingest_ctdc(base: Path, csv_path: Path) -> tuple[Any, float]:
     return hub, time.perf_counter() - t
 
 
-def store_snapshot(hub: Any, out: Path) -> Path:
-    """The hub's harmonised records as Parquet (what ``release create`` snapshots), for benchmarks that
-    call the DP engine directly."""
-    with hub.writer() as con:
-        con.execute(f"COPY (SELECT * FROM cases ORDER BY case_id) TO '{out}' (FORMAT parquet)")
-    return out
+def demo_hub(base: Path, rows: int, seed: int) -> tuple[Any, float, float]:
+    """A new hub in ``base/hub`` holding ``rows`` generated demo cases (three contributors, their files in
+    ``base/files``); returns (hub, seconds to generate, seconds to ingest)."""
+    from ctdhub.demo.generate import generate
+    from ctdhub.ingest import ingest_file
+    from ctdhub.store import init_store
+
+    t = time.perf_counter()
+    files = generate(base / "files", rows, seed=seed)
+    generate_seconds = time.perf_counter() - t
+    hub, _ = init_store(base / "hub")
+    t = time.perf_counter()
+    for f in files:
+        ingest_file(hub, f.path, f.contributor, f.spec)
+    return hub, generate_seconds, time.perf_counter() - t
+
+
+class StageClock:
+    """A ``progress`` callback for ``create_release``: the seconds spent in each stage it announces
+    (rounded to ``digits``), the last one closed by ``stop()``."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+        self.stages: dict[str, float] = {}
+        self._stage = ""
+        self._since = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self._stage:
+            self.stages[self._stage] = round(now - self._since, self.digits)
+        self._since, self._stage = now, stage
+
+    def stop(self) -> dict[str, float]:
+        self.stages[self._stage] = round(time.perf_counter() - self._since, self.digits)
+        return self.stages
+
+
+def timed_release(hub: Any, digits: int) -> tuple[Any, float, dict[str, float]]:
+    """``release create`` on ``hub`` with the default policy; returns (its output, seconds, seconds by
+    stage rounded to ``digits``)."""
+    from ctdhub.release.create import create_release
+
+    clock = StageClock(digits)
+    t = time.perf_counter()
+    out = create_release(hub, None, progress=clock)
+    seconds = time.perf_counter() - t
+    return out, seconds, clock.stop()
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def standard_codes(parquet: Path, fields: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Codes of ``fields`` in the records of ``parquet`` with the DP engine's own domains (from the
-    standard; last code = unknown), and those domains."""
+def standard_codes(
+    parquet: Path, fields: list[str] | None = None, contributors: list[str] | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Codes of ``fields`` (None: every attribute) in the records of ``parquet`` with the DP engine's own
+    domains (from the standard and ``contributors``; last code = unknown), and those domains."""
     import duckdb
 
     from ctdhub.release.dp.space import base_domains, encode_table
@@ -139,9 +190,23 @@ def standard_codes(parquet: Path, fields: list[str]) -> tuple[dict[str, np.ndarr
 
     con = duckdb.connect()
     con.execute(f"CREATE VIEW recs AS SELECT * FROM read_parquet('{parquet}')")
-    domains = base_domains(load_standard(), [], int(time.strftime("%Y")))
-    domains = {f: domains[f] for f in fields}
+    domains = base_domains(load_standard(), contributors or [], int(time.strftime("%Y")))
+    if fields is not None:
+        domains = {f: domains[f] for f in fields}
     return encode_table(con, "recs", domains), domains
+
+
+def exact_cells(parquet: Path, specs: list[Any], con: Any = None) -> list[dict[tuple[str, ...], int]]:
+    """The exact (no privacy) cells of the tables ``specs`` over the records of ``parquet``, counted by
+    ``aggregates.count_cells`` (what a release's tables count), in ``con`` or a new DuckDB."""
+    import duckdb
+
+    from ctdhub.release.aggregates import count_cells
+
+    if con is None:
+        con = duckdb.connect()
+    con.execute(f"CREATE TABLE snap AS SELECT * FROM read_parquet('{parquet}')")
+    return count_cells(con, "snap", specs)
 
 
 def string_rows(parquet: Path, fields: list[str]) -> list[list[str]]:
@@ -238,9 +303,11 @@ def pacsynth_run(parquet: Path, fields: list[str], key: str) -> dict[str, Any]:
     return dict(result)
 
 
-def pacsynth_ctdc(parquet: Path, fields: list[str], key: str) -> dict[str, Any]:
-    """pac-synth on ``fields``; if that does not finish within the time limit, on the columns of the 1- and
-    2-way tables (``PACSYNTH_FALLBACK``). The result names the columns it was fit on."""
+def pacsynth_ctdc(rel: dict[str, Any], quick: bool) -> dict[str, Any]:
+    """pac-synth on the snapshot of the CTDC release ``rel`` (``ctdc_release(quick)``) over its columns; if
+    that does not finish within the time limit, on the columns of the 1- and 2-way tables
+    (``PACSYNTH_FALLBACK``). The result names the columns it was fit on."""
+    parquet, fields, key = rel["snapshot"], rel["fields"], f"ctdc-{'quick' if quick else 'full'}"
     out = pacsynth_run(parquet, fields, key)
     out["fields"] = list(fields)
     if "timeout" not in out:
@@ -263,25 +330,11 @@ def ctdc_release(quick: bool) -> dict[str, Any]:
     cached = SHARED.get(("ctdc_release", quick))
     if cached is not None:
         return dict(cached)
-    from ctdhub.release.create import create_release
-
     source = ctdc_sample(QUICK_ROWS) if quick else CTDC_2021
     base = scratch("ctdc-quick" if quick else "ctdc")
     hub, ingest_seconds = ingest_ctdc(base, source)
-    stages: dict[str, float] = {}
-    last: list[Any] = [time.perf_counter(), ""]
-
-    def step(stage: str) -> None:
-        now = time.perf_counter()
-        if last[1]:
-            stages[last[1]] = round(now - last[0], 2)
-        last[0], last[1] = now, stage
-
     print(f"[bench] release create on {source.name} ...", file=sys.stderr, flush=True)
-    t = time.perf_counter()
-    out = create_release(hub, None, progress=step)
-    seconds = time.perf_counter() - t
-    stages[last[1]] = round(time.perf_counter() - last[0], 2)
+    out, seconds, stages = timed_release(hub, 2)
     m = out.manifest
     with source.open(encoding="utf-8") as fh:
         rows = sum(1 for _ in fh) - 1
@@ -305,23 +358,34 @@ def ctdc_release(quick: bool) -> dict[str, Any]:
     return dict(result)
 
 
-def release_tables(path: Path) -> list[tuple[str, tuple[str, ...], Path]]:
-    """The release's aggregate tables: (name, dimensions, Parquet file), as datapackage.json lists them."""
-    doc = json.loads((path / "datapackage.json").read_text(encoding="utf-8"))
-    out = []
-    for r in doc["resources"]:
-        if r.get("ctdhub:role") != "aggregate":
-            continue
-        rel = r.get("ctdhub:alternates", {}).get("parquet") or r["path"]
-        out.append((r["name"], tuple(r["schema"]["ctdhub:dims"]), path / rel))
-    return out
+# ----------------------------------------------------------------------------------- targets and output
+
+
+def target(what: str, measured: str, met: bool | None) -> dict[str, Any]:
+    """One row of a benchmark's ``targets``: what is aimed at, what was measured, whether it was met."""
+    return {"target": what, "measured": measured, "met": met}
+
+
+def within(check: bool, value: float | None, limit: float | None) -> bool | None:
+    """Whether ``value`` is within ``limit`` (None: not checked — a quick run, or nothing to check)."""
+    if not check or value is None or limit is None:
+        return None
+    return value <= limit
+
+
+def met_mark(met: bool | None) -> str:
+    """How a target table shows whether a target was met."""
+    return "–" if met is None else ("**met**" if met else "**NOT met**")
 
 
 def targets_line(targets: list[dict[str, Any]]) -> list[str]:
     """Markdown rows of a target table: what, target, measured, met."""
     lines = ["| target | measured | met |", "|---|---|---|"]
-    for t in targets:
-        met = t["met"]
-        mark = "–" if met is None else ("**met**" if met else "**NOT met**")
-        lines.append(f"| {t['target']} | {t['measured']} | {mark} |")
+    lines += [f"| {t['target']} | {t['measured']} | {met_mark(t['met'])} |" for t in targets]
     return lines
+
+
+def print_result(result: dict[str, Any], markdown: Callable[[dict[str, Any]], str]) -> None:
+    """What a benchmark run on its own prints: its result as JSON, then its Markdown section."""
+    print(json.dumps(result, indent=2, default=str))
+    print(markdown(result))

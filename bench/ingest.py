@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench import common
 
 CHILD = """
 import json, resource, sys, time
@@ -87,7 +88,7 @@ def run(rows: int = 1_000_000, repeats: int = 3, quick: bool = False) -> dict[st
         "quarantined": hub[0].get("quarantined"),
         "repeats": repeats,
         "pairs": [[round(d["seconds"], 2), round(h["seconds"], 2)] for d, h in zip(duck, hub, strict=True)],
-        "self_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "self_rss_mb": round(common.peak_rss_mb()),
     }
 
 
@@ -122,9 +123,7 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--repeats", type=int, default=3)
     a = p.parse_args()
-    r = run(a.rows, a.repeats)
-    print(json.dumps(r, indent=2))
-    print(markdown(r))
+    common.print_result(run(a.rows, a.repeats), markdown)
 
 
 if __name__ == "__main__":

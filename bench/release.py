@@ -13,7 +13,6 @@ Run: `python -m bench.release [--rows N]` (part of `make bench`).
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -26,34 +25,11 @@ TARGET_SECONDS = 120
 def _child(base: str, rows: int, q: Any) -> None:
     import duckdb
 
-    from ctdhub.demo.generate import generate
-    from ctdhub.ingest import ingest_file
-    from ctdhub.release.aggregates import count_cells, default_specs
-    from ctdhub.release.create import create_release
-    from ctdhub.store import init_store
+    from ctdhub.release.aggregates import default_specs
 
     work = Path(base)
-    t = time.perf_counter()
-    files = generate(work / "files", rows, seed=13)
-    gen = time.perf_counter() - t
-    hub, _ = init_store(work / "hub")
-    t = time.perf_counter()
-    for f in files:
-        ingest_file(hub, f.path, f.contributor, f.spec)
-    ingest = time.perf_counter() - t
-    stages: dict[str, float] = {}
-    last: list[Any] = [time.perf_counter(), ""]
-
-    def step(stage: str) -> None:
-        now = time.perf_counter()
-        if last[1]:
-            stages[last[1]] = round(now - last[0], 1)
-        last[0], last[1] = now, stage
-
-    t = time.perf_counter()
-    out = create_release(hub, None, progress=step)
-    release_seconds = time.perf_counter() - t
-    stages[last[1]] = round(time.perf_counter() - last[0], 1)
+    hub, gen, ingest = common.demo_hub(work, rows, seed=13)
+    out, release_seconds, stages = common.timed_release(hub, 1)
     peak = common.peak_rss_mb()
     snap = out.path / "restricted" / "snapshot.parquet"
     con = duckdb.connect()
@@ -62,8 +38,7 @@ def _child(base: str, rows: int, q: Any) -> None:
     con.execute(f"COPY (SELECT * FROM read_parquet('{snap}')) TO '{work / 'b.parquet'}' (FORMAT parquet)")
     export = time.perf_counter() - t
     t = time.perf_counter()
-    con.execute(f"CREATE TABLE snap AS SELECT * FROM read_parquet('{snap}')")
-    count_cells(con, "snap", default_specs())
+    common.exact_cells(snap, default_specs(), con)
     counts = time.perf_counter() - t
     m = out.manifest
     q.put(
@@ -95,13 +70,12 @@ def run(rows: int = 1_000_000, quick: bool = False) -> dict[str, Any]:
     baseline = result["baseline_export_seconds"] + result["baseline_counts_seconds"]
     result["ratio"] = round(result["release_seconds"] / baseline, 1) if baseline else None
     result["quick"] = quick
-    met = None if quick else result["release_seconds"] <= TARGET_SECONDS
     result["targets"] = [
-        {
-            "target": f"e. `release create` on {result['store_cases']:,} cases ≤ 2 minutes",
-            "measured": f"{result['release_seconds']} s ({result['ratio']}× the DuckDB baseline)",
-            "met": met,
-        }
+        common.target(
+            f"e. `release create` on {result['store_cases']:,} cases ≤ 2 minutes",
+            f"{result['release_seconds']} s ({result['ratio']}× the DuckDB baseline)",
+            common.within(not quick, result["release_seconds"], TARGET_SECONDS),
+        )
     ]
     return result
 
@@ -141,9 +115,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--rows", type=int, default=1_000_000)
     a = p.parse_args()
-    r = run(a.rows)
-    print(json.dumps(r, indent=2, default=str))
-    print(markdown(r))
+    common.print_result(run(a.rows), markdown)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.common import met_mark
+
 BENCHMARKS = ["ingest", "accuracy", "synth", "release", "serve"]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
@@ -43,9 +45,7 @@ def summary(results: dict[str, Any]) -> list[str]:
     rows = []
     for name in BENCHMARKS:
         for t in results.get(name, {}).get("result", {}).get("targets", []):
-            met = t["met"]
-            mark = "–" if met is None else ("**met**" if met else "**NOT met**")
-            rows.append(f"| {t['target']} | {t['measured']} | {mark} | {name} |")
+            rows.append(f"| {t['target']} | {t['measured']} | {met_mark(t['met'])} | {name} |")
     if not rows:
         return []
     return ["## Targets", "", "| target | measured | met | section |", "|---|---|---|---|", *rows, ""]

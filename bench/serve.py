@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import socket
@@ -63,14 +62,9 @@ def queries(n: int, seed: int = 3) -> list[str]:
 
 
 def build_release(base: Path, rows: int) -> Path:
-    from ctdhub.demo.generate import generate
-    from ctdhub.ingest import ingest_file
     from ctdhub.release.create import create_release
-    from ctdhub.store import init_store
 
-    hub, _ = init_store(base / "hub")
-    for f in generate(base / "files", rows, seed=11):
-        ingest_file(hub, f.path, f.contributor, f.spec)
+    hub, _, _ = common.demo_hub(base, rows, seed=11)
     policy = base / "policy.yaml"
     policy.write_text(POLICY, encoding="utf-8")
     create_release(hub, policy)
@@ -231,11 +225,11 @@ def run(
         "queries": TEMPLATES,
         "quick": quick,
         "targets": [
-            {
-                "target": f"f. API p95 ≤ 50 ms at {CLIENTS} clients, no errors (uvicorn, {w} worker{'s' * (w != '1')})",
-                "measured": f"{x['stats']['p95_ms']} ms, {x['stats']['errors']} errors",
-                "met": None if quick else x["target_met"],
-            }
+            common.target(
+                f"f. API p95 ≤ 50 ms at {CLIENTS} clients, no errors (uvicorn, {w} worker{'s' * (w != '1')})",
+                f"{x['stats']['p95_ms']} ms, {x['stats']['errors']} errors",
+                None if quick else x["target_met"],
+            )
             for w, x in runs.items()
         ],
     }
@@ -294,9 +288,7 @@ def main() -> None:
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     p.add_argument("--quick", action="store_true")
     a = p.parse_args()
-    result = run(a.rows, a.seconds, tuple(a.workers), quick=a.quick)
-    print(json.dumps(result, indent=2))
-    print(markdown(result))
+    common.print_result(run(a.rows, a.seconds, tuple(a.workers), quick=a.quick), markdown)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import numpy as np
 
 from bench import common
 
+TITLE = "DP synthetic microdata of the CTDC 2021 file"
 TVD2_TARGET, TVD3_TARGET, SECONDS_TARGET = 0.012, 0.03, 30.0
 QIS = ["yearOfRegistration", "gender", "ageBroad", "citizenship", "CountryOfExploitation"]
 
@@ -49,17 +50,11 @@ def model_timing(snapshot: Path, contributors: list[str], repeats: int) -> list[
     times: each run's measure + estimate + sample time, by stage, and its wall time."""
     import time
 
-    import duckdb
-
     from ctdhub.release.dp import SecureNoise, build_model
-    from ctdhub.release.dp.space import base_domains, encode_table
     from ctdhub.standard import load_standard
 
     std = load_standard()
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE snap AS SELECT * FROM read_parquet('{snapshot}')")
-    domains = base_domains(std, contributors, int(time.strftime("%Y")))
-    codes = encode_table(con, "snap", domains)
+    codes, domains = common.standard_codes(snapshot, contributors=contributors)
     runs = []
     for i in range(repeats):
         print(f"[bench.synth] build_model, run {i + 1} of {repeats} ...", file=sys.stderr, flush=True)
@@ -79,10 +74,9 @@ def model_timing(snapshot: Path, contributors: list[str], repeats: int) -> list[
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    missing = common.ctdc_missing()
-    if missing:
-        print(f"[bench.synth] {missing}", file=sys.stderr)
-        return {"skipped": missing}
+    skipped = common.ctdc_skipped("synth")
+    if skipped:
+        return skipped
     rel = common.ctdc_release(quick)
     fields = rel["fields"]
     real, domains = common.standard_codes(rel["snapshot"], fields)
@@ -97,7 +91,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     rows["independent columns"] = scores(real, {k: rng.permutation(v) for k, v in real.items()}, sizes)
     print("[bench.synth] TVD: ctdhub ...", file=sys.stderr, flush=True)
     rows["ctdhub (release's synthetic resource)"] = scores(real, model, sizes)
-    pac = common.pacsynth_ctdc(rel["snapshot"], fields, f"ctdc-{'quick' if quick else 'full'}")
+    pac = common.pacsynth_ctdc(rel, quick)
     pac_note = None
     if "timeout" in pac:
         pac_note = f"pac-synth did not finish within {pac['timeout']} s"
@@ -131,40 +125,33 @@ def run(quick: bool = False) -> dict[str, Any]:
         "pacsynth_note": pac_note,
     }
     result["targets"] = [
-        _t(
+        common.target(
             "d. mean 2-way TVD ≤ 0.012 (37 columns)",
             f"{ours['tvd2']:.4f}",
-            check and ours["tvd2"] <= TVD2_TARGET,
+            common.within(check, ours["tvd2"], TVD2_TARGET),
         ),
-        _t(
+        common.target(
             "d. mean 3-way TVD ≤ 0.03 (37 columns)",
             f"{ours['tvd3']:.4f}",
-            check and ours["tvd3"] <= TVD3_TARGET,
+            common.within(check, ours["tvd3"], TVD3_TARGET),
         ),
-        _t(
+        common.target(
             f"d. measure + estimate + sample ≤ 30 s (best of {len(direct) + 1} runs)",
             f"{model_total:.1f} s (in the release: {in_release:.1f} s)",
-            check and model_total <= SECONDS_TARGET,
+            common.within(check, model_total, SECONDS_TARGET),
         ),
     ]
-    if quick:
-        for t in result["targets"]:
-            t["met"] = None
     return result
-
-
-def _t(target: str, measured: str, met: bool | None) -> dict[str, Any]:
-    return {"target": target, "measured": measured, "met": met}
 
 
 def markdown(r: dict[str, Any]) -> str:
     if "skipped" in r:
-        return f"## DP synthetic microdata of the CTDC 2021 file\n\n{r['skipped']}."
+        return f"## {TITLE}\n\n{r['skipped']}."
     n, k = r["shape"]
     secs = ", ".join(f"{a} {b} s" for a, b in r["model_seconds"].items())
     stages = ", ".join(f"{a} {b} s" for a, b in r["stages"].items())
     lines = [
-        "## DP synthetic microdata of the CTDC 2021 file",
+        f"## {TITLE}",
         "",
         f"`{r['source']}` ({n:,} × {k}); the `synthetic` resource of the release `bench.accuracy` builds "
         f"(ε = {r['privacy']['epsilon']:g}, δ = {r['privacy']['delta']:g}; one model, whose records every "
@@ -213,11 +200,7 @@ def markdown(r: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    import json
-
-    result = run(quick="--quick" in sys.argv)
-    print(json.dumps(result, indent=2, default=str))
-    print(markdown(result))
+    common.print_result(run(quick="--quick" in sys.argv), markdown)
 
 
 if __name__ == "__main__":
