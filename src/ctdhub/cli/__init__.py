@@ -7,6 +7,7 @@ import sys
 import click
 
 from ctdhub import __version__
+from ctdhub.cli.commands_access import audit, org, token, user
 from ctdhub.cli.commands_briefing import briefing
 from ctdhub.cli.commands_countries import countries
 from ctdhub.cli.commands_demo import demo
@@ -35,6 +36,10 @@ cli.add_command(demo)
 cli.add_command(release)
 cli.add_command(serve)
 cli.add_command(briefing)
+cli.add_command(user)
+cli.add_command(org)
+cli.add_command(token)
+cli.add_command(audit)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -16,7 +16,8 @@ from ctdhub.mapping import load_spec
 from ctdhub.mapping.suggest import render_yaml, suggest_spec
 from ctdhub.read import read_source
 from ctdhub.store import open_store
-from ctdhub.store.batches import get_batch, list_batches, revert_batch
+from ctdhub.store.auditlog import cli_actor, record
+from ctdhub.store.batches import approve_batch, get_batch, list_batches, revert_batch
 from ctdhub.store.quarantine import STATUSES, export_quarantine, quarantine_summary
 
 
@@ -207,8 +208,24 @@ def batch_revert(batch_id: str, store: str) -> Result:
     hub = open_store(store)
     with hub.writer() as con:
         r = revert_batch(con, batch_id)
+    record(hub, cli_actor(), "batch.revert", batch_id, f"{r['cases_removed']} cases removed")
     return Result(
         {"batch_id": batch_id, **r}, [f"Reverted {batch_id}: {r['cases_removed']} case(s) removed."]
+    )
+
+
+@batch.command("approve")
+@click.argument("batch_id")
+@store_option
+@command_output
+def batch_approve(batch_id: str, store: str) -> Result:
+    """Let a contributor's pending upload into the next release (reject one with 'batch revert')."""
+    hub = open_store(store)
+    with hub.writer() as con:
+        b = approve_batch(con, batch_id)
+    record(hub, cli_actor(), "batch.approve", batch_id, f"{b['rows_stored']} cases")
+    return Result(
+        {"batch_id": batch_id, "status": b["status"]}, [f"Approved {batch_id} for the next release."]
     )
 
 

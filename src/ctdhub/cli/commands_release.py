@@ -22,6 +22,7 @@ from ctdhub.release.registry import (
     withdraw_release,
 )
 from ctdhub.store import open_store
+from ctdhub.store.auditlog import cli_actor, record
 
 
 @click.group()
@@ -40,6 +41,13 @@ def release_create(policy: str | None, store: str) -> Result:
     hub = open_store(store)
     with stage_progress("release", STAGES) as step:
         out = create_release(hub, policy, progress=step)
+    record(
+        hub,
+        cli_actor(),
+        "release.create",
+        out.release_id,
+        f"epsilon={out.release_manifest.privacy.epsilon:g}",
+    )
     m, r = out.release_manifest, out.restricted
     p = m.privacy
     life = p.lifetime
@@ -141,6 +149,7 @@ def release_withdraw(release_id: str, reason: str, store: str) -> Result:
     """Stop serving a release; its files stay, marked withdrawn."""
     hub = open_store(store)
     rec = withdraw_release(hub.releases_dir, release_id, reason)
+    record(hub, cli_actor(), "release.withdraw", release_id, reason[:200])
     return Result(
         {"release_id": release_id, "withdrawn": rec.to_json()}, [f"Release {release_id} withdrawn: {reason}"]
     )

@@ -21,16 +21,23 @@ from ctdhub.store import open_store
     "--release", "release", default=None, help="Serve this release as the default (else the newest)."
 )
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option(
+    "--public-only",
+    is_flag=True,
+    help="Serve the dashboard and API only, without the portal (sign-in, uploads, administration).",
+)
 @store_option
-def serve(host: str, port: int, release: str | None, workers: int, store: str) -> None:
-    """Serve the public API (/api/v1, docs at /api/docs) and the dashboard over published releases."""
+def serve(host: str, port: int, release: str | None, workers: int, public_only: bool, store: str) -> None:
+    """Serve the dashboard and the public API (/api/v1, docs at /api/docs) over published releases, and the
+    portal for accounts (/login, /contribute, /research, /admin) unless --public-only. It listens on
+    127.0.0.1: put it behind a reverse proxy with TLS to open it to others (see the user guide)."""
     import uvicorn
 
-    from ctdhub.publish.app import ENV_RELEASE, ENV_RELEASES, create_app
+    from ctdhub.publish.app import ENV_RELEASE, ENV_RELEASES, ENV_STORE, create_app
 
     try:
         hub = open_store(store)
-        app = create_app(hub.releases_dir, release=release)
+        app = create_app(hub.releases_dir, release=release, hub=None if public_only else hub)
         _check_port(host, port)
     except CtdhubError as exc:
         error_line(str(exc))
@@ -39,6 +46,7 @@ def serve(host: str, port: int, release: str | None, workers: int, store: str) -
     if workers > 1:  # each worker process builds its own app from the environment
         os.environ[ENV_RELEASES] = str(hub.releases_dir)
         os.environ[ENV_RELEASE] = release or ""
+        os.environ[ENV_STORE] = "" if public_only else str(hub.path)
         uvicorn.run(
             "ctdhub.publish.app:app_from_env",
             host=host,

@@ -20,9 +20,11 @@ from ctdhub.publish.errors import http_error, install_error_handlers
 from ctdhub.publish.tables import ReleaseViews
 from ctdhub.publish.web import router as web_router
 from ctdhub.publish.web.pages import not_found_page
+from ctdhub.store.hub import Hub
 
 ENV_RELEASES = "CTDHUB_SERVE_RELEASES"
 ENV_RELEASE = "CTDHUB_SERVE_RELEASE"
+ENV_STORE = "CTDHUB_SERVE_STORE"  # set: the portal is served over this store
 DESCRIPTION = (
     "Differentially private estimates of identified cases of human trafficking, from the hub's published "
     "releases: every figure comes with its 90 % interval, and all figures of a release are tabulations of its "
@@ -112,17 +114,27 @@ def wants_html(request: Request) -> bool:
 
 
 async def http_error_page(request: Request, exc: Exception) -> Response:
-    """An unknown address asked for by a browser: the dashboard's 404 page (in `?lang=`); everything
-    else (the API, clients not asking for HTML, other statuses): the JSON error."""
-    if isinstance(exc, HTTPException) and exc.status_code == 404 and wants_html(request):
-        return not_found_page(request)
+    """An unknown address asked for by a browser: the dashboard's 404 page (in `?lang=`); a portal's
+    refusal (401, 403, …) asked for by a browser: the portal's page for it; everything else (the API,
+    clients not asking for HTML): the JSON error."""
+    if isinstance(exc, HTTPException) and wants_html(request):
+        if exc.status_code == 404:
+            return not_found_page(request)
+        page = getattr(request.app.state, "html_error", None)
+        if page is not None:
+            from starlette.concurrency import run_in_threadpool
+
+            response: Response = await run_in_threadpool(page, request, exc.status_code, str(exc.detail))
+            return response
     return await http_error(request, exc)
 
 
-def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
+def create_app(releases_dir: Path, *, release: str | None = None, hub: Hub | None = None) -> FastAPI:
     """The app over the releases in `releases_dir` (gate views and tables cached per release id).
 
-    `release` pins the release served as 'latest' to one id (it is checked at start-up).
+    `release` pins the release served as 'latest' to one id (it is checked at start-up). With `hub`, the
+    portal (sign-in, contributors, researchers, the hub team, uploads by token) is served too; without, the
+    app is public only and never opens anything of the store but its published releases.
     """
     app = FastAPI(
         title="ctdhub",
@@ -143,6 +155,15 @@ def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)  # outside the compression: a HEAD gets the headers of the gzipped GET
 
     app.include_router(api_router)
+    if hub is not None:
+        from ctdhub.portal import api_router as portal_api_router
+        from ctdhub.portal import router as portal_router
+        from ctdhub.portal.pages import error_page
+
+        app.state.hub = hub
+        app.state.html_error = error_page
+        app.include_router(portal_router)
+        app.include_router(portal_api_router)
     app.include_router(web_router)
 
     @app.get("/healthz", include_in_schema=False)
@@ -153,5 +174,11 @@ def create_app(releases_dir: Path, *, release: str | None = None) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """Factory for multi-worker servers: releases dir and pinned release from the environment."""
-    return create_app(Path(os.environ[ENV_RELEASES]), release=os.environ.get(ENV_RELEASE) or None)
+    """Factory for multi-worker servers: releases dir, pinned release and the store (when the portal is
+    served) from the environment."""
+    store = os.environ.get(ENV_STORE)
+    return create_app(
+        Path(os.environ[ENV_RELEASES]),
+        release=os.environ.get(ENV_RELEASE) or None,
+        hub=Hub(Path(store)) if store else None,
+    )

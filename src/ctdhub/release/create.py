@@ -91,10 +91,9 @@ def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tupl
     """Copy the harmonised records (and their batches) into the restricted part of the release."""
     restricted = tmp / RESTRICTED_DIR
     restricted.mkdir(parents=True)
-    where = (
-        f"WHERE contributor IN ({', '.join(ql(c) for c in policy.contributors)})"
-        if policy.contributors
-        else ""
+    # cases of approved batches only (a contributor's upload waits for the hub team: status 'pending')
+    where = "WHERE batch_id IN (SELECT batch_id FROM batches WHERE status = 'active')" + (
+        f" AND contributor IN ({', '.join(ql(c) for c in policy.contributors)})" if policy.contributors else ""
     )
     con.execute(
         f"COPY (SELECT * FROM cases {where} ORDER BY case_id) TO {ql(str(restricted / 'snapshot.parquet'))} "

@@ -1,8 +1,11 @@
-"""Write one ingest batch into the store atomically, and list, show or revert batches.
+"""Write one ingest batch into the store atomically, and list, show, approve or revert batches.
 
 A batch is all or nothing: cases, quarantined rows, findings, the fields the contributor collects
 and the provenance row are written in one transaction. Every source row ends up either in `cases`
 or in `quarantine` — never both, never neither.
+
+Statuses: ``active`` (in the next release), ``pending`` (uploaded by a contributor through the portal:
+stored, but in no release until the hub team approves it), ``reverted`` (its cases removed).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from ctdhub.sql import qi, ql
 from ctdhub.standard import Standard
 from ctdhub.store.hub import transaction
 from ctdhub.store.schema import cases_columns
+
+ACTIVE, PENDING, REVERTED = "active", "pending", "reverted"
+LIVE = (ACTIVE, PENDING)  # batches whose cases are in the store
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ def new_batch_id(contributor: str, sha256: str) -> str:
 
 def refuse_duplicate(con: duckdb.DuckDBPyConnection, sha256: str, file_label: str) -> None:
     row = con.execute(
-        "SELECT batch_id, contributor, created_at FROM batches WHERE file_sha256 = ? AND status = 'active'",
+        "SELECT batch_id, contributor, created_at FROM batches WHERE file_sha256 = ? AND status IN ('active', 'pending')",
         [sha256],
     ).fetchone()
     if row:
@@ -63,11 +69,14 @@ def write_batch(
     resolves: str | None = None,
     withheld: tuple[str, ...] = (),
     rows_read: int,
+    status: str = ACTIVE,
 ) -> dict[str, int]:
     """Insert the batch in one transaction; return rows_read, rows_stored, rows_quarantined.
 
     `raw` holds the source rows with errors (quarantined as read); `rows_read` is the number of rows the
     file had, checked against what is stored plus what is quarantined.
+
+    `status` is ``pending`` for a contributor's upload that waits for the hub team's approval.
 
     `resolves`, when given, names a table (batch_id, source_row, _row) mapping rows of this batch to
     open quarantine entries that they correct (a resubmission). `withheld` names the columns the
@@ -134,7 +143,7 @@ def write_batch(
                 f"WHERE q.batch_id = s.batch_id AND q.source_row = s.source_row AND q.status = 'open'"
             )
         con.execute(
-            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?)",
+            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
             [
                 meta.batch_id,
                 meta.contributor,
@@ -148,6 +157,7 @@ def write_batch(
                 read,
                 stored,
                 quarantined,
+                status,
                 meta.parent_batch_id,
             ],
         )
@@ -172,10 +182,10 @@ def get_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, Any]:
 def revert_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, int]:
     """Remove a batch's cases and close its quarantine; the batch stays listed as reverted (provenance)."""
     batch = get_batch(con, batch_id)
-    if batch["status"] != "active":
+    if batch["status"] not in LIVE:
         raise CtdhubError(f"Batch {batch_id} was already reverted on {batch['reverted_at']:%Y-%m-%d}.")
     children = con.execute(
-        "SELECT batch_id FROM batches WHERE parent_batch_id = ? AND status = 'active'", [batch_id]
+        "SELECT batch_id FROM batches WHERE parent_batch_id = ? AND status IN ('active', 'pending')", [batch_id]
     ).fetchall()
     if children:
         raise CtdhubError(
@@ -194,3 +204,13 @@ def revert_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, int
             [datetime.now(UTC), batch_id],
         )
     return {"cases_removed": int(removed[0]) if removed else 0}
+
+
+def approve_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, Any]:
+    """Let a pending batch (a contributor's upload) into the next release."""
+    batch = get_batch(con, batch_id)
+    if batch["status"] != PENDING:
+        raise CtdhubError(f"Batch {batch_id} is {batch['status']}, not waiting for approval.")
+    with transaction(con):
+        con.execute("UPDATE batches SET status = ? WHERE batch_id = ?", [ACTIVE, batch_id])
+    return get_batch(con, batch_id)

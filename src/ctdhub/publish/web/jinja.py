@@ -15,10 +15,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 @cache
-def environment(lang: str) -> Environment:
-    """The template environment speaking `lang` (built once per language)."""
+def environment(lang: str, extra: tuple[Path, ...] = ()) -> Environment:
+    """The template environment speaking `lang` (built once per language); templates are looked up in the
+    `extra` folders first (the portal's), then the dashboard's (whose `base.html` they extend)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader([*extra, TEMPLATES]),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         undefined=StrictUndefined,
@@ -30,7 +31,9 @@ def environment(lang: str) -> Environment:
     return env
 
 
-def render_page(template: str, *, ctx: Any = None, lang: Lang | None = None, **data: Any) -> str:
+def render_page(
+    template: str, *, ctx: Any = None, lang: Lang | None = None, extra: tuple[Path, ...] = (), **data: Any
+) -> str:
     """Render `template` in the language of `ctx` (or `lang`)."""
     lang = lang or (ctx.lang if ctx is not None else Lang(pick_lang(None)))
-    return environment(lang.code).get_template(template).render(ctx=ctx, lang=lang, **data)
+    return environment(lang.code, extra).get_template(template).render(ctx=ctx, lang=lang, **data)
