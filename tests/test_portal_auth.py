@@ -26,7 +26,7 @@ def hub(tmp_path: Path) -> Hub:
     h, _ = init_store(tmp_path / "hub")
     with access_db(h) as con:
         acc.add_user(con, "ana", acc.Role.ADMIN, PASSWORDS["ana"], actor="test")
-        acc.add_user(con, "cleo", acc.Role.CONTRIBUTOR, PASSWORDS["cleo"], actor="test", org="Harbour NGO")
+        acc.add_user(con, "cleo", acc.Role.CONTRIBUTOR, PASSWORDS["cleo"], actor="test", org="harbour-ngo")
         acc.add_user(con, "remy", acc.Role.RESEARCHER, PASSWORDS["remy"], actor="test")
     return h
 
@@ -72,7 +72,7 @@ def test_sign_in_goes_to_the_roles_home_with_a_hardened_cookie(client: TestClien
     cookie = r.headers["set-cookie"].lower()
     assert SESSION_COOKIE in cookie and "httponly" in cookie and "samesite=lax" in cookie
     page = client.get("/account", headers=HTML)
-    assert page.status_code == 200 and "cleo" in page.text and "Harbour NGO" in page.text
+    assert page.status_code == 200 and "cleo" in page.text and "harbour-ngo" in page.text
 
 
 def test_wrong_password_and_unknown_user_answer_alike(client: TestClient, hub: Hub) -> None:
@@ -254,7 +254,7 @@ def test_cli_user_org_token_audit(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0 and "Created admin ana." in r.output and "long password" not in r.output
     r = runner.invoke(
-        cli, ["user", "add", "cleo", "--role", "contributor", "--org", "Harbour NGO", "--store", store]
+        cli, ["user", "add", "cleo", "--role", "contributor", "--org", "harbour-ngo", "--store", store]
     )
     assert r.exit_code == 0 and "One-time password" in r.output
     r = runner.invoke(cli, ["user", "list", "--json", "--store", store])
@@ -264,7 +264,7 @@ def test_cli_user_org_token_audit(tmp_path: Path) -> None:
         and "password" not in r.output.replace("one_time", "")
     )
     r = runner.invoke(cli, ["org", "list", "--store", store])
-    assert "Harbour NGO" in r.output
+    assert "harbour-ngo" in r.output
     r = runner.invoke(cli, ["token", "create", "cleo", "--store", store])
     assert r.exit_code == 0 and "ctd_" in r.output
     assert runner.invoke(cli, ["user", "disable", "cleo", "--store", store]).exit_code == 0

@@ -23,9 +23,9 @@ from pwdlib import PasswordHash
 
 from ctdhub.errors import CtdhubError, UsageError
 from ctdhub.store.auditlog import append, failures_since
+from ctdhub.store.batches import CONTRIBUTOR_RE
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
-ORG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$")
 MIN_PASSWORD = 12
 SESSION_IDLE = timedelta(hours=8)
 TOKEN_PREFIX = "ctd_"
@@ -112,10 +112,10 @@ def new_password() -> str:
 def add_org(
     con: duckdb.DuckDBPyConnection, name: str, *, actor: str, mapping: str | None = None
 ) -> Organisation:
-    if not ORG_RE.match(name):
+    if not CONTRIBUTOR_RE.match(name):
         raise UsageError(
-            f"{name!r} is not a usable organisation name: use letters, digits, spaces, '.', '_' or '-' "
-            "(at most 80 characters)."
+            f"{name!r} is not a usable organisation name: it names the organisation's batches, so use "
+            "letters, digits, '-', '_' or '.' (no spaces), up to 64 characters."
         )
     if get_org(con, name) is not None:
         raise UsageError(f"The organisation {name!r} exists already.")

@@ -10,6 +10,7 @@ stored, but in no release until the hub team approves it), ``reverted`` (its cas
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,8 @@ from ctdhub.store.hub import transaction
 from ctdhub.store.schema import cases_columns
 
 ACTIVE, PENDING, REVERTED = "active", "pending", "reverted"
+# a contributor's name: the organisation of its accounts, the prefix of its batch ids
+CONTRIBUTOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 LIVE = (ACTIVE, PENDING)  # batches whose cases are in the store
 
 
@@ -185,7 +188,8 @@ def revert_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, int
     if batch["status"] not in LIVE:
         raise CtdhubError(f"Batch {batch_id} was already reverted on {batch['reverted_at']:%Y-%m-%d}.")
     children = con.execute(
-        "SELECT batch_id FROM batches WHERE parent_batch_id = ? AND status IN ('active', 'pending')", [batch_id]
+        "SELECT batch_id FROM batches WHERE parent_batch_id = ? AND status IN ('active', 'pending')",
+        [batch_id],
     ).fetchall()
     if children:
         raise CtdhubError(
