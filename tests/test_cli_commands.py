@@ -45,6 +45,7 @@ COMMANDS = {
     "batch list",
     "batch show",
     "batch revert",
+    "batch approve",
     "mapping suggest",
     "mapping check",
     "mapping list",
@@ -57,6 +58,17 @@ COMMANDS = {
     "release withdraw",
     "serve",
     "briefing",
+    "user add",
+    "user list",
+    "user disable",
+    "user enable",
+    "user reset",
+    "org add",
+    "org mapping",
+    "org list",
+    "token create",
+    "token revoke",
+    "audit list",
 }
 
 
@@ -321,6 +333,41 @@ def test_batch_revert(small_store: tuple[Path, str]) -> None:
     r = succeeds(ctdhub("batch", "revert", batch, "--store", store))
     assert r.stdout.strip() == f"Reverted {batch}: 3 case(s) removed."
     assert one_json(ctdhub("batch", "list", "--store", store, "--json"))["batches"][0]["status"] == "reverted"
+
+
+def test_batch_approve_lets_a_pending_upload_into_releases(tmp_path: Path) -> None:
+    hub, _ = init_store(tmp_path / "hub")
+    r = ingest_file(hub, _cases(tmp_path), "test-org", SPEC, status="pending")
+    refused(ctdhub("batch", "approve", "b-0000", "--store", hub.path), 1, "There is no batch 'b-0000'")
+    assert succeeds(ctdhub("batch", "approve", r.batch_id, "--store", hub.path)).stdout.strip() == (
+        f"Approved {r.batch_id} for the next release."
+    )
+    refused(ctdhub("batch", "approve", r.batch_id, "--store", hub.path), 1, "is active, not waiting")
+    actions = [
+        e["action"] for e in one_json(ctdhub("audit", "list", "--store", hub.path, "--json"))["entries"]
+    ]
+    assert actions == ["batch.approve"]
+
+
+def test_org_and_token_commands(tmp_path: Path) -> None:
+    store = init_store(tmp_path / "hub")[0].path
+    succeeds(ctdhub("org", "add", "harbour-ngo", "--store", store))
+    refused(ctdhub("org", "add", "Harbour NGO", "--store", store), 2, "not a usable organisation name")
+    refused(ctdhub("org", "mapping", "harbour-ngo", "no-such-spec", "--store", store), 1, "no-such-spec")
+    succeeds(ctdhub("org", "mapping", "harbour-ngo", str(SPEC), "--store", store))
+    assert "mapping set" in succeeds(ctdhub("org", "list", "--store", store)).stdout
+    succeeds(ctdhub("user", "add", "cleo", "--role", "contributor", "--org", "harbour-ngo", "--store", store))
+    token = one_json(ctdhub("token", "create", "cleo", "--store", store, "--json"))["token"]
+    token_id = token.split("_")[1]
+    assert (
+        succeeds(ctdhub("token", "revoke", token_id, "--store", store)).stdout.strip()
+        == f"Revoked token {token_id}."
+    )
+    refused(ctdhub("token", "revoke", token_id, "--store", store), 2, "no live token")
+    succeeds(ctdhub("user", "disable", "cleo", "--store", store))
+    assert "active" in succeeds(ctdhub("user", "enable", "cleo", "--store", store)).stdout.replace(
+        "Enabled", "active"
+    )
 
 
 def test_batch_revert_refuses_an_unknown_batch(small_store: tuple[Path, str]) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ctdhub.errors import ConfigError, CtdhubError
-from ctdhub.ingest import check_mapping, ingest_file
+from ctdhub.ingest import IngestReport, check_mapping, ingest_file
 from ctdhub.mapping import load_spec
 from ctdhub.store import Hub, init_store
 from ctdhub.store.quarantine import export_quarantine
@@ -206,6 +207,104 @@ def test_check_mapping_is_a_dry_run(hub: Hub) -> None:
     assert cases(hub) == []
 
 
+def stored_findings(hub: Hub, batch_id: str) -> dict[str, tuple[int, int, dict[str, int]]]:
+    """Per rule of a stored batch: its findings, its rows, and how often each value was found."""
+    with hub.connect() as con:
+        rows = con.execute(
+            "SELECT rule, count(*), count(DISTINCT source_row) FROM findings WHERE batch_id = ? GROUP BY rule",
+            [batch_id],
+        ).fetchall()
+        values = con.execute(
+            "SELECT rule, value, count(*) FROM findings WHERE batch_id = ? AND value IS NOT NULL GROUP BY ALL",
+            [batch_id],
+        ).fetchall()
+    out: dict[str, tuple[int, int, dict[str, int]]] = {r[0]: (int(r[1]), int(r[2]), {}) for r in rows}
+    for rule, value, n in values:
+        out[rule][2][str(value)] = int(n)
+    return out
+
+
+def assert_dry_run_agrees(hub: Hub, check: dict[str, Any], r: IngestReport) -> None:
+    """The dry run said what the ingest did: counts, rules, findings and their values, columns."""
+    assert (
+        check["rows"],
+        check["rows_would_be_stored"],
+        check["rows_would_be_quarantined"],
+        check["rows_skipped"],
+    ) == (r.rows_read, r.rows_stored, r.rows_quarantined, r.rows_skipped)
+    rules = check["rules"]
+    assert {k: {x: v[x] for x in ("severity", "findings", "rows")} for k, v in rules.items()} == r.rules
+    stored = stored_findings(hub, r.batch_id)
+    assert {k: v[:2] for k, v in stored.items()} == {k: (v["findings"], v["rows"]) for k, v in rules.items()}
+    for rule, counts in rules.items():  # the values the dry run shows are those the store keeps
+        assert counts["values"].items() <= stored[rule][2].items(), rule
+    assert check["unmapped"] == r.unmapped
+    columns = check["columns"]
+    assert (columns["dropped"], columns["ignored"]) == (r.dropped_columns, r.ignored_columns)
+    assert check["fields_collected"] == len(r.collected_fields)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "clean.csv",
+        "unknown-country.csv",
+        "unmapped-value.csv",
+        "future-year.csv",
+        "majority-conflict.csv",
+        "duplicate-rows.csv",
+        "labour-type-without-labour.csv",
+        "bad-date-and-age.csv",
+        "empty-row.csv",
+        "out-of-range-years.csv",
+        "formula-cells.csv",
+    ],
+)
+def test_dry_run_and_ingest_agree_on_each_messy_file(hub: Hub, name: str) -> None:
+    check = check_mapping(DATA / name, SPEC)
+    assert_dry_run_agrees(hub, check, ingest_file(hub, DATA / name, "test-org", SPEC))
+
+
+def test_dry_run_and_ingest_agree_on_a_long_layout(hub: Hub) -> None:
+    spec = DATA / "test-org-long.yaml"
+    check = check_mapping(DATA / "long-format.csv", spec)
+    assert_dry_run_agrees(hub, check, ingest_file(hub, DATA / "long-format.csv", "test-org", spec))
+
+
+def test_dry_run_and_ingest_agree_on_rows_left_out_duplicates_and_errors(hub: Hub, tmp_path: Path) -> None:
+    """One file with a label row under the header, a template's numbered empty rows, a blank row, an exact
+    duplicate and rows with errors: the dry run predicts every count and finding of the ingest."""
+    spec = tmp_path / "test-org-template.yaml"
+    spec.write_text(
+        SPEC.read_text(encoding="utf-8") + "source: {skip_rows: [2], index_column: case_ref}\n", "utf-8"
+    )
+    header, *clean = (DATA / "clean.csv").read_text(encoding="utf-8").splitlines()
+    bodies = [
+        (DATA / n).read_text(encoding="utf-8").splitlines()[1:]
+        for n in ("unknown-country.csv", "formula-cells.csv", "empty-row.csv")
+    ]
+    width = header.count(",")
+    lines = [
+        header,
+        "Case number,Sex,Age,Nationality,Country,Date,Exploitation,Control,Sector,Months,Office",  # row 2
+        *clean,
+        clean[1],  # an exact duplicate of row 4
+        "," * width,  # blank
+        *[line for body in bodies for line in body],
+        "T-100" + "," * width,  # the template's pre-numbered empty rows
+        "T-101" + "," * width,
+    ]
+    data = tmp_path / "template-export.csv"
+    data.write_text("\n".join(lines) + "\n", "utf-8")
+    check = check_mapping(data, spec)
+    r = ingest_file(hub, data, "test-org", spec)
+    assert_dry_run_agrees(hub, check, r)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined, r.rows_skipped) == (14, 8, 6, 4)
+    assert r.rules["duplicate_row"]["rows"] == 1 and r.rows_with_warnings >= 1
+    assert {"unknown_country", "empty_record"} <= set(r.rules)
+    assert sorted(quarantined(hub)) == [11, 12, 13, 14, 16, 17]  # B-002, F-001..3, E-002, E-003
+
+
 def test_a_row_without_any_value_is_quarantined_not_stored_as_an_empty_case(hub: Hub) -> None:
     r = ingest_file(hub, DATA / "empty-row.csv", "test-org", SPEC)
     assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (3, 1, 2)
@@ -298,5 +397,31 @@ def test_excel_contributor_completes_the_quarantine_round_trip(hub: Hub, tmp_pat
     assert r.exit_code == 0, r.output
     report = json.loads(r.output.strip().splitlines()[-1])
     assert (report["rows_read"], report["rows_stored"]) == (1, 1), report
+    with hub.connect() as con:
+        assert con.execute("SELECT count(*) FROM quarantine WHERE status = 'open'").fetchone() == (0,)
+
+
+def test_resubmission_is_not_read_with_the_original_files_skip_rows(hub: Hub, tmp_path: Path) -> None:
+    """A spec that skips row 2 of its source (a label row, as the HTCDS template has) must not skip row 2 of
+    a corrected quarantine export: that is the first corrected case, and it would be lost."""
+    spec = tmp_path / "test-org-skip.yaml"
+    spec.write_text(SPEC.read_text(encoding="utf-8") + "source: {skip_rows: [2]}\n", "utf-8")
+    header, *body = (DATA / "unmapped-value.csv").read_text(encoding="utf-8").splitlines()
+    data = tmp_path / "with-label-row.csv"
+    data.write_text("\n".join([header, "labels" + "," * header.count(","), *body]) + "\n", "utf-8")
+    first = ingest_file(hub, data, "test-org", spec)
+    assert first.rows_quarantined == 1
+    out = tmp_path / "fix.csv"
+    with hub.connect() as con:
+        export_quarantine(con, out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows[0]["sex"] = "F"
+    rows[0]["control"] = "Debt bondage"
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    again = ingest_file(hub, out, "test-org", spec, resubmission=True, parent_batch_id=first.batch_id)
+    assert (again.rows_read, again.rows_stored, again.rows_skipped) == (1, 1, 0)
     with hub.connect() as con:
         assert con.execute("SELECT count(*) FROM quarantine WHERE status = 'open'").fetchone() == (0,)

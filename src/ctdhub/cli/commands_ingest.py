@@ -10,11 +10,9 @@ import click
 from ctdhub.cli.commands_store import store_option
 from ctdhub.cli.output import Result, command_output
 from ctdhub.cli.progress import stage_progress
-from ctdhub.errors import CtdhubError
-from ctdhub.ingest import STAGES, IngestReport, check_mapping, ingest_file, profile_file
+from ctdhub.ingest import STAGES, IngestReport, check_mapping, ingest_file, profile_file, resubmit_file
 from ctdhub.mapping import load_spec
 from ctdhub.mapping.suggest import render_yaml, suggest_spec
-from ctdhub.read import read_source
 from ctdhub.store import open_store
 from ctdhub.store.auditlog import cli_actor, record
 from ctdhub.store.batches import approve_batch, get_batch, list_batches, revert_batch
@@ -56,6 +54,13 @@ def ingest(file: str, contributor: str, mapping: str, store: str) -> Result:
     hub = open_store(store)
     with stage_progress(f"ingest {Path(file).name}", STAGES) as step:
         report = ingest_file(hub, file, contributor, mapping, progress=step)
+    record(
+        hub,
+        cli_actor(),
+        "upload",
+        report.batch_id,
+        f"{report.rows_stored} stored, {report.rows_quarantined} quarantined",
+    )
     return Result(report.to_dict(), _report_lines(report))
 
 
@@ -113,39 +118,11 @@ def quarantine_export(out: str, batch_id: str | None, contributor: str | None, s
 @command_output
 def quarantine_resubmit(file: str, mapping: str | None, store: str) -> Result:
     """Ingest a corrected quarantine export as a new batch that resolves the rows it corrects."""
-    import duckdb
-
     hub = open_store(store)
-    con = duckdb.connect()
-    info = read_source(con, Path(file), table="resubmitted")  # as ingest will read it (CSV or workbook)
-    row = (
-        con.execute(
-            "SELECT _source_batch FROM resubmitted WHERE _source_batch IS NOT NULL LIMIT 1"
-        ).fetchone()
-        if "_source_batch" in info.columns
-        else None
-    )
-    con.close()
-    if row is None:
-        raise CtdhubError(f"{file} has no rows with a _source_batch: it is not a quarantine export.")
-    with hub.connect() as con:
-        parent = get_batch(con, row[0])
-    spec = mapping or _builtin_or_path(str(parent["mapping"]))
     with stage_progress(f"resubmit {Path(file).name}", STAGES) as step:
-        report = ingest_file(
-            hub,
-            file,
-            str(parent["contributor"]),
-            spec,
-            progress=step,
-            resubmission=True,
-            parent_batch_id=str(parent["batch_id"]),
-        )
+        report = resubmit_file(hub, file, mapping, progress=step)
+    record(hub, cli_actor(), "resubmit", report.batch_id, f"{report.rows_stored} stored")
     return Result(report.to_dict(), _report_lines(report))
-
-
-def _builtin_or_path(recorded: str) -> str:
-    return recorded.removeprefix("builtin:")
 
 
 @click.group()
