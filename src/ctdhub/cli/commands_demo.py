@@ -15,7 +15,7 @@ from ctdhub.ingest import STAGES, ingest_file
 from ctdhub.release.create import STAGES as RELEASE_STAGES
 from ctdhub.release.create import create_release
 from ctdhub.standard import load_standard
-from ctdhub.store import init_store
+from ctdhub.store import Hub, init_store
 
 
 @click.group()
@@ -87,6 +87,12 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
     lines.append(f"Release {rel.release_id} at {rel.path} (report: {rel.path / 'report.html'}).")
     briefing = _overview_briefing(hub.releases_dir, base / "briefings")
     lines.append(f"Briefing over the whole release: {briefing}.")
+    accounts = _demo_accounts(hub, files)
+    lines.append("Accounts (one per role; one-time passwords, shown once — sign in at /login):")
+    lines += [
+        f"  {a['role']:<12} {a['name']:<26} {a['password']}" + (f"  ({a['org']})" if a["org"] else "")
+        for a in accounts
+    ]
     data = {
         "store": str(hub.path),
         "files": [_file_dict(f) for f in files],
@@ -95,11 +101,12 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
         "release_id": rel.release_id,
         "release_path": str(rel.path),
         "briefing": str(briefing),
+        "accounts": accounts,
     }
     if serve and not wants_json():
         for line in lines:
             click.echo(line)
-        _serve(hub.releases_dir, host, port)
+        _serve(hub, host, port)
         return Result(data, [])
     return Result(data, lines)
 
@@ -118,7 +125,32 @@ def _overview_briefing(releases_dir: Path, out_dir: Path) -> Path:
     return path
 
 
-def _serve(releases_dir: Path, host: str, port: int) -> None:
+def _demo_accounts(hub: Hub, files: list[Any]) -> list[dict[str, str | None]]:
+    """One account per role: the hub team's admin, a contributor of the first demo organisation (whose
+    uploads are read with its spec), a researcher; each with a new one-time password."""
+    from ctdhub.store import accounts as acc
+    from ctdhub.store.access import access_db
+    from ctdhub.store.auditlog import cli_actor
+
+    first = files[0]
+    spec = Path(str(first.spec))
+    mapping = spec.read_text(encoding="utf-8") if spec.is_file() else str(first.spec)
+    wanted = [
+        ("hub-admin", acc.Role.ADMIN, None),
+        (f"{first.contributor}-officer"[:63].lower(), acc.Role.CONTRIBUTOR, first.contributor),
+        ("researcher", acc.Role.RESEARCHER, None),
+    ]
+    out: list[dict[str, str | None]] = []
+    with access_db(hub) as con:
+        acc.add_org(con, first.contributor, actor=cli_actor(), mapping=mapping)
+        for name, role, org in wanted:
+            password = acc.new_password()
+            acc.add_user(con, name, role, password, actor=cli_actor(), org=org)
+            out.append({"name": name, "role": role.value, "org": org, "password": password})
+    return out
+
+
+def _serve(hub: Hub, host: str, port: int) -> None:
     try:
         import uvicorn
 
@@ -126,4 +158,4 @@ def _serve(releases_dir: Path, host: str, port: int) -> None:
     except ImportError as exc:  # the publishing extras are part of the package; this is a broken install
         raise CtdhubError(f"Cannot serve the dashboard: {exc}.") from None
     click.echo(f"Dashboard at http://{host}:{port}/ (API at http://{host}:{port}/api/v1/); Ctrl+C to stop.")
-    uvicorn.run(create_app(releases_dir), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(hub.releases_dir, hub=hub), host=host, port=port, log_level="warning")
