@@ -172,7 +172,7 @@ def test_person_key_is_in_no_public_file(keyed: tuple[Hub, Path, Path], release:
         )
         assert "person_key" not in text, rel
         assert not any(h in text for h in hashes), rel
-    kanon = (release.path / "data" / "kanon.csv").read_text(encoding="utf-8")
+    kanon = (release.path / "research" / "kanon.csv").read_text(encoding="utf-8")
     assert kanon.splitlines()[0] and "person_key" not in kanon.splitlines()[0]
 
 

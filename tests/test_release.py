@@ -61,11 +61,13 @@ def _dp(path: Path) -> dict:
 def test_package_lists_public_resources_only(first: Path) -> None:
     dp = _dp(first)
     names = {r["name"] for r in dp["resources"]}
-    assert {"synthetic", "model", "report", "diff", "dictionary", "kanon", "agg_total"} <= names
+    assert {"synthetic", "model", "report", "diff", "dictionary", "agg_total"} <= names
+    assert "kanon" not in names  # the k-anonymised records are the research tier's, never public
     listed = {r["path"] for r in dp["resources"]} | {
         p for r in dp["resources"] for p in r.get("ctdhub:alternates", {}).values()
     }
-    assert not any(p.startswith("restricted") for p in listed)
+    assert not any(p.startswith(("restricted", "research")) for p in listed)
+    assert (first / "research" / "kanon.csv").exists() and not (first / "data" / "kanon.csv").exists()
     assert (first / "restricted" / "snapshot.parquet").exists()
     roles = {r["ctdhub:role"] for r in dp["resources"]}
     assert "aggregate" in roles and "microdata-synthetic" in roles
@@ -76,7 +78,7 @@ def test_package_lists_public_resources_only(first: Path) -> None:
 def test_checksums_match(first: Path) -> None:
     for line in (first / "checksums.sha256").read_text().splitlines():
         digest, rel = line.split("  ", 1)
-        assert not rel.startswith("restricted/")
+        assert not rel.startswith(("restricted/", "research/"))
         assert hashlib.sha256((first / rel).read_bytes()).hexdigest() == digest
 
 
@@ -108,11 +110,11 @@ def test_no_file_names_paths_or_ids_in_public_files(
     for f in files[:2]:
         assert f.path.name not in text  # type: ignore[attr-defined]
     assert str(hub.path) not in text and str(policy) not in text
-    for name in ("synthetic", "kanon"):
+    for name in ("data/synthetic", "research/kanon"):
         cols = {
             c[0]
             for c in duckdb.connect()
-            .execute(f"DESCRIBE SELECT * FROM read_parquet('{first}/data/{name}.parquet')")
+            .execute(f"DESCRIBE SELECT * FROM read_parquet('{first}/{name}.parquet')")
             .fetchall()
         }
         assert not cols & {"case_id", "batch_id", "source_row", "na_fields", "warnings"}, name
@@ -148,7 +150,7 @@ def test_kanon_is_opt_in_and_independently_checked(demo: tuple[Hub, Path, list[o
     (n,) = (
         duckdb.connect()
         .execute(
-            f"SELECT min(n) FROM (SELECT count(*) AS n FROM read_parquet('{first}/data/kanon.parquet') GROUP BY {cols})"
+            f"SELECT min(n) FROM (SELECT count(*) AS n FROM read_parquet('{first}/research/kanon.parquet') GROUP BY {cols})"
         )
         .fetchone()
     )
@@ -247,10 +249,12 @@ def test_report_states_the_guarantee_and_budget(first: Path) -> None:
 
 def test_gate_serves_public_and_refuses_the_rest(demo: tuple[Hub, Path, list[object]], first: Path) -> None:
     view = Gate(first.parent).release(first.name)
-    assert view.table("kanon").num_rows > 0
+    with pytest.raises(DisclosureError):  # the research tier's, never the public's
+        view.table("kanon")
     assert view.model_records().exists()
     assert view.intervals().level == pytest.approx(0.9)
-    for bad in ("restricted/snapshot.parquet", "../hub.duckdb", "/etc/passwd", "data/nope.csv"):
+    bad_paths = ("restricted/snapshot.parquet", "../hub.duckdb", "/etc/passwd", "data/nope.csv")
+    for bad in (*bad_paths, "research/kanon.csv", "research/manifest.json", "data/kanon.csv"):
         with pytest.raises(DisclosureError):
             view.file(bad)
     with pytest.raises(DisclosureError):

@@ -16,6 +16,10 @@ from fastapi import APIRouter
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["uploads"])
 
-from ctdhub.portal import routes_account  # noqa: E402,F401  (routes register on the routers)
+from ctdhub.portal import (  # noqa: E402,F401  (routes register on the routers)
+    routes_account,
+    routes_admin,
+    routes_research,
+)
 
 __all__ = ["api_router", "router"]

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ctdhub import __version__
 from ctdhub.publish.api import router as api_router
 from ctdhub.publish.apidocs import OPENAPI_URL
+from ctdhub.publish.app_scope import HEAD_FLAG
 from ctdhub.publish.errors import http_error, install_error_handlers
 from ctdhub.publish.tables import ReleaseViews
 from ctdhub.publish.web import router as web_router
@@ -87,7 +88,7 @@ class HeadAsGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        await self.app({**scope, "method": "GET", HEAD_FLAG: True}, receive, without_body)
 
 
 class GzipStatic:

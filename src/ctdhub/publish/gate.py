@@ -1,7 +1,9 @@
 """The disclosure gate: the one module through which every public output reads release artifacts.
 
-It serves only what a release lists in its `datapackage.json`, never the restricted part of a release,
-never a withdrawn release, never a path outside the release. Every number it hands out is
+It serves only what a release lists in its `datapackage.json`, never the restricted part of a release
+(``restricted/``) nor its research tier (``research/``: the k-anonymised records, for researchers through
+the portal; a release built before that tier existed listed them publicly, and they are refused all the
+same), never a withdrawn release, never a path outside the release. Every number it hands out is
 post-processing of the release's differentially private model: the model's records
 (``model_records``), the tables tabulated from them and the interval description (``intervals``). A
 release built before differential privacy (suppressed exact counts), or one whose manifest cannot be
@@ -23,7 +25,15 @@ import pyarrow.parquet as pq
 from ctdhub.errors import CtdhubError
 from ctdhub.release.dp.intervals import IntervalModel
 from ctdhub.release.manifest import ManifestBeforeDP, ManifestError, ReleaseManifest
-from ctdhub.release.registry import MODEL_FILE, RESTRICTED_DIR, SYNTHETIC_RESOURCE, get_release, list_releases
+from ctdhub.release.registry import (
+    MODEL_FILE,
+    RESEARCH_DIR,
+    RESEARCH_ROLES,
+    RESTRICTED_DIR,
+    SYNTHETIC_RESOURCE,
+    get_release,
+    list_releases,
+)
 
 PUBLIC_MANIFEST_KEYS = (
     "release_id",
@@ -42,6 +52,7 @@ PUBLIC_MANIFEST_KEYS = (
     "previous_release",
 )
 ESTIMATE_COLUMNS = ("estimate", "lower", "upper")
+NOT_PUBLIC_DIRS = (RESTRICTED_DIR, RESEARCH_DIR)  # never served, whatever a data package lists
 
 
 _INTERVALS: dict[str, IntervalModel] = {}
@@ -71,7 +82,11 @@ class ReleaseView:
         return {k: doc.get(k) for k in PUBLIC_MANIFEST_KEYS}
 
     def resources(self) -> list[dict[str, Any]]:
-        return list(self.datapackage.get("resources", []))
+        """The public resources: those the data package lists, less any of a research role (the
+        k-anonymised records an older release listed)."""
+        return [
+            r for r in self.datapackage.get("resources", []) if r.get("ctdhub:role") not in RESEARCH_ROLES
+        ]
 
     def resource(self, name: str) -> dict[str, Any]:
         for r in self.resources():
@@ -82,7 +97,7 @@ class ReleaseView:
     def file(self, relative: str) -> Path:
         """A file listed by the release (a resource path or one of its alternates), else refused."""
         rel = PurePosixPath(relative)
-        if rel.is_absolute() or ".." in rel.parts or (rel.parts and rel.parts[0] == RESTRICTED_DIR):
+        if rel.is_absolute() or ".." in rel.parts or (rel.parts and rel.parts[0] in NOT_PUBLIC_DIRS):
             raise DisclosureError(f"{relative!r} is not a public file of release {self.release_id}.")
         listed = (
             {self._listed_path(r) for r in self.resources()}

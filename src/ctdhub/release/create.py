@@ -1,7 +1,9 @@
 """`release create`: build an immutable, numbered release from the store in one step.
 
 The store is read once, into a restricted snapshot (Parquet) kept beside the release and never listed among
-its public resources. When records carry a person key, each person's records beyond the policy's
+its public resources. The opt-in k-anonymised records (real records, not differentially private) go to the
+release's research folder, for researchers under the data-use terms, never among the public resources.
+When records carry a person key, each person's records beyond the policy's
 ``max_records_per_person`` (lowest case_id first) are left out of the measurement, so that the unit of
 privacy is the person. That snapshot is measured once with differential privacy (``ctdhub.release.dp``) and
 everything public — the model's synthetic records, every aggregate table with its intervals, the report,
@@ -48,12 +50,18 @@ from ctdhub.release.manifest import (
 )
 from ctdhub.release.policy import Policy, load_policy
 from ctdhub.release.registry import (
+    KANON_RESOURCE,
+    KANON_ROLE,
     MODEL_FILE,
+    RESEARCH_DIR,
     RESTRICTED_DIR,
     RESTRICTED_MANIFEST,
     SYNTHETIC_RESOURCE,
+    ResearchFile,
+    ResearchProduct,
     list_releases,
     next_release_id,
+    write_research,
 )
 from ctdhub.release.report import build_report, report_html, restricted_report
 from ctdhub.sql import qi, ql
@@ -93,7 +101,9 @@ def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tupl
     restricted.mkdir(parents=True)
     # cases of approved batches only (a contributor's upload waits for the hub team: status 'pending')
     where = "WHERE batch_id IN (SELECT batch_id FROM batches WHERE status = 'active')" + (
-        f" AND contributor IN ({', '.join(ql(c) for c in policy.contributors)})" if policy.contributors else ""
+        f" AND contributor IN ({', '.join(ql(c) for c in policy.contributors)})"
+        if policy.contributors
+        else ""
     )
     con.execute(
         f"COPY (SELECT * FROM cases {where} ORDER BY case_id) TO {ql(str(restricted / 'snapshot.parquet'))} "
@@ -294,16 +304,21 @@ class _Resources:
 
 
 def _write_table(
-    con: duckdb.DuckDBPyConnection, table: str, name: str, out: Path, formats: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    name: str,
+    out: Path,
+    formats: tuple[str, ...],
+    folder: str = "data",
 ) -> dict[str, str]:
     paths: dict[str, str] = {}
     for fmt in formats:
         if fmt == "xlsx":
-            if write_xlsx(con, {name: table}, out / "data" / f"{name}.xlsx") is not None:
-                paths["xlsx"] = f"data/{name}.xlsx"
+            if write_xlsx(con, {name: table}, out / folder / f"{name}.xlsx") is not None:
+                paths["xlsx"] = f"{folder}/{name}.xlsx"
         else:
-            copy_table(con, table, out / "data" / f"{name}.{fmt}", fmt)
-            paths[fmt] = f"data/{name}.{fmt}"
+            copy_table(con, table, out / folder / f"{name}.{fmt}", fmt)
+            paths[fmt] = f"{folder}/{name}.{fmt}"
     return paths
 
 
@@ -424,7 +439,10 @@ def _build(
         "model", {"json": MODEL_FILE}, "model", "What was measured, with what noise; intervals of any count"
     )
 
-    kanon_info = _kanon(con, std, policy, out, res)
+    kanon = _kanon(con, std, policy, out)
+    kanon_info = kanon[0] if kanon is not None else None
+    if kanon is not None:  # the research tier: never among the public resources
+        write_research(out, release_id, [kanon[1]])
 
     step("files")
     previous = _previous(hub, release_id)
@@ -533,9 +551,11 @@ def _build(
 
 
 def _kanon(
-    con: duckdb.DuckDBPyConnection, std: Standard, policy: Policy, out: Path, res: _Resources
-) -> Kanon | None:
-    """The opt-in k-anonymised microdata (real records, generalised): off unless the policy asks."""
+    con: duckdb.DuckDBPyConnection, std: Standard, policy: Policy, out: Path
+) -> tuple[Kanon, ResearchProduct] | None:
+    """The opt-in k-anonymised microdata (real records, generalised): off unless the policy asks. Written to
+    the release's research folder (for researchers under the data-use terms), never among the public
+    resources; the public manifest describes them (k, levels), the research manifest lists the files."""
     if not policy.kanon_enabled:
         return None
     kr = k_anonymise(
@@ -561,14 +581,26 @@ def _kanon(
     cols = {r[0] for r in con.execute("DESCRIBE kanon_full").fetchall()}
     field_cols = ", ".join(qi(f) for f in std.field_names if f in cols)
     con.execute(f"CREATE TABLE kanon AS SELECT {field_cols} FROM kanon_full")
-    res.add(
-        "kanon",
-        _write_table(con, "kanon", "kanon", out, policy.formats),
-        "microdata-kanon",
-        f"k-anonymised microdata (k = {policy.k}; opt-in: not protected against comparison of releases)",
-        _field_schema(con, "kanon"),
+    paths = _write_table(con, "kanon", KANON_RESOURCE, out, policy.formats, folder=RESEARCH_DIR)
+    files = tuple(
+        ResearchFile(
+            name=rel.rsplit("/", 1)[-1],
+            format=fmt,
+            mediatype=MEDIATYPES[fmt],
+            bytes=(out / rel).stat().st_size,
+            sha256=sha256_of(out / rel),
+        )
+        for fmt, rel in paths.items()
     )
-    return Kanon(
+    product = ResearchProduct(
+        name=KANON_RESOURCE,
+        role=KANON_ROLE,
+        title=f"k-anonymised microdata (k = {policy.k}; opt-in: not protected against comparison of releases)",
+        rows=kr.rows_out,
+        files=files,
+        schema=_field_schema(con, "kanon"),
+    )
+    info = Kanon(
         k=kr.k,
         k_achieved=kr.k_achieved,
         quasi_identifiers=tuple(kr.quasi_identifiers),
@@ -577,6 +609,7 @@ def _kanon(
         warning="Real records, generalised: two releases a few records apart can be compared to find the "
         "records added in between. Not covered by the differential-privacy guarantee.",
     )
+    return info, product
 
 
 def _previous(hub: Hub, release_id: str) -> tuple[Path, ReleaseManifest] | None:
@@ -614,6 +647,6 @@ def _checksums(out: Path) -> None:
     lines = []
     for p in sorted(out.rglob("*")):
         rel = p.relative_to(out).as_posix()
-        if p.is_file() and not rel.startswith(RESTRICTED_DIR + "/"):
+        if p.is_file() and not rel.startswith((RESTRICTED_DIR + "/", RESEARCH_DIR + "/")):
             lines.append(f"{sha256_of(p)}  {rel}")
     (out / "checksums.sha256").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -62,10 +62,11 @@ UNIT_PERSON_TEXT = (
     "without is protected at up to twice ε."
 )
 KANON_TEXT = (
-    "This release also includes k-anonymised microdata, which the policy switched on: real records, "
-    "generalised so that each combination of {qis} is shared by at least k = {k} records. They are not covered "
-    "by the differential-privacy guarantee: two releases a few records apart can be compared to find the "
-    "records added in between."
+    "The policy switched on k-anonymised microdata: real records, generalised so that each combination of "
+    "{qis} is shared by at least k = {k} records. They are not covered by the differential-privacy "
+    "guarantee (two releases a few records apart can be compared to find the records added in between), so "
+    "they are not published: researchers of the hub receive them after accepting its data-use terms, and "
+    "every download is recorded."
 )
 
 
@@ -241,7 +242,7 @@ def report_html(r: dict[str, Any]) -> str:
     if r.get("kanon"):
         k = r["kanon"]
         parts += [
-            "<h2>k-anonymised microdata (opt-in)</h2>",
+            "<h2>k-anonymised microdata (opt-in, for researchers only)</h2>",
             f"<p>{html.escape(r['explanations']['kanon'])}</p>",
             _table(
                 [

@@ -64,8 +64,10 @@ class Hub:
         while True:
             try:
                 return duckdb.connect(str(self.db_path), read_only=read_only)
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                # another process holds the file (IOException: lock), or a writer of this process (the
+                # portal's ingest or release build) holds it with another configuration
+                if not any(w in str(exc).lower() for w in ("lock", "different configuration")):
                     raise CtdhubError(f"Cannot open the hub store at {self.path}: {exc}.") from None
                 if time.monotonic() >= deadline:
                     raise CtdhubError(
