@@ -2,7 +2,9 @@
 
 A new route is covered without editing this file; a route without a role check (other than signing in)
 fails it. Allowed roles get anything but 401/403 (and never a server error, even with made-up path
-parameters); other roles get 403; nobody signed in gets 401. Routes of the public app answer everyone.
+parameters); other roles get 403; nobody signed in gets 401. A state-changing route writes exactly one
+audit entry when it changes something (201/303) and none when it refuses. Routes of the public app
+answer everyone.
 """
 
 from __future__ import annotations
@@ -97,6 +99,12 @@ def _client(hub: Hub, role: acc.Role | None) -> tuple[TestClient, str]:
     return client, csrf.group(1)
 
 
+def _audit_count(hub: Hub) -> int:
+    with access_db(hub) as con:
+        row = con.execute("SELECT count(*) FROM audit_log").fetchone()
+    return int(row[0]) if row else 0
+
+
 def _call(client: TestClient, method: str, path: str, csrf: str, headers: dict[str, str]) -> Any:
     url = _concrete(path)
     if method == "GET":
@@ -120,8 +128,13 @@ def test_access_matrix(hub: Hub, path: str, method: str) -> None:
         headers = dict(HTML)
         if token_route and role is not None:
             headers = {"authorization": f"Bearer {TOKENS[role]}"}
+        before = _audit_count(hub)
         r = _call(client, method, path, csrf, headers)
+        after = _audit_count(hub)
         who = role.value if role else "anonymous"
+        if method != "GET" and path != "/login":  # a change writes one entry (a job when it ends); a refusal none
+            assert after - before <= 1, (path, who, r.status_code, after - before)
+            assert after == before or r.status_code in (201, 303), (path, who, r.status_code)
         assert r.status_code < 500, (path, method, who, r.status_code, r.text[:300])
         if (path, method) in OPEN:
             assert r.status_code not in (401, 403) or path == "/login", (path, who)

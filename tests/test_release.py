@@ -353,3 +353,19 @@ def test_kanon_beyond_max_suppression_is_refused(
     with pytest.raises(CtdhubError, match=r"would suppress .* more than the policy's max_suppression \(5%\)"):
         create_release(hub, p)
     assert sorted(p.name for p in hub.releases_dir.iterdir()) == before
+
+
+def test_the_hubs_own_policy_is_used_when_none_is_given(demo_store: Path, tmp_path: Path) -> None:
+    """`create_release(hub)` (the CLI without --policy, the admin page's build) reads `<store>/policy.yaml`."""
+    from conftest import copy_demo_store
+    from ctdhub.release.dp import SeededNoise
+    from ctdhub.store import open_store
+
+    hub = open_store(copy_demo_store(demo_store, tmp_path / "hub"))
+    (hub.path / "policy.yaml").write_text(
+        "policy: hub-own\nprivacy: {epsilon: 2, delta: 1.0e-6, lifetime_epsilon: 10, display_threshold: 7}\n"
+        "formats: [csv]\n",
+        encoding="utf-8",
+    )
+    out = create_release(hub, noise=SeededNoise(1), seed=1)
+    assert out.release_manifest.policy["policy"] == "hub-own" and abs(out.release_manifest.privacy.epsilon - 2) < 1e-9

@@ -32,7 +32,10 @@ def release() -> None:
 
 @release.command("create")
 @click.option(
-    "--policy", "-p", type=click.Path(dir_okay=False), help="Release policy YAML (default: built-in)."
+    "--policy",
+    "-p",
+    type=click.Path(dir_okay=False),
+    help="Release policy YAML (default: the store's policy.yaml, else built-in).",
 )
 @store_option
 @command_output

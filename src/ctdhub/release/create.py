@@ -128,6 +128,9 @@ def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tupl
     return count, batches
 
 
+HUB_POLICY = "policy.yaml"  # the hub's release policy, in the store directory (used when none is given)
+
+
 def create_release(
     hub: Hub,
     policy_path: str | Path | None = None,
@@ -136,13 +139,17 @@ def create_release(
     noise: NoiseSource | None = None,
     seed: int | None = None,
 ) -> ReleaseOutcome:
-    """Build the next release of ``hub`` under the policy; return its id, path and manifests.
+    """Build the next release of ``hub`` under the policy; return its id, path and manifests. Without
+    ``policy_path``, the hub's own policy (``policy.yaml`` in the store directory) when it has one, else
+    the built-in default.
 
     ``noise`` and ``seed`` exist for tests (repeatable noise); a release built for publication uses
     OpenDP's secure sampler and a post-processing generator seeded from the operating system.
     """
     step = progress or (lambda _s: None)
     std = load_standard()
+    if policy_path is None and (hub.path / HUB_POLICY).is_file():
+        policy_path = hub.path / HUB_POLICY
     policy = load_policy(policy_path, std)
     started = time.perf_counter()
     hub.releases_dir.mkdir(parents=True, exist_ok=True)
