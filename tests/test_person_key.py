@@ -281,6 +281,7 @@ def test_older_store_gains_the_column_and_a_secret(tmp_path: Path) -> None:
     hub, _ = init_store(tmp_path / "old")
     with hub.writer() as con:  # a store as version 1 wrote it: no person_key, no secret
         con.execute("ALTER TABLE cases DROP COLUMN person_key")
+        con.execute("ALTER TABLE batches DROP COLUMN rows_skipped")  # nor batches.rows_skipped (version 3)
         con.execute("DELETE FROM hub_meta WHERE key = ?", [SECRET_KEY])
         con.execute("UPDATE hub_meta SET value = '1' WHERE key = 'schema_version'")
     raw = duckdb.connect(str(hub.db_path))
@@ -290,7 +291,9 @@ def test_older_store_gains_the_column_and_a_secret(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC, encoding="utf-8")
     ingest_file(hub, _write(tmp_path / "a.csv", [_row(1, PERSON, "A")]), "org-a", spec)
-    assert hub.meta()["schema_version"] == "2"
+    assert hub.meta()["schema_version"] == "3"
+    with hub.connect() as con:
+        assert con.execute("SELECT rows_skipped FROM batches").fetchall() == [(0,)]
     keys = _keys(hub)
     assert len(keys) == 1 and keys[0][1] is not None and len(keys[0][1]) == 64
 

@@ -454,6 +454,7 @@ def _store(
         resolves=prep.resolves,
         withheld=_withheld(spec, prep.outcome.dropped_columns),
         rows_read=rows_read,
+        rows_skipped=prep.rows_skipped,
         status=status,
     )
 

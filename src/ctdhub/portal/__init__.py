@@ -19,7 +19,9 @@ api_router = APIRouter(prefix="/api/v1", tags=["uploads"])
 from ctdhub.portal import (  # noqa: E402,F401  (routes register on the routers)
     routes_account,
     routes_admin,
+    routes_contribute,
     routes_research,
+    routes_uploads,
 )
 
 __all__ = ["api_router", "router"]

@@ -72,6 +72,7 @@ def write_batch(
     resolves: str | None = None,
     withheld: tuple[str, ...] = (),
     rows_read: int,
+    rows_skipped: int = 0,
     status: str = ACTIVE,
 ) -> dict[str, int]:
     """Insert the batch in one transaction; return rows_read, rows_stored, rows_quarantined.
@@ -146,7 +147,9 @@ def write_batch(
                 f"WHERE q.batch_id = s.batch_id AND q.source_row = s.source_row AND q.status = 'open'"
             )
         con.execute(
-            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+            "INSERT INTO batches (batch_id, contributor, file_name, file_sha256, mapping, mapping_version, "
+            "mapping_sha256, standard_version, created_at, rows_read, rows_stored, rows_quarantined, status, "
+            "reverted_at, parent_batch_id, rows_skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
             [
                 meta.batch_id,
                 meta.contributor,
@@ -162,6 +165,7 @@ def write_batch(
                 quarantined,
                 status,
                 meta.parent_batch_id,
+                rows_skipped,
             ],
         )
     return {"rows_read": read, "rows_stored": stored, "rows_quarantined": quarantined}

@@ -22,7 +22,7 @@ import duckdb
 from ctdhub.sql import qi
 from ctdhub.standard import Standard, load_standard
 
-SCHEMA_VERSION = 2  # 2: cases.person_key
+SCHEMA_VERSION = 3  # 2: cases.person_key; 3: batches.rows_skipped
 
 
 def cases_columns(std: Standard | None = None) -> list[tuple[str, str]]:
@@ -42,16 +42,23 @@ def cases_columns(std: Standard | None = None) -> list[tuple[str, str]]:
 def upgrade(con: duckdb.DuckDBPyConnection) -> None:
     """Add what later versions added to an existing store (a no-op on a current or empty one)."""
     have = {
-        r[0]
+        (r[0], r[1])
         for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'cases' AND schema_name = 'main' "
-            "AND database_name = current_database()"
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+            "AND database_name = current_database() AND table_name IN ('cases', 'batches')"
         ).fetchall()
     }
-    if not have or "person_key" in have:
+    if not have:
         return
-    con.execute("ALTER TABLE cases ADD COLUMN IF NOT EXISTS person_key VARCHAR")
-    con.execute("UPDATE hub_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+    changed = False
+    if ("cases", "person_key") not in have:
+        con.execute("ALTER TABLE cases ADD COLUMN IF NOT EXISTS person_key VARCHAR")
+        changed = True
+    if ("batches", "rows_skipped") not in have:
+        con.execute("ALTER TABLE batches ADD COLUMN IF NOT EXISTS rows_skipped BIGINT")
+        changed = True
+    if changed:
+        con.execute("UPDATE hub_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
 
 def ddl(std: Standard | None = None) -> list[str]:
@@ -74,7 +81,8 @@ def ddl(std: Standard | None = None) -> list[str]:
   rows_quarantined BIGINT NOT NULL,
   status VARCHAR NOT NULL,
   reverted_at TIMESTAMPTZ,
-  parent_batch_id VARCHAR
+  parent_batch_id VARCHAR,
+  rows_skipped BIGINT
 )""",
         f"CREATE TABLE IF NOT EXISTS cases (\n  {cases},\n  PRIMARY KEY (case_id)\n)",
         """CREATE TABLE IF NOT EXISTS batch_fields (
