@@ -132,7 +132,9 @@ def test_access_matrix(hub: Hub, path: str, method: str) -> None:
         r = _call(client, method, path, csrf, headers)
         after = _audit_count(hub)
         who = role.value if role else "anonymous"
-        if method != "GET" and path != "/login":  # a change writes one entry (a job when it ends); a refusal none
+        if (
+            method != "GET" and path != "/login"
+        ):  # a change writes one entry (a job when it ends); a refusal none
             assert after - before <= 1, (path, who, r.status_code, after - before)
             assert after == before or r.status_code in (201, 303), (path, who, r.status_code)
         assert r.status_code < 500, (path, method, who, r.status_code, r.text[:300])

@@ -368,4 +368,7 @@ def test_the_hubs_own_policy_is_used_when_none_is_given(demo_store: Path, tmp_pa
         encoding="utf-8",
     )
     out = create_release(hub, noise=SeededNoise(1), seed=1)
-    assert out.release_manifest.policy["policy"] == "hub-own" and abs(out.release_manifest.privacy.epsilon - 2) < 1e-9
+    assert (
+        out.release_manifest.policy["policy"] == "hub-own"
+        and abs(out.release_manifest.privacy.epsilon - 2) < 1e-9
+    )
