@@ -1,7 +1,7 @@
 """Extract the dashboard's and briefings' messages, merge them into the French and Spanish catalogues, compile.
 
-One language layer for the web and the briefings. Messages come from `src/ctdhub/publish/web` (Python
-`_()`, `gettext()`, `N_()` and the Jinja2 templates), from the briefings' `messages.py` (`N_()`, and `NP_()`
+One language layer for the web and the briefings. Messages come from `src/ctdhub/publish/web` and
+`src/ctdhub/portal` (Python `_()`, `gettext()`, `N_()` and the Jinja2 templates), from the briefings' `messages.py` (`N_()`, and `NP_()`
 for singular and plural), the briefings' groupings (labels and notes), plus the labels of dimensions and
 categories (`ctdhub.publish.web.i18n.english_labels`: the standard's labels and the UN region names).
 Existing translations are kept; new messages are added untranslated; messages no longer used are dropped.
@@ -29,6 +29,7 @@ from ctdhub.publish.web.i18n import LANGS, english_labels
 
 WEB = Path(__file__).resolve().parents[1] / "src/ctdhub/publish/web"
 BRIEFING = WEB.parent / "briefing"
+PORTAL = WEB.parents[1] / "portal"
 LOCALE = WEB / "locale"
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]
 OPTIONS = {
@@ -43,6 +44,10 @@ def template() -> Catalog:
         WEB, METHODS, options_map=OPTIONS, keywords=keywords
     ):
         cat.add(message, None, [(filename, lineno)])
+    for filename, lineno, message, _comments, _ctx in extract_from_dir(
+        PORTAL, METHODS, options_map=OPTIONS, keywords=keywords
+    ):
+        cat.add(message, None, [(f"../../portal/{filename}", lineno)])
     briefing_keywords = {"N_": None, "NP_": (1, 2)}
     for filename, lineno, message, _comments, _ctx in extract_from_dir(
         BRIEFING, [("messages.py", "python")], keywords=briefing_keywords
