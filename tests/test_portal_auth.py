@@ -216,6 +216,14 @@ def test_public_app_has_no_portal(tmp_path: Path) -> None:
     assert not (hub.path / "access.duckdb").exists()  # the public app never opens the access database
 
 
+def test_public_pages_link_to_sign_in_only_where_the_portal_is_served(demo_release: Path) -> None:
+    with_portal = TestClient(create_app(demo_release.parent, hub=Hub(demo_release.parents[1])))
+    public = TestClient(create_app(demo_release.parent))
+    assert 'href="/login">Sign in</a>' in with_portal.get("/about", headers=HTML).text
+    assert 'href="/login?lang=fr">' in with_portal.get("/about?lang=fr", headers=HTML).text
+    assert "/login" not in public.get("/about", headers=HTML).text
+
+
 def test_tokens_sign_scripts_in_and_can_be_revoked(hub: Hub) -> None:
     with access_db(hub) as con:
         token = acc.create_token(con, "cleo", actor="test")

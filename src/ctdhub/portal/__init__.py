@@ -19,7 +19,13 @@ api_router = APIRouter(prefix="/api/v1", tags=["uploads"])
 from ctdhub.portal import (  # noqa: E402,F401  (routes register on the routers)
     routes_account,
     routes_admin,
+    routes_admin_accounts,
+    routes_admin_audit,
+    routes_admin_batches,
     routes_contribute,
+    routes_contribute_batches,
+    routes_contribute_mapping,
+    routes_contribute_records,
     routes_research,
     routes_uploads,
 )

@@ -35,7 +35,8 @@ def lang_of(request: Request) -> Lang:
     return Lang(pick_lang(request.query_params.get("lang")))
 
 
-def _with_lang(path: str, lang: Lang) -> str:
+def with_lang(path: str, lang: Lang) -> str:
+    """`path` with `?lang=` (or `&lang=`) for a language other than English."""
     if lang.code == "en":
         return path
     return path + ("&" if "?" in path else "?") + f"lang={lang.code}"
@@ -46,7 +47,7 @@ def site(request: Request, lang: Lang, session: Session | None) -> dict[str, Any
     path = request.url.path
     entries = list(NAV) + (list(ROLE_NAV.get(session.user.role, ())) if session else [])
     entries.append(("/account", N_("Account")) if session else ("/login", N_("Sign in")))
-    nav = [(_with_lang(p, lang), lang.gettext(t), path == p) for p, t in entries]
+    nav = [(with_lang(p, lang), lang.gettext(t), path == p) for p, t in entries]
 
     def href(code: str) -> str:
         return path + ("" if code == "en" else f"?lang={code}")
@@ -74,7 +75,7 @@ def render(
         page=site(request, lang, session),
         session=session,
         csrf=session.csrf if session else "",
-        q=lambda path: _with_lang(path, lang),
+        q=lambda path: with_lang(path, lang),
         roles=ROLE_LABELS,
         **data,
     )

@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from ctdhub.errors import CtdhubError
 from ctdhub.portal import router
 from ctdhub.portal.auth import check_csrf, hub_of, remote, require
-from ctdhub.portal.pages import lang_of, render
+from ctdhub.portal.pages import lang_of, render, with_lang
 from ctdhub.publish.app_scope import HEAD_FLAG
 from ctdhub.publish.gate import Gate, ReleaseView
 from ctdhub.publish.web.formats import file_size, release_date
@@ -48,10 +48,6 @@ PUBLIC_ROLES = ("microdata-synthetic", "aggregate-workbook")
 PUBLIC_NAMES = ("report-html", "citation")
 NOT_ACCEPTED = N_("Accept the data-use terms on the Research page before downloading restricted products.")
 NO_FILE = N_("There is no such restricted file.")
-
-
-def _lang_path(path: str, lang: Lang) -> str:
-    return path if lang.code == "en" else path + ("&" if "?" in path else "?") + f"lang={lang.code}"
 
 
 def _file_entry(lang: Lang, release_id: str, f: ResearchFile) -> dict[str, str]:
@@ -86,7 +82,7 @@ def _release_entry(lang: Lang, view: ReleaseView, products: list[ResearchProduct
         "products": [_product_entry(lang, view, p) for p in products],
         "qis": ", ".join(lang.dim(q) for q in kanon.quasi_identifiers) if kanon is not None else "",
         "public": public,
-        "downloads": _lang_path(f"/downloads?release={view.release_id}", lang),
+        "downloads": with_lang(f"/downloads?release={view.release_id}", lang),
     }
 
 
@@ -149,7 +145,7 @@ def accept_terms(
             user = acc.get_user(con, session.user.name)
             if user is not None and user.terms_accepted_at is None:  # one entry, even for two clicks
                 acc.accept_terms(con, session.user.name)
-    return RedirectResponse(_lang_path("/research?done=terms", lang), status_code=303)
+    return RedirectResponse(with_lang("/research?done=terms", lang), status_code=303)
 
 
 def _local_file(hub: Hub, release_id: str, name: str) -> tuple[Path, ResearchFile]:

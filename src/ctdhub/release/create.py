@@ -131,6 +131,12 @@ def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tupl
 HUB_POLICY = "policy.yaml"  # the hub's release policy, in the store directory (used when none is given)
 
 
+def hub_policy_path(hub: Hub) -> Path | None:
+    """The hub's own release policy (``policy.yaml`` in the store directory), if it has one."""
+    path = hub.path / HUB_POLICY
+    return path if path.is_file() else None
+
+
 def create_release(
     hub: Hub,
     policy_path: str | Path | None = None,
@@ -148,9 +154,7 @@ def create_release(
     """
     step = progress or (lambda _s: None)
     std = load_standard()
-    if policy_path is None and (hub.path / HUB_POLICY).is_file():
-        policy_path = hub.path / HUB_POLICY
-    policy = load_policy(policy_path, std)
+    policy = load_policy(policy_path if policy_path is not None else hub_policy_path(hub), std)
     started = time.perf_counter()
     hub.releases_dir.mkdir(parents=True, exist_ok=True)
     source = noise or SecureNoise()

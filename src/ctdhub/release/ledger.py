@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -49,6 +50,12 @@ class Budget:
         left = self.rho_lifetime - self.rho_spent
         return max(math.floor(left / self.rho_per_release + _TOLERANCE), 0)
 
+    @property
+    def epsilon_left(self) -> float:
+        """The largest ε (at ``delta``) one more release could spend."""
+        left = max(self.rho_lifetime - self.rho_spent, 0.0)
+        return cdp_eps(left, self.delta) if left > 0 else 0.0
+
     def to_dict(self) -> dict[str, float | int]:
         return {
             "releases": self.releases,
@@ -86,6 +93,29 @@ def check(con: duckdb.DuckDBPyConnection, *, epsilon: float, delta: float, lifet
         )
     total = rho_spent + rho
     return Budget(n + 1, total, rho_life, cdp_eps(total, delta), lifetime_epsilon, delta, rho)
+
+
+def status(
+    con: duckdb.DuckDBPyConnection, *, epsilon: float, delta: float, lifetime_epsilon: float
+) -> Budget:
+    """The budget as it stands, for a policy of (ε, δ, lifetime ε); reads only (a read-only connection)."""
+    return status_of(entries(con), epsilon=epsilon, delta=delta, lifetime_epsilon=lifetime_epsilon)
+
+
+def status_of(
+    rows: Sequence[Mapping[str, object]], *, epsilon: float, delta: float, lifetime_epsilon: float
+) -> Budget:
+    """The budget given the ledger's entries (``entries``)."""
+    rho_spent = sum(float(str(e["rho"])) for e in rows)
+    return Budget(
+        len(rows),
+        rho_spent,
+        rho_from_eps_delta(lifetime_epsilon, delta),
+        cdp_eps(rho_spent, delta) if rho_spent > 0 else 0.0,
+        lifetime_epsilon,
+        delta,
+        rho_from_eps_delta(epsilon, delta),
+    )
 
 
 def record(

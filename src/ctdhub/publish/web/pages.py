@@ -288,6 +288,7 @@ def common(ctx: Ctx) -> dict[str, Any]:
         "threshold": ctx.view.threshold,
         "report": report,
         "reset": ctx.url(path, keep_filters=False),
+        "signin": getattr(ctx.request.app.state, "hub", None) is not None,  # the portal is served too
         "extra": ctx.extra,
     }
 
