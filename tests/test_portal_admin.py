@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import portal_helpers
 from conftest import copy_demo_store
 from ctdhub.errors import CtdhubError
 from ctdhub.ingest import ingest_file
@@ -25,8 +26,8 @@ from ctdhub.store import accounts as acc
 from ctdhub.store.access import access_db
 from ctdhub.store.auditlog import entries
 from ctdhub.store.batches import get_batch
+from portal_helpers import HTML, form_csrf
 
-HTML = {"accept": "text/html"}
 PASSWORDS = {"ana": "admin password 1", "cleo": "contrib password 1", "remy": "research password 1"}
 DATA = Path(__file__).resolve().parent / "data" / "ingest"
 PAGES = (
@@ -76,23 +77,9 @@ def client(hub: Hub) -> TestClient:
     return new_client(hub)
 
 
-def form_csrf(text: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', text)
-    assert m, "no csrf field in the form"
-    return m.group(1)
-
-
 def sign_in(client: TestClient, name: str, password: str | None = None) -> str:
     """Sign in; return the CSRF token of the new session."""
-    token = form_csrf(client.get("/login", headers=HTML).text)
-    r = client.post(
-        "/login",
-        data={"name": name, "password": password or PASSWORDS[name], "csrf": token},
-        headers=HTML,
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return form_csrf(client.get("/account", headers=HTML).text)
+    return portal_helpers.sign_in(client, name, password or PASSWORDS[name])
 
 
 def audit_count(hub: Hub) -> int:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+import portal_helpers
 from ctdhub.cli import cli
 from ctdhub.portal.auth import SESSION_COOKIE
 from ctdhub.publish.app import create_app
@@ -16,8 +17,8 @@ from ctdhub.store import Hub, init_store
 from ctdhub.store import accounts as acc
 from ctdhub.store.access import access_db
 from ctdhub.store.auditlog import entries
+from portal_helpers import HTML, form_csrf
 
-HTML = {"accept": "text/html"}
 PASSWORDS = {"ana": "admin password 1", "cleo": "contrib password 1", "remy": "research password 1"}
 
 
@@ -36,23 +37,9 @@ def client(hub: Hub) -> TestClient:
     return TestClient(create_app(hub.releases_dir, hub=hub))
 
 
-def form_csrf(html: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, "no csrf field in the form"
-    return m.group(1)
-
-
 def sign_in(client: TestClient, name: str, password: str | None = None) -> str:
     """Sign in; return the CSRF token of the new session."""
-    token = form_csrf(client.get("/login", headers=HTML).text)
-    r = client.post(
-        "/login",
-        data={"name": name, "password": password or PASSWORDS[name], "csrf": token},
-        headers=HTML,
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return form_csrf(client.get("/account", headers=HTML).text)
+    return portal_helpers.sign_in(client, name, password or PASSWORDS[name])
 
 
 def test_password_is_hashed_with_argon2_and_never_stored_plain(hub: Hub) -> None:

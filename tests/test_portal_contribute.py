@@ -30,6 +30,7 @@ from ctdhub.store import accounts as acc
 from ctdhub.store.access import access_db
 from ctdhub.store.auditlog import AuditEntry, entries
 from ctdhub.store.quarantine import export_quarantine, export_quarantine_xlsx, formula_safe, formula_safe_text
+from portal_helpers import csrf_of, signed_in
 
 DATA = Path(__file__).parent / "data" / "ingest"
 SPEC = DATA / "test-org.yaml"
@@ -51,20 +52,7 @@ def hub(tmp_path: Path) -> Hub:
 
 
 def sign_in(hub: Hub, name: str) -> TestClient:
-    client = TestClient(create_app(hub.releases_dir, hub=hub))
-    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
-    assert found
-    r = client.post(
-        "/login", data={"name": name, "password": PASSWORD, "csrf": found.group(1)}, follow_redirects=False
-    )
-    assert r.status_code == 303, r.text[:300]
-    return client
-
-
-def csrf_of(client: TestClient, path: str = "/account") -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
-    assert found
-    return found.group(1)
+    return signed_in(hub, name, PASSWORD)
 
 
 def audit(hub: Hub) -> list[AuditEntry]:

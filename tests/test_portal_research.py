@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from ctdhub.store import Hub, init_store
 from ctdhub.store import accounts as acc
 from ctdhub.store.access import access_db
 from ctdhub.store.auditlog import entries
+from portal_helpers import csrf_of, signed_in
 
 PASSWORD = "correct horse battery staple"
 KANON_FILES = ("kanon.csv", "kanon.parquet")
@@ -55,21 +55,7 @@ def app_client(hub: Hub) -> Iterator[TestClient]:
 
 
 def sign_in(hub: Hub, name: str) -> TestClient:
-    client = TestClient(create_app(hub.releases_dir, hub=hub))
-    page = client.get("/login")
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found, page.text[:500]
-    r = client.post(
-        "/login", data={"name": name, "password": PASSWORD, "csrf": found.group(1)}, follow_redirects=False
-    )
-    assert r.status_code == 303, r.text[:300]
-    return client
-
-
-def csrf_of(client: TestClient, path: str = "/account") -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
-    assert found
-    return found.group(1)
+    return signed_in(hub, name, PASSWORD)
 
 
 def audit(hub: Hub, action: str, user: str | None = None) -> list[str]:

@@ -134,44 +134,35 @@ def change_password(
 ) -> Response:
     """Change one's password (the current one first); every session ends, this one restarts."""
     check_csrf(session, csrf)
-    lang = lang_of(request)
-    error = ""
-    if new != repeat:
-        error = N_("The two new passwords differ.")
-    elif len(new) < acc.MIN_PASSWORD:
-        error = N_("The new password is too short: use at least 12 characters.")
-    if error:
+    error, key = _new_password(request, session, current, new, repeat)
+    if key is None:
         return render(
             request,
             "account.html",
             N_("Your account"),
             session=session,
             status=400,
-            error=lang.gettext(error),
-        )
-    try:
-        with access_db(hub_of(request)) as con:
-            if (
-                acc.authenticate(con, session.user.name, current, remote=remote(request), signing_in=False)
-                is None
-            ):
-                error = N_("The current password is wrong.")
-            else:
-                acc.set_password(
-                    con, session.user.name, new, actor=session.user.name, action="password.change"
-                )
-                key = acc.start_session(con, session.user)
-    except (acc.TooManyAttempts, CtdhubError) as exc:
-        error = str(exc)
-    if error:
-        return render(
-            request,
-            "account.html",
-            N_("Your account"),
-            session=session,
-            status=400,
-            error=lang.gettext(error),
+            error=lang_of(request).gettext(error),
         )
     response = RedirectResponse("/account?done=password", status_code=303)
     set_cookie(response, request, SESSION_COOKIE, key, None)
     return response
+
+
+def _new_password(
+    request: Request, session: acc.Session, current: str, new: str, repeat: str
+) -> tuple[str, str | None]:
+    """(why not, None), or ("", the new session's key) once the password is changed."""
+    if new != repeat:
+        return N_("The two new passwords differ."), None
+    if len(new) < acc.MIN_PASSWORD:
+        return N_("The new password is too short: use at least 12 characters."), None
+    name = session.user.name
+    try:
+        with access_db(hub_of(request)) as con:
+            if acc.authenticate(con, name, current, remote=remote(request), signing_in=False) is None:
+                return N_("The current password is wrong."), None
+            acc.set_password(con, name, new, actor=name, action="password.change")
+            return "", acc.start_session(con, session.user)
+    except (acc.TooManyAttempts, CtdhubError) as exc:
+        return str(exc), None
