@@ -109,8 +109,8 @@ def browser(server: str) -> Iterator[Any]:
 class Person:
     """One person's browser tab, watching for console errors."""
 
-    def __init__(self, browser: Any, server: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
+    def __init__(self, browser: Any, server: str, size: tuple[int, int] = (1280, 900)) -> None:
+        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]}, base_url=server)
         self.page = self.context.new_page()
         self.page.set_default_timeout(20_000)
         self.messages: list[str] = []
@@ -134,6 +134,8 @@ class Person:
         self.page.evaluate(AXE)  # through the DevTools protocol: the page's CSP does not apply
         violations = self.page.evaluate(AXE_RUN)
         assert not violations, (shot, violations)
+        wide = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wide <= 0, (shot, f"{wide} px wider than the screen")
         assert not self.messages, (shot, self.messages)
 
     def close(self) -> None:
@@ -141,14 +143,9 @@ class Person:
 
 
 def _until(page: Any, selector: str, seconds: float) -> None:
-    """Wait for `selector` on a page that refreshes itself (a job's progress page)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if page.locator(selector).count():
-            return
-        time.sleep(0.5)
-        page.reload() if page.locator("meta[http-equiv=refresh]").count() == 0 else page.wait_for_timeout(500)
-    raise AssertionError(f"{selector} did not appear within {seconds:g} s on {page.url}")
+    """Wait for `selector` on a job's progress page, which reloads itself (meta refresh) until done."""
+    page.locator(selector).first.wait_for(timeout=seconds * 1000)
+    page.wait_for_load_state()
 
 
 def test_a_working_day_in_the_browser(browser: Any, server: str, hub: Hub, workbook: Path) -> None:
@@ -188,6 +185,18 @@ def test_a_working_day_in_the_browser(browser: Any, server: str, hub: Hub, workb
         ).fetchone()
     assert [b[0] for b in batches] == ["pending", "pending"] and batches[1][1:] == (1, 0)
     assert open_rows == (0,)
+
+    phone = Person(browser, server, (390, 844))  # the same pages on a phone, in French
+    phone.sign_in("cleo")
+    for path in (
+        "/contribute?lang=fr",
+        "/contribute/stats?lang=fr",
+        "/contribute/mapping?lang=fr",
+        "/account?lang=fr",
+    ):
+        phone.page.goto(path)
+        phone.check("phone-" + path.strip("/").split("?")[0].replace("/", "-"))
+    phone.close()
 
     # --- the hub team: approve both batches, build the next release ---
     ana = Person(browser, server)
