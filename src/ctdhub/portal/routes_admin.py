@@ -16,9 +16,8 @@ few seconds (a ``<meta http-equiv="refresh">`` and the ``Refresh`` header; the C
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from ctdhub.errors import CtdhubError, UsageError
 from ctdhub.portal import router
 from ctdhub.portal.admin_common import Admin, admin_page, done, status_of_refusal
 from ctdhub.portal.auth import check_csrf, hub_of, remote
+from ctdhub.portal.jobs import run_in_background
 from ctdhub.portal.pages import lang_of
 from ctdhub.portal.routes_common import Csrf, lang_path, when
 from ctdhub.portal.uploads import read_store
@@ -45,8 +45,6 @@ from ctdhub.store import accounts as acc
 from ctdhub.store.access import access_db
 from ctdhub.store.auditlog import record
 from ctdhub.store.batches import PENDING, list_batches
-
-log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 3
 
@@ -166,31 +164,22 @@ def _start_build(hub: Hub, actor: str, address: str) -> Build:
             )
         build = Build(actor, datetime.now(UTC))
         _builds[hub.path] = build
-    thread = threading.Thread(
-        target=_run_build, args=(hub, build, address), name="ctdhub-release-build", daemon=True
+    run_in_background(
+        build,
+        lambda step: _build(hub, build, address, step),
+        name="ctdhub-release-build",
+        failed=lambda exc: str(exc) if not build.release_id else f"{build.release_id} was built, but: {exc}",
+        crashed=lambda exc: f"The release could not be built ({type(exc).__name__}: {exc}).",
     )
-    thread.start()
     return build
 
 
-def _run_build(hub: Hub, build: Build, address: str) -> None:
-    """`ctdhub release create` without --policy (the default policy), then its audit entry."""
-
-    def step(stage: str) -> None:
-        build.stage = stage
-
-    try:
-        out = create_release(hub, None, progress=step)
-        build.release_id = out.release_id
-        build.epsilon = out.release_manifest.privacy.epsilon
-        record(hub, build.actor, "release.create", out.release_id, f"epsilon={build.epsilon:g}", address)
-    except CtdhubError as exc:
-        build.error = str(exc) if not build.release_id else f"{build.release_id} was built, but: {exc}"
-    except Exception as exc:  # a thread's failure must reach the page (and the log), not vanish
-        log.exception("building a release failed")
-        build.error = f"The release could not be built ({type(exc).__name__}: {exc})."
-    finally:
-        build.finished = datetime.now(UTC)
+def _build(hub: Hub, build: Build, address: str, step: Callable[[str], None]) -> None:
+    """`ctdhub release create` without --policy (the hub's policy), then its audit entry."""
+    out = create_release(hub, None, progress=step)
+    build.release_id = out.release_id
+    build.epsilon = out.release_manifest.privacy.epsilon
+    record(hub, build.actor, "release.create", out.release_id, f"epsilon={build.epsilon:g}", address)
 
 
 def _hub_policy(hub: Hub) -> Policy:

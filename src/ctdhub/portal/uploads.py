@@ -47,6 +47,7 @@ from python_multipart.multipart import parse_options_header
 from ctdhub.errors import ConfigError, CtdhubError, UsageError
 from ctdhub.ingest import IngestReport, Progress, file_sha256
 from ctdhub.mapping import MappingSpec, builtin_specs, load_spec, parse_spec
+from ctdhub.portal.jobs import run_in_background
 from ctdhub.publish.web.i18n import N_
 from ctdhub.store import Hub
 from ctdhub.store.accounts import Organisation
@@ -539,30 +540,25 @@ def start_job(
             )
         job = Job(secrets.token_urlsafe(12), hub.path, org, actor, file, action, now)
         _jobs[job.id] = job
-    threading.Thread(
-        target=_run_job, args=(hub, job, folder, work, remote), name="ctdhub-upload", daemon=True
-    ).start()
+    run_in_background(
+        job,
+        lambda step: _ingest(hub, job, work, step, remote),
+        name="ctdhub-upload",
+        failed=lambda exc: str(library_error(exc, folder)),
+        crashed=lambda exc: f"The file could not be ingested ({type(exc).__name__}).",
+        cleanup=lambda: remove_folder(folder),
+    )
     return job
 
 
-def _run_job(hub: Hub, job: Job, folder: Path, work: Callable[[Progress], IngestReport], remote: str) -> None:
-    def step(stage: str) -> None:
-        job.stage = stage
-
+def _ingest(
+    hub: Hub, job: Job, work: Callable[[Progress], IngestReport], step: Callable[[str], None], remote: str
+) -> None:
+    """The ingest through the store's writer, then its audit entry."""
+    report = write_store(hub, lambda: work(step), wait=None)
+    job.batch_id = report.batch_id
+    job.rows = (report.rows_read, report.rows_stored, report.rows_quarantined)
     try:
-        report = write_store(hub, lambda: work(step), wait=None)
-    except CtdhubError as exc:
-        job.error = str(library_error(exc, folder))
-    except Exception as exc:  # a thread's failure must reach the page (and the log), not vanish
-        log.exception("ingesting an upload failed")
-        job.error = f"The file could not be ingested ({type(exc).__name__})."
-    else:
-        job.batch_id = report.batch_id
-        job.rows = (report.rows_read, report.rows_stored, report.rows_quarantined)
-        try:
-            record(hub, job.actor, job.action, report.batch_id, counts_detail(report), remote)
-        except CtdhubError:  # the batch is stored all the same: say so in the log, not as a failure
-            log.exception("the audit entry of batch %s could not be written", report.batch_id)
-    finally:
-        remove_folder(folder)
-        job.finished = datetime.now(UTC)
+        record(hub, job.actor, job.action, report.batch_id, counts_detail(report), remote)
+    except CtdhubError:  # the batch is stored all the same: say so in the log, not as a failure
+        log.exception("the audit entry of batch %s could not be written", report.batch_id)

@@ -18,6 +18,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 
@@ -80,19 +81,32 @@ def access_db(hub: Hub, *, wait: float = ACCESS_WAIT) -> Iterator[duckdb.DuckDBP
     lock_path = hub.path / ACCESS_LOCK
     with lock_path.open("a") as lock:
         _flock(lock.fileno(), hub, wait)
+        path = hub.path / ACCESS_DB
+        known = path in _CREATED and path.exists()  # checked before connecting, which creates the file
         try:
-            con = duckdb.connect(str(hub.path / ACCESS_DB))
+            con = duckdb.connect(str(path))
         except duckdb.Error as exc:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
             raise CtdhubError(f"Cannot open the access database in {hub.path}: {exc}.") from None
         try:
-            for stmt in DDL:
-                con.execute(stmt)
+            if not known:
+                _create(con, path)
             with transaction(con):
                 yield con
         finally:
             con.close()
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+_CREATED: set[Path] = set()  # access databases this process has created or checked (DDL once, not per use)
+
+
+def _create(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Create what is missing, on the first use of `path` in this process (and again if the file was
+    deleted since); later uses skip the DDL: every page of the portal opens the database at least once."""
+    for stmt in DDL:
+        con.execute(stmt)
+    _CREATED.add(path)
 
 
 def _flock(fd: int, hub: Hub, wait: float) -> None:
