@@ -365,9 +365,9 @@ def test_org_and_token_commands(tmp_path: Path) -> None:
     )
     refused(ctdhub("token", "revoke", token_id, "--store", store), 2, "no live token")
     succeeds(ctdhub("user", "disable", "cleo", "--store", store))
-    assert "active" in succeeds(ctdhub("user", "enable", "cleo", "--store", store)).stdout.replace(
-        "Enabled", "active"
-    )
+    assert succeeds(ctdhub("user", "enable", "cleo", "--store", store)).stdout.strip() == "Enabled cleo."
+    listed = one_json(ctdhub("user", "list", "--store", store, "--json"))["users"]
+    assert [(u["name"], u["disabled"]) for u in listed] == [("cleo", False)]
 
 
 def test_batch_revert_refuses_an_unknown_batch(small_store: tuple[Path, str]) -> None:
