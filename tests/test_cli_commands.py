@@ -69,6 +69,11 @@ COMMANDS = {
     "token create",
     "token revoke",
     "audit list",
+    "linkage secret",  # tests/test_linkage_encode.py
+    "linkage encode",
+    "duplicates find",  # tests/test_linkage_find.py
+    "duplicates review",
+    "duplicates decide",
 }
 
 

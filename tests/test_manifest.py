@@ -283,3 +283,26 @@ def test_cli_lists_an_unreadable_release_and_shows_the_sentence(tmp_path: Path) 
         "format_version 7 is newer than this ctdhub reads (up to 1); upgrade ctdhub."
         in shown.stderr + shown.stdout
     )
+
+
+def test_population_round_trips_and_is_checked() -> None:
+    population: dict[str, Any] = {"persons": 2100, "records": 2541, "unit": "person", "linked": True}
+    doc = {**_current(), "population": population}
+    m = ReleaseManifest.from_json(doc)
+    assert m.population is not None and m.population.persons == 2100 and m.population.linked
+    assert m.to_json() == doc
+    unlinked = {**doc, "population": {"persons": None, "records": 2541, "unit": "record", "linked": False}}
+    assert ReleaseManifest.from_json(unlinked).to_json() == unlinked
+    assert ReleaseManifest.from_json(_current()).population is None  # written before persons were estimated
+    cases: list[tuple[dict[str, Any], str]] = [
+        (
+            {"unit": "household"},
+            "the field 'population.unit' should be one of person, record, not 'household'",
+        ),
+        ({"linked": 1}, "the field 'population.linked' should be true or false, not a number"),
+        ({"persons": 2.5}, "the field 'population.persons' should be a whole number or null, not a number"),
+    ]
+    for bad, problem in cases:
+        with pytest.raises(ManifestError) as err:
+            ReleaseManifest.from_json({**doc, "population": {**population, **bad}}, "x/release.json")
+        assert str(err.value) == f"Cannot read the release manifest x/release.json: {problem}."

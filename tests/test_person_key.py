@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -183,11 +184,20 @@ def test_release_measures_one_record_per_person(release: ReleaseOutcome) -> None
         "max_records_per_person": 1,
         "records_with_person_key": 24 + 3 + 1 + 12 + 1,
         "persons_with_key": 24 + 1 + 1 + 12,
+        "records_in_linkage": 0,  # no linkage: the person key alone links records
+        "records_linked_by_linkage": 0,
+        "records_linked_by_person_key": 4,
+        "persons": 30 + 13 - 3,  # the person's 4 records are one person; records without a key, one each
+        "records": 30 + 13,
         "records_dropped": 3,
         "records_measured": 30 + 13 - 3,
     }
     public = json.loads((release.path / "release.json").read_text(encoding="utf-8"))
     assert "person_bound" not in public and "records_dropped" not in json.dumps(public)
+    # the persons are the records measured: at most one per person
+    population = public["population"]
+    assert population["linked"] and population["unit"] == "person"
+    assert population["persons"] == population["records"] == public["model"]["records"]
 
 
 def test_report_names_the_unit(release: ReleaseOutcome) -> None:
@@ -198,8 +208,20 @@ def test_report_names_the_unit(release: ReleaseOutcome) -> None:
     assert "unit of privacy is one person" in report["explanations"]["unit"]
     assert "any one person" in report["explanations"]["epsilon"]
     assert unit in (release.path / "report.html").read_text(encoding="utf-8")
-    none = PersonBound(1, 0, 0, 0).unit
-    assert none.startswith("one case record (no person key")
+    none = PersonBound(
+        max_records_per_person=1,
+        records=10,
+        keyed_records=0,
+        key_persons=0,
+        linkage_records=0,
+        linked_by_linkage=0,
+        linked_by_key=0,
+        persons=10,
+        records_dropped=0,
+    )
+    assert none.unit.startswith("one case record (no person key") and not none.linked
+    assert "at most 2 records per person" in replace(none, linkage_records=4, max_records_per_person=2).unit
+    assert "linked by linkage keys;" in replace(none, linkage_records=4).unit
 
 
 def test_bound_above_one_keeps_k_records_and_scales_the_noise(
@@ -291,7 +313,7 @@ def test_older_store_gains_the_column_and_a_secret(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC, encoding="utf-8")
     ingest_file(hub, _write(tmp_path / "a.csv", [_row(1, PERSON, "A")]), "org-a", spec)
-    assert hub.meta()["schema_version"] == "3"
+    assert hub.meta()["schema_version"] == "4"
     with hub.connect() as con:
         assert con.execute("SELECT rows_skipped FROM batches").fetchall() == [(0,)]
     keys = _keys(hub)

@@ -10,6 +10,11 @@ are not cases, pivot a long layout, map, validate, all in the temporary tables a
 When the mapping names a person key, each stored case carries the keyed hash of it (`person_key`), never
 the values; the key columns are kept out of the quarantine copy unless the mapping maps them to fields,
 and a quarantined row keeps its hash (`_person_key`), so a corrected, resubmitted row stays linked.
+
+When the mapping names a `linkage_key` column (a dropped column), each stored case's well-formed key goes,
+parsed, into the store's restricted `linkage_keys` table in the batch's transaction (`write_batch`); the
+key text is never in `cases`, the quarantine copy, a finding or the report. A quarantined row keeps no key:
+its corrected resubmission (which lacks the withheld column) is stored without one.
 """
 
 from __future__ import annotations
@@ -179,6 +184,7 @@ def prepare(
         file_label=path.name,
         std=std,
         person_secret=secret,
+        linkage_key_required=not resubmission,
     )
     if resolves:
         _keep_person_keys(con, st)
@@ -460,10 +466,12 @@ def _store(
 
 
 def _withheld(spec: MappingSpec, dropped: list[str]) -> tuple[str, ...]:
-    """Columns kept out of the quarantine copy and of findings: dropped ones, and person-key columns that
-    no field is mapped from (identifiers in all but name)."""
+    """Columns kept out of the quarantine copy and of findings: dropped and ignored ones (so every person-key
+    column that no field is mapped from: identifiers in all but name), and the linkage-key column (a dropped
+    one, named again so that its text is withheld whatever its rule)."""
     ignored = [c for c, rule in spec.columns.items() if rule.action == "ignore" and c not in dropped]
-    return (*dropped, *ignored)
+    linkage = [spec.linkage_key] if spec.linkage_key and spec.linkage_key not in dropped else []
+    return (*dropped, *ignored, *linkage)
 
 
 def _keep_rows_to_quarantine(con: duckdb.DuckDBPyConnection, prep: Prepared) -> None:

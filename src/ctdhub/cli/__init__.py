@@ -12,6 +12,7 @@ from ctdhub.cli.commands_briefing import briefing
 from ctdhub.cli.commands_countries import countries
 from ctdhub.cli.commands_demo import demo
 from ctdhub.cli.commands_ingest import batch, ingest, mapping, quarantine
+from ctdhub.cli.commands_linkage import duplicates, linkage
 from ctdhub.cli.commands_release import release
 from ctdhub.cli.commands_serve import serve
 from ctdhub.cli.commands_standard import standard
@@ -40,6 +41,8 @@ cli.add_command(user)
 cli.add_command(org)
 cli.add_command(token)
 cli.add_command(audit)
+cli.add_command(linkage)
+cli.add_command(duplicates)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Protocol
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ctdhub.cli.output import wants_json
 
@@ -43,3 +43,30 @@ def stage_progress(title: str, stages: Sequence[str]) -> Iterator[StageCallback]
 
         yield step
         bar.update(task, completed=len(stages))
+
+
+class CountCallback(Protocol):
+    def __call__(self, done: int, total: int) -> None: ...
+
+
+@contextmanager
+def count_progress(title: str) -> Iterator[CountCallback]:
+    """Yield a callback `tick(done, total)`; draws a bar of a known total (rows, say) when useful."""
+    if wants_json() or not sys.stderr.isatty():
+        yield lambda _done, _total: None
+        return
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(title, total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield tick

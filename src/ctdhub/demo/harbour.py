@@ -2,6 +2,7 @@
 
 One Yes/No/Unknown column per means of control, exploitation type, labour sector, type of sexual
 exploitation and recruiter relation; N/A where a family does not apply. Region: South-East Asia.
+Each case is an invented person (`identity`): given and family names and date of birth (DD/MM/YYYY).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import pyarrow.csv as pacsv
 
 from ctdhub.demo import arrow as ar
 from ctdhub.demo import distributions as d
+from ctdhub.demo.identity import Shared, Written, case_people, people_rng
 from ctdhub.demo.latent import Cases, simulate
+from ctdhub.demo.people import People
 
 CHUNK = 250_000
 YES_NO = ("No", "Yes", "Unknown", "N/A")
@@ -98,21 +101,6 @@ COUNTRY_FORMS: dict[str, tuple[str, ...]] = {
 }
 BAD_COUNTRIES = ("Phillipines", "Cambodja", "At sea", "Thai-Burma border")
 
-FIRST = (
-    "Maria",
-    "Ana",
-    "Siti",
-    "Dewi",
-    "Joy",
-    "Mary Grace",
-    "Linh",
-    "Aye",
-    "Sokha",
-    "Rizal",
-    "Budi",
-    "Somchai",
-)
-LAST = ("Santos", "Reyes", "Wulandari", "Pratama", "Nguyen", "Tran", "Win", "Chan", "Sok", "Dela Cruz", "Lim")
 OFFICES = ("Manila", "Cebu", "Jakarta", "Kuala Lumpur", "Bangkok", "Phnom Penh")
 REFERRALS = ("Self-referral", "Police", "Embassy", "NGO partner", "Labour inspectorate", "Hotline")
 STATUS = ("Open", "Closed", "Referred")
@@ -131,28 +119,32 @@ def _flag(rng: np.random.Generator, value: np.ndarray, known: np.ndarray, applie
     return ar.with_defects(rng, YES_NO, idx, d.TYPO_RATE / 80, TYPO_YES)
 
 
-def _table(c: Cases, rng: np.random.Generator, first_case: int) -> pa.Table:
+def _names(values: np.ndarray) -> pa.Array:
+    return pa.array(values.tolist(), pa.string(), mask=values == "")
+
+
+def _table(
+    c: Cases, people: People, rng: np.random.Generator, first_case: int
+) -> tuple[pa.Table, np.ndarray]:
+    """The chunk's table (duplicate rows included) and, per row, the case it shows."""
     n = c.n
     years = c.registered.astype("datetime64[Y]").astype(np.int64) + 1970
     future = rng.random(n) < d.FUTURE_YEAR_RATE
     registered = np.where(future, c.registered + np.timedelta64(365 * 12, "D"), c.registered)
-    age_days = np.maximum(c.age, 0) * 365.25 + rng.integers(5, 360, n)
-    born = registered - age_days.astype("timedelta64[D]")
+    unknown = np.isnat(people.dob)
+    born = np.where(unknown, np.datetime64("2000-01-01", "D"), people.dob)
     cols: dict[str, pa.Array] = {}
     seq = ar.integers(np.arange(first_case, first_case + n) + 100_000, np.zeros(n, bool))
     cols["Case Number"] = pc.binary_join_element_wise("HC", ar.integers(years, np.zeros(n, bool)), seq, "-")
-    cols["Client Name"] = pc.binary_join_element_wise(
-        ar.strings(FIRST, rng.integers(0, len(FIRST), n)).cast(pa.string()),
-        ar.strings(LAST, rng.integers(0, len(LAST), n)).cast(pa.string()),
-        " ",
-    )
+    cols["Given name"] = _names(people.given)
+    cols["Family name"] = _names(people.family)
     cols["Phone"] = pc.binary_join_element_wise(
         "+63",
         ar.integers(rng.integers(900, 999, n), np.zeros(n, bool)),
         ar.integers(rng.integers(1_000_000, 9_999_999, n), np.zeros(n, bool)),
         " ",
     )
-    cols["Date of Birth"] = ar.dates(born, "%d/%m/%Y", c.age < 0)
+    cols["Date of birth"] = ar.dates(born, "%d/%m/%Y", unknown)
     cols["Registration Date"] = ar.dates(registered, "%d/%m/%Y")
     cols["Office"] = ar.strings(OFFICES, rng.integers(0, len(OFFICES), n))
     cols["Caseworker"] = ar.strings(("J. Ramos", "P. Wong", "S. Nair", "A. Lopez"), rng.integers(0, 4, n))
@@ -189,25 +181,46 @@ def _table(c: Cases, rng: np.random.Generator, first_case: int) -> pa.Table:
         cols[name] = _flag(rng, c.recruiter == i, c.recruiter >= 0, everywhere)
     cols["Shelter Provided"] = ar.strings(YES_NO, rng.integers(0, 2, n))
     cols["Caseworker Notes"] = ar.strings(NOTES, rng.integers(0, len(NOTES), n))
-    table = pa.table(cols)
-    return table.take(pa.array(ar.duplicate_rows(rng, n, d.DUPLICATE_RATE)))
+    take = ar.duplicate_rows(rng, n, d.DUPLICATE_RATE)
+    return pa.table(cols).take(pa.array(take)), take
 
 
-def write_casework_csv(path: Path, rows: int, *, seed: int = 7) -> Path:
-    """Write `rows` invented case-management records to `path` (CSV, UTF-8, comma); chunked."""
+def write_casework(
+    path: Path, rows: int, *, seed: int = 7, share: np.ndarray | None = None, first_person: int = 1
+) -> tuple[Written, Shared]:
+    """Write `rows` invented case-management records to `path` (CSV, UTF-8, comma); chunked.
+
+    Returns who is behind each row (person ids from `first_person`) and the people of the case rows
+    `share` (sorted), who will also be another contributor's.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+    prng = people_rng(seed, 1)
+    share = np.zeros(0, np.int64) if share is None else np.asarray(share, np.int64)
+    ids: list[np.ndarray] = []
+    shared: list[Shared] = []
     writer: pacsv.CSVWriter | None = None
     try:
         done = 0
         while done < rows or writer is None:
             n = min(CHUNK, rows - done)
-            table = _table(simulate(n, d.HARBOUR, rng), rng, done)
+            cases = simulate(n, d.HARBOUR, rng)
+            people = case_people(cases, prng, first_person + done)
+            table, take = _table(cases, people, rng, done)
             if writer is None:
                 writer = pacsv.CSVWriter(str(path), table.schema)
             writer.write_table(table)
+            ids.append(people.person_id[take])
+            here = share[(share >= done) & (share < done + n)] - done
+            shared.append(Shared.pick(cases, people, here))
             done += n
     finally:
         if writer is not None:
             writer.close()
-    return path
+    person_id = np.concatenate(ids)
+    return Written(path, person_id, np.arange(person_id.shape[0]) + 2), Shared.join(shared)
+
+
+def write_casework_csv(path: Path, rows: int, *, seed: int = 7) -> Path:
+    """Write `rows` invented case-management records to `path` (CSV, UTF-8, comma); chunked."""
+    return write_casework(path, rows, seed=seed)[0].path

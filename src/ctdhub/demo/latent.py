@@ -34,6 +34,7 @@ class Cases:
     abduction: BoolArray
     citizenship: np.ndarray  # ISO3 strings, "" unknown
     exploitation_country: np.ndarray  # ISO3 strings, "" unknown
+    nationality: np.ndarray  # ISO3 strings: the person's citizenship, recorded or not (names follow it)
 
     @property
     def sexual(self) -> BoolArray:
@@ -113,6 +114,7 @@ def simulate(n: int, profile: d.Profile, rng: np.random.Generator) -> Cases:
     citizenship = _countries(rng, profile.citizenship, n)
     coe = _countries(rng, profile.exploitation, n)
     coe = np.where(rng.random(n) < profile.domestic, citizenship, coe)
+    nationality = citizenship
     citizenship = np.where(rng.random(n) < profile.known_citizenship, citizenship, "")
     coe = np.where(rng.random(n) < profile.known_exploitation_country, coe, "")
     return Cases(
@@ -131,4 +133,5 @@ def simulate(n: int, profile: d.Profile, rng: np.random.Generator) -> Cases:
         abduction=rng.random(n) < np.where(sexual, 0.04, 0.02),
         citizenship=citizenship,
         exploitation_country=coe,
+        nationality=nationality,
     )

@@ -2,7 +2,8 @@
 
 Row 1 holds a title, row 2 is blank, row 3 the Spanish headers; a few blank rows are scattered in the
 data. Exact ages, real Excel dates, Spanish country names and multi-select "Amenazas, Deuda" text.
-Region: Latin America.
+Region: Latin America. Each case is an invented person (`identity`): Nombre, Apellidos and Fecha de
+nacimiento (YYYY-MM-DD text); about 10 % of them were also harbour's, recorded with variations.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ import xlsxwriter
 
 from ctdhub.demo import distributions as d
 from ctdhub.demo.arrow import duplicate_rows
+from ctdhub.demo.identity import Shared, Written, adopt, case_people, people_rng
 from ctdhub.demo.latent import Cases, simulate
+from ctdhub.demo.people import People
 
 TITLE = "Registro de víctimas asistidas — Refugio (datos ficticios)"
 HEADER = (
     "Nº de caso",
     "Nombre",
+    "Apellidos",
     "Sexo",
     "Edad",
+    "Fecha de nacimiento",
     "Nacionalidad",
     "País de explotación",
     "Tipo de explotación",
@@ -91,10 +96,22 @@ COUNTRY: dict[str, tuple[str, ...]] = {
     "CHL": ("Chile",),
     "ARG": ("Argentina",),
     "ESP": ("España",),
+    # citizenships of people who were first at harbour (South-East Asia)
+    "PHL": ("Filipinas",),
+    "IDN": ("Indonesia",),
+    "KHM": ("Camboya",),
+    "MMR": ("Myanmar",),
+    "VNM": ("Viet Nam", "Vietnam"),
+    "THA": ("Tailandia",),
+    "LAO": ("Laos",),
+    "CHN": ("China",),
+    "BGD": ("Bangladesh",),
+    "LKA": ("Sri Lanka",),
+    "NPL": ("Nepal",),
+    "UKR": ("Ucrania",),
+    "TLS": ("Timor-Leste",),
 }
 BAD_COUNTRIES = ("Centroamérica", "Sudamérica")
-NOMBRES = ("María", "Yuleisy", "Ana Lucía", "Daniela", "José", "Luis", "Karla", "Wendy", "Carlos", "Rosa")
-APELLIDOS = ("García", "Hernández", "López", "Martínez", "Rodríguez", "Pérez", "Flores", "Ramírez")
 OBS = ("", "Derivada a albergue.", "Acompañamiento legal en curso.", "Retorno voluntario solicitado.", "")
 
 
@@ -128,7 +145,11 @@ def _control(c: Cases, rng: np.random.Generator) -> list[str]:
     return out
 
 
-def _rows(c: Cases, rng: np.random.Generator) -> list[list[Any]]:
+def _text(values: np.ndarray) -> list[str | None]:
+    return [v or None for v in values.tolist()]
+
+
+def _rows(c: Cases, people: People, rng: np.random.Generator) -> list[list[Any]]:
     n = c.n
     sexo = np.where(c.gender < 3, c.gender, 3)
     sexo_text = [SEXO[i] for i in sexo.tolist()]
@@ -142,8 +163,8 @@ def _rows(c: Cases, rng: np.random.Generator) -> list[list[Any]]:
     nac = _country(rng, c.citizenship)
     pais = _country(rng, c.exploitation_country)
     control = _control(c, rng)
-    nombres = rng.integers(0, len(NOMBRES), n).tolist()
-    apellidos = rng.integers(0, len(APELLIDOS), (n, 2)).tolist()
+    nombres, apellidos = _text(people.given), _text(people.family)
+    nacimiento = [None if d is None else d.isoformat() for d in people.birth_dates()]
     obs = rng.integers(0, len(OBS), n).tolist()
     rows: list[list[Any]] = []
     for i in range(n):
@@ -152,9 +173,11 @@ def _rows(c: Cases, rng: np.random.Generator) -> list[list[Any]]:
         rows.append(
             [
                 f"R-{i + 1:06d}",
-                f"{NOMBRES[nombres[i]]} {APELLIDOS[apellidos[i][0]]} {APELLIDOS[apellidos[i][1]]}",
+                nombres[i],
+                apellidos[i],
                 sexo_text[i],
                 edad[i],
+                nacimiento[i],
                 nac[i],
                 pais[i],
                 TIPO[int(c.exploit[i])],
@@ -168,13 +191,30 @@ def _rows(c: Cases, rng: np.random.Generator) -> list[list[Any]]:
     return rows
 
 
-def write_ngo_xlsx(path: Path, rows: int, *, seed: int = 7) -> Path:
-    """Write `rows` invented NGO records to `path` (.xlsx, constant memory, deterministic bytes)."""
+def write_ngo(
+    path: Path,
+    rows: int,
+    *,
+    seed: int = 7,
+    shared: Shared | None = None,
+    at: np.ndarray | None = None,
+    first_person: int = 1,
+) -> Written:
+    """Write `rows` invented NGO records to `path` (.xlsx, constant memory, deterministic bytes).
+
+    The cases at rows `at` are the `shared` people (another contributor's too); the others are new
+    people numbered from `first_person`. Returns who is behind each data row.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 3]))
+    prng = people_rng(seed, 3)
     c = simulate(rows, d.REFUGIO, rng)
-    rows_ = _rows(c, rng)
-    data = [rows_[i] for i in duplicate_rows(rng, rows, d.DUPLICATE_RATE * 2).tolist()]
+    people = case_people(c, prng, first_person)
+    if shared is not None and at is not None and len(shared):
+        c, people = adopt(c, people, shared, np.asarray(at, np.int64), prng)
+    rows_ = _rows(c, people, rng)
+    take = duplicate_rows(rng, rows, d.DUPLICATE_RATE * 2)
+    data = [rows_[i] for i in take.tolist()]
     blank = np.zeros(rows, bool)
     if rows > 10:
         blank[rng.choice(np.arange(5, rows), max(1, round(rows * BLANK_ROW_RATE)), replace=False)] = True
@@ -186,10 +226,17 @@ def write_ngo_xlsx(path: Path, rows: int, *, seed: int = 7) -> Path:
     ws.write_row(2, 0, HEADER, bold)
     ws.set_column(0, len(HEADER) - 1, 18)
     r = 3
+    sheet_rows = np.zeros(len(data), np.int64)
     for i, row in enumerate(data):
         if blank[i]:
             r += 1
         ws.write_row(r, 0, row)
+        sheet_rows[i] = r + 1
         r += 1
     wb.close()
-    return path
+    return Written(path, people.person_id[take], sheet_rows)
+
+
+def write_ngo_xlsx(path: Path, rows: int, *, seed: int = 7) -> Path:
+    """Write `rows` invented NGO records to `path` (.xlsx); no people shared with another contributor."""
+    return write_ngo(path, rows, seed=seed).path

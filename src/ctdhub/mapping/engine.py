@@ -2,9 +2,15 @@
 UNION of per-column queries lists every value the spec could not map (the data officer's work queue).
 
 Input: a table of VARCHAR columns plus `_row` (see `ctdhub.read`). Output: table `mapped` (`_row`,
-every standard field typed, `na_fields`, and `person_key` when the spec names one and the hub's secret is
-given: see `ctdhub.mapping.person_key`) and table `map_findings` (_row, column, field, value, rule,
-severity, message). Country columns go through the country resolver once per distinct value.
+every standard field typed, `na_fields`, `person_key` when the spec names one and the hub's secret is
+given: see `ctdhub.mapping.person_key`, and `linkage_key` when the spec names a linkage-key column) and
+table `map_findings` (_row, column, field, value, rule, severity, message). Country columns go through the
+country resolver once per distinct value.
+
+`linkage_key` holds the row's well-formed linkage key (`ctdhub.linkage.keyformat`), else NULL; it is
+restricted data: only `ctdhub.store.batches.write_batch` reads it, into the store's `linkage_keys` table. A
+non-blank value that is not a key gives the row a warning (`linkage_key_invalid`) whose value is NULL and
+whose message names the row and the column, never the text.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import pyarrow as pa
 
 from ctdhub.errors import CtdhubError
 from ctdhub.geo import resolver
+from ctdhub.linkage import keyformat
 from ctdhub.mapping import derive as dv
 from ctdhub.mapping import person_key as pk
 from ctdhub.mapping.spec import ColumnRule, MappingSpec
@@ -24,6 +31,8 @@ from ctdhub.sql import in_list, qi, ql, ql_list, strip
 from ctdhub.standard import Field, Standard, load_standard
 
 FINDING_COLUMNS = '_row, "column", field, value, rule, severity, message'
+LINKAGE_KEY = "linkage_key"  # `mapped`'s column of well-formed keys, read by ctdhub.store.batches.write_batch
+LINKAGE_KEY_INVALID = "linkage_key_invalid"
 
 
 @dataclass
@@ -343,6 +352,24 @@ class _Mapper:
             missing += [*rule.missing_unknown, *rule.missing_na]
         return f", {pk.key_sql(self.spec.person_key, missing)} AS person_key"
 
+    def linkage_key_sql(self) -> str:
+        """The row's linkage key when well formed (else NULL), and a warning for a non-blank value that is not
+        one: the finding's value is NULL and its message names the row and the column, never the text."""
+        col = self.spec.linkage_key
+        assert col is not None
+        text = dv.text(col)
+        valid = keyformat.valid_sql(text)
+        message = (
+            f"'row ' || CAST(r._row AS VARCHAR) || ': column {col.replace(chr(39), '')} does not hold a valid "
+            f"linkage key ({keyformat.VERSION}); the row is stored without one (the value is not shown)'"
+        )
+        struct = (
+            f"{{'column': {ql(col)}, 'field': CAST(NULL AS VARCHAR), 'value': CAST(NULL AS VARCHAR), "
+            f"'rule': {ql(LINKAGE_KEY_INVALID)}, 'severity': 'warning', 'message': CAST({message} AS VARCHAR)}}"
+        )
+        self.b.row_checks.append((f"({text} IS NOT NULL AND NOT {valid})", struct))
+        return f", CAST(CASE WHEN {valid} THEN {text} END AS VARCHAR) AS {LINKAGE_KEY}"
+
     def apply_rules(self, columns: list[str]) -> None:
         """Collect the SQL pieces of each file column's map, split or derive rule."""
         for col in columns:
@@ -402,15 +429,24 @@ class _Mapper:
             "NULL::VARCHAR AS rule, NULL::VARCHAR AS severity, NULL::VARCHAR AS message WHERE false"
         )
 
-    def build(self, columns: list[str], target: str, findings: str, person_key: bool = False) -> None:
+    def build(
+        self,
+        columns: list[str],
+        target: str,
+        findings: str,
+        person_key: bool = False,
+        linkage_key: bool = False,
+    ) -> None:
         """Create table `target` (the standard records) and table `findings` from the source."""
         self.apply_rules(columns)
         self.add_constants()
         selects = [f"{self.field_expr(f)} AS {qi(f.name)}" for f in self.std.fields]
+        linkage = self.linkage_key_sql() if linkage_key else ""  # adds its row check: before check_column_sql
         check_col = self.check_column_sql()
         sql = (
             f"CREATE OR REPLACE TEMP TABLE {qi(target)} AS SELECT r._row, {', '.join(selects)}, {self.na_fields_expr()} AS na_fields"
-            f"{self.person_key_sql() if person_key else ''}{check_col} FROM {self.derived.wrap(self.src)} r {' '.join(self.b.joins)}"
+            f"{self.person_key_sql() if person_key else ''}{linkage}{check_col} "
+            f"FROM {self.derived.wrap(self.src)} r {' '.join(self.b.joins)}"
         )
         self.con.execute(sql)
         if check_col:
@@ -436,11 +472,16 @@ def apply_mapping(
     file_label: str = "file",
     std: Standard | None = None,
     person_secret: bytes | None = None,
+    linkage_key_required: bool = True,
 ) -> MappingOutcome:
     """Map `source` into `target` and `findings` tables; raise CtdhubError if a column is not described.
 
     With `person_secret` (the hub's secret) and a spec naming a person key, `target` also gets the column
-    `person_key`: the keyed hash of the person-key columns, which must all be in the file."""
+    `person_key`: the keyed hash of the person-key columns, which must all be in the file.
+
+    With a spec naming a linkage-key column, `target` also gets the column `linkage_key` (restricted: see
+    the module's docstring). The column must be in the file unless `linkage_key_required` is false (a
+    corrected quarantine export, from which the column was withheld: its rows then have no key)."""
     std = std or load_standard()
     columns = [r[0] for r in con.execute(f"DESCRIBE {qi(source)}").fetchall() if r[0] != "_row"]
     check_columns(spec, columns, file_label)
@@ -452,13 +493,20 @@ def apply_mapping(
             f"'{spec.name}' are not in the file; nothing was ingested.",
             hint="Every column the spec's person_key names is needed to link a person's records.",
         )
+    linked = spec.linkage_key is not None and spec.linkage_key in columns
+    if spec.linkage_key is not None and not linked and linkage_key_required:
+        raise CtdhubError(
+            f"{file_label}: linkage-key column '{spec.linkage_key}' of mapping '{spec.name}' is not in the "
+            "file; nothing was ingested.",
+            hint="The spec's linkage_key names the column holding the linkage keys made for this file.",
+        )
     mapper = _Mapper(con, spec, std, source)
     if keyed:
         assert person_secret is not None
         with pk.secret_bound(con, person_secret):
-            mapper.build(columns, target, findings, person_key=True)
+            mapper.build(columns, target, findings, person_key=True, linkage_key=linked)
     else:
-        mapper.build(columns, target, findings)
+        mapper.build(columns, target, findings, linkage_key=linked)
     rows = con.execute(f"SELECT count(*) FROM {qi(source)}").fetchone()
     present = [spec.columns[c] for c in columns]
     collected = set(spec.constants)

@@ -4,9 +4,11 @@ A spec names, for EVERY column of the file, what happens to it: mapped to a fiel
 map), split into a flag family, used to derive fields (year, age band, duration band), dropped
 (direct identifiers: never stored) or ignored (not part of the standard). An optional `person_key`
 names the column(s) that identify the person (a national ID, a case-management person ID, or name and
-date of birth): the store keeps only a keyed hash of them, to link one person's records. Loading validates the
-YAML against `mapping.schema.json` and then against the standard, and every problem names the
-file, the line and the key.
+date of birth): the store keeps only a keyed hash of them, to link one person's records. An optional
+`linkage_key` names the column holding the linkage key the contributor made on its side
+(`ctdhub.linkage.keyformat`); that column must be described as `drop`, as its text is restricted data
+that only the store's `linkage_keys` table keeps (parsed). Loading validates the YAML against
+`mapping.schema.json` and then against the standard, and every problem names the file, the line and the key.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class MappingSpec:
     constants: dict[str, str]
     columns: dict[str, ColumnRule]
     person_key: tuple[str, ...] = ()  # source columns identifying the person (hashed at ingest)
+    linkage_key: str | None = None  # source column of the contributor's linkage keys (a dropped column)
 
 
 def _strs(values: Any) -> tuple[str, ...]:
@@ -276,6 +279,7 @@ def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSp
     _check_references(columns, d, report)
     _check_identifiers(columns, d, report)
     person_key = _person_key(d, report)
+    linkage_key = _linkage_key(d, columns, report)
     long = _long_layout(d, report)
     if report.found:
         raise ConfigError(report.found)
@@ -295,6 +299,7 @@ def parse_spec(text: str, source: str, std: Standard | None = None) -> MappingSp
         constants={k: str(v) for k, v in (d.get("constants") or {}).items()},
         columns=columns,
         person_key=person_key,
+        linkage_key=linkage_key,
     )
 
 
@@ -371,6 +376,27 @@ def _person_key(d: dict[str, Any], report: _Problems) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         report.add(["person_key"], "a person-key column is named twice")
     return tuple(names)
+
+
+def _linkage_key(d: dict[str, Any], columns: dict[str, ColumnRule], report: _Problems) -> str | None:
+    """The linkage-key column: described in `columns`, and as `drop` (its text must never reach a field, the
+    quarantine copy or a finding)."""
+    raw = d.get("linkage_key")
+    if raw is None:
+        return None
+    name = str(raw)
+    if name not in d["columns"]:
+        report.add(
+            ["linkage_key"],
+            f"linkage-key column '{name}' is not described in columns (describe it as drop)",
+        )
+    elif name in columns and columns[name].action != "drop":
+        report.add(
+            ["columns", name],
+            f"column '{name}' holds the linkage keys (linkage_key): describe it as drop, so no key reaches "
+            "a field, the quarantine or a finding",
+        )
+    return name
 
 
 def builtin_specs() -> list[str]:

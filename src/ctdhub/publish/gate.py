@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from ctdhub.errors import CtdhubError
 from ctdhub.release.dp.intervals import IntervalModel
-from ctdhub.release.manifest import ManifestBeforeDP, ManifestError, ReleaseManifest
+from ctdhub.release.manifest import ManifestBeforeDP, ManifestError, Population, ReleaseManifest
 from ctdhub.release.registry import (
     MODEL_FILE,
     RESEARCH_DIR,
@@ -49,6 +49,7 @@ PUBLIC_MANIFEST_KEYS = (
     "kanon",
     "aggregates",
     "model",
+    "population",
     "previous_release",
 )
 ESTIMATE_COLUMNS = ("estimate", "lower", "upper")
@@ -75,6 +76,12 @@ class ReleaseView:
     def threshold(self) -> int:
         """The display threshold: estimates below it read "fewer than N"."""
         return self.manifest.privacy.display_threshold
+
+    @property
+    def population(self) -> Population | None:
+        """Case records and, when the release links records to persons, persons: DP estimates of the
+        release's model (None for a release built before they were estimated)."""
+        return self.manifest.population
 
     def public_manifest(self) -> dict[str, Any]:
         """The manifest's public keys as plain JSON data (what the API serves)."""

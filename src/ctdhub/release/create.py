@@ -3,11 +3,13 @@
 The store is read once, into a restricted snapshot (Parquet) kept beside the release and never listed among
 its public resources. The opt-in k-anonymised records (real records, not differentially private) go to the
 release's research folder, for researchers under the data-use terms, never among the public resources.
-When records carry a person key, each person's records beyond the policy's
-``max_records_per_person`` (lowest case_id first) are left out of the measurement, so that the unit of
-privacy is the person. That snapshot is measured once with differential privacy (``ctdhub.release.dp``) and
-everything public — the model's synthetic records, every aggregate table with its intervals, the report,
-the diff with the previous release — is computed from the measurements alone. The release spends (ε, δ)
+When records are linked to persons — by the hub's record linkage (table ``persons``: cases sharing a
+person_id) or by a person key (cases sharing ``person_key``) — a person is a connected component of those
+links, each person's records beyond the policy's ``max_records_per_person`` (lowest case_id first) are
+left out of the measurement, and the unit of privacy is the person. That snapshot is measured once with
+differential privacy (``ctdhub.release.dp``) and everything public — the model's synthetic records, every
+aggregate table with its intervals, the case records and persons of the manifest, the report, the diff
+with the previous release — is computed from the measurements alone. The release spends (ε, δ)
 from the hub's lifetime budget, recorded in the store's ledger in the same step that makes the release
 visible. The build happens in a temporary directory moved into place only when complete.
 """
@@ -35,7 +37,7 @@ from ctdhub.release.audit import audit_kanon
 from ctdhub.release.diff import diff_markdown, release_diff
 from ctdhub.release.dp import DPModel, NoiseSource, SecureNoise, build_model
 from ctdhub.release.dp.intervals import interval_model
-from ctdhub.release.dp.space import base_domains, decode_table, encode_table
+from ctdhub.release.dp.space import PERSON_RECORDS, base_domains, decode_table, encode_table
 from ctdhub.release.estimates import tabulate, write_table
 from ctdhub.release.files import MEDIATYPES, copy_table, sha256_of, write_xlsx
 from ctdhub.release.kanon import k_anonymise
@@ -45,6 +47,7 @@ from ctdhub.release.manifest import (
     Kanon,
     Lifetime,
     ModelInfo,
+    Population,
     Privacy,
     ReleaseManifest,
 )
@@ -105,10 +108,13 @@ def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tupl
         if policy.contributors
         else ""
     )
+    _person_units(con, where)
     con.execute(
-        f"COPY (SELECT * FROM cases {where} ORDER BY case_id) TO {ql(str(restricted / 'snapshot.parquet'))} "
-        "(FORMAT parquet, COMPRESSION zstd)"
+        f"COPY (SELECT c.*, {', '.join(f'u.{c}' for c in UNIT_COLUMNS)} FROM cases c "
+        f"JOIN _person_units u USING (case_id) {where} ORDER BY case_id) "
+        f"TO {ql(str(restricted / 'snapshot.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
     )
+    con.execute("DROP TABLE _person_units")
     con.execute(
         "COPY (SELECT f.* FROM batch_fields f JOIN batches b USING (batch_id) WHERE b.status = 'active') "
         f"TO {ql(str(restricted / 'batch_fields.parquet'))} (FORMAT parquet)"
@@ -126,6 +132,74 @@ def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tupl
     if count == 0:
         raise CtdhubError("The store holds no cases to release.", hint="Ingest files first: ctdhub ingest.")
     return count, batches
+
+
+# what the snapshot carries about each case's person (never the person itself): its rank among the
+# person's records (lowest case_id first), the person's records, and the records sharing its linkage
+# person_id (NULL: no linkage row)
+UNIT_COLUMNS = ("_person_rank", "_person_records", "_linkage_records")
+
+
+def _person_units(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    """TEMP table ``_person_units(case_id, *UNIT_COLUMNS)`` over the cases ``where`` selects.
+
+    A person is a connected component of the cases linked by the linkage's ``persons.person_id`` or by
+    ``cases.person_key`` (either may be missing: a store before linkage or person keys). Components come
+    from label propagation in SQL: every linked case starts with its own case_id as label, and each round
+    gives every case the lowest label among the cases it shares a person_id or a person key with, until no
+    label changes (a few rounds: as many as the longest chain of links). Cases linked to no other are
+    persons of their own. The labels stay in this connection's temporary tables, dropped here."""
+    cols = {r[0] for r in con.execute("DESCRIBE cases").fetchall()}
+    key = "person_key" if "person_key" in cols else "CAST(NULL AS VARCHAR)"
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE NOT temporary AND database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = 'persons'"
+    ).fetchone()
+    has_persons = bool(found and found[0])
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _pu_cases AS SELECT case_id, {key} AS person_key FROM cases {where}"
+    )
+    linkage = (
+        "SELECT p.case_id, p.person_id FROM persons p WHERE p.case_id IN (SELECT case_id FROM _pu_cases)"
+        if has_persons
+        else "SELECT CAST(NULL AS VARCHAR) AS case_id, CAST(NULL AS VARCHAR) AS person_id WHERE false"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _pu_linkage AS {linkage}")
+    # one relation of (case, group) for both kinds of link; a group is a person key or a person_id
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pu_links AS "
+        "SELECT case_id, 'k:' || person_key AS grp FROM _pu_cases WHERE person_key IS NOT NULL "
+        "UNION ALL SELECT case_id, 'p:' || person_id FROM _pu_linkage"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pu_label AS SELECT DISTINCT case_id, case_id AS label FROM _pu_links"
+    )
+    while True:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _pu_next AS "
+            "WITH g AS (SELECT l.grp, min(b.label) AS label FROM _pu_links l JOIN _pu_label b USING (case_id) "
+            "GROUP BY l.grp) "
+            "SELECT l.case_id, least(b.label, min(g.label)) AS label FROM _pu_links l "
+            "JOIN g USING (grp) JOIN _pu_label b USING (case_id) GROUP BY l.case_id, b.label"
+        )
+        changed = con.execute(
+            "SELECT count(*) FROM _pu_next n JOIN _pu_label b USING (case_id) WHERE n.label <> b.label"
+        ).fetchone()
+        con.execute("CREATE OR REPLACE TEMP TABLE _pu_label AS SELECT * FROM _pu_next")
+        if not changed or not changed[0]:
+            break
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _person_units AS "
+        "SELECT c.case_id, "
+        "row_number() OVER (PARTITION BY coalesce(l.label, c.case_id) ORDER BY c.case_id) AS _person_rank, "
+        "count(*) OVER (PARTITION BY coalesce(l.label, c.case_id)) AS _person_records, "
+        "k.n AS _linkage_records "
+        "FROM _pu_cases c LEFT JOIN _pu_label l USING (case_id) "
+        "LEFT JOIN (SELECT case_id, count(*) OVER (PARTITION BY person_id) AS n FROM _pu_linkage) k "
+        "USING (case_id)"
+    )
+    for t in ("_pu_cases", "_pu_linkage", "_pu_links", "_pu_label", "_pu_next"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 HUB_POLICY = "policy.yaml"  # the hub's release policy, in the store directory (used when none is given)
@@ -208,48 +282,106 @@ MEASURED = "measured"  # the snapshot's records that are measured: at most k per
 
 @dataclass(frozen=True)
 class PersonBound:
-    """How the records were bounded per person (exact figures: the restricted manifest only)."""
+    """How the records were linked to persons and bounded per person (exact figures: the restricted
+    manifest only; the public manifest has the model's estimates)."""
 
     max_records_per_person: int
+    records: int  # records in the snapshot
     keyed_records: int  # records carrying a person key
-    persons: int  # distinct person keys
+    key_persons: int  # distinct person keys
+    linkage_records: int  # records in the linkage's persons table
+    linked_by_linkage: int  # records sharing a linkage person_id with another record of the snapshot
+    linked_by_key: int  # records sharing a person key with another record of the snapshot
+    persons: int  # persons: cases linked either way, and each record linked to no other
     records_dropped: int  # records beyond the bound, not measured
 
     @property
-    def unit(self) -> str:
-        """The unit of privacy, as the public report states it."""
+    def linked(self) -> bool:
+        """Whether records are linked to persons at all (by linkage or by person keys): the unit of
+        privacy is then the person. (Whether a hub links records is a matter of its set-up — its mappings
+        name a person key, it ran the linkage — which it states anyway.)"""
+        return bool(self.keyed_records or self.linkage_records)
+
+    @property
+    def person_records(self) -> int:
+        """k for the model's ``personRecords`` attribute, or 0 when it has none: records not linked, or
+        at most one record per person measured (persons are then the records)."""
         k = self.max_records_per_person
-        if self.keyed_records:
+        return k if self.linked and k > 1 else 0
+
+    @property
+    def unit(self) -> str:
+        """The unit of privacy, as the public manifest and report state it."""
+        k = self.max_records_per_person
+        if self.linked:
+            how = (
+                "linkage keys or person keys"
+                if self.linkage_records and self.keyed_records
+                else "linkage keys"
+                if self.linkage_records
+                else "a person key"
+            )
             return (
-                f"one person (records linked by a person key; at most {k} record{'s' if k > 1 else ''} "
+                f"one person (records linked by {how}; at most {k} record{'s' if k > 1 else ''} "
                 "per person measured)"
             )
         return "one case record (no person key: a person recorded several times is protected at up to that many times ε)"
 
+    def to_json(self) -> dict[str, int]:
+        """The restricted manifest's ``person_bound``."""
+        return {
+            "max_records_per_person": self.max_records_per_person,
+            "records_with_person_key": self.keyed_records,
+            "persons_with_key": self.key_persons,
+            "records_in_linkage": self.linkage_records,
+            "records_linked_by_linkage": self.linked_by_linkage,
+            "records_linked_by_person_key": self.linked_by_key,
+            "persons": self.persons,
+            "records": self.records,
+            "records_dropped": self.records_dropped,
+            "records_measured": self.records - self.records_dropped,
+        }
+
 
 def _bound_per_person(con: duckdb.DuckDBPyConnection, k: int) -> PersonBound:
-    """View MEASURED: the snapshot with at most ``k`` records per person key (lowest case_id first);
-    records without a key count as persons of their own. The person key itself is not carried over.
+    """View MEASURED: the snapshot with at most ``k`` records per person (lowest case_id first; see
+    ``_person_units``) and, when records are linked and k > 1, ``personRecords``: how many measured records
+    the record's person has. Neither the person key nor anything naming the person is carried over.
     A view, not a copy: the snapshot may be large, and the bound is read twice (measure, restricted report)."""
     cols = {r[0] for r in con.execute("DESCRIBE snap").fetchall()}
-    if "person_key" not in cols:  # a snapshot of a store written before person keys
-        con.execute(f"CREATE VIEW {MEASURED} AS SELECT * FROM snap")
-        return PersonBound(k, 0, 0, 0)
-    row = con.execute("SELECT count(person_key), count(DISTINCT person_key) FROM snap").fetchone()
-    keyed, persons = (int(row[0]), int(row[1])) if row else (0, 0)
-    if not keyed:
-        con.execute(f"CREATE VIEW {MEASURED} AS SELECT * EXCLUDE (person_key) FROM snap")
-        return PersonBound(k, 0, 0, 0)
-    con.execute(
-        f"CREATE VIEW {MEASURED} AS SELECT * EXCLUDE (person_key) FROM snap WHERE person_key IS NULL "
-        "UNION ALL SELECT * EXCLUDE (person_key) FROM snap WHERE person_key IS NOT NULL "
-        f"QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY case_id) <= {int(k)}"
-    )
-    kept = con.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM snap WHERE person_key IS NOT NULL "
-        f"QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY case_id) <= {int(k)})"
+    key = "person_key" if "person_key" in cols else "CAST(NULL AS VARCHAR)"
+    row = con.execute(
+        f"SELECT count(*), count({key}), count(DISTINCT {key}), count(_linkage_records), "
+        "count(*) FILTER (WHERE _linkage_records > 1), count(*) FILTER (WHERE _person_rank = 1), "
+        f"count(*) FILTER (WHERE _person_rank > {int(k)}) FROM snap"
     ).fetchone()
-    return PersonBound(k, keyed, persons, keyed - (int(kept[0]) if kept else 0))
+    shared = con.execute(
+        f"SELECT count(*) FROM (SELECT count(*) OVER (PARTITION BY {key}) AS n FROM snap "
+        f"WHERE {key} IS NOT NULL) WHERE n > 1"
+    ).fetchone()
+    assert row is not None and shared is not None
+    bound = PersonBound(
+        max_records_per_person=k,
+        records=int(row[0]),
+        keyed_records=int(row[1]),
+        key_persons=int(row[2]),
+        linkage_records=int(row[3]),
+        linked_by_linkage=int(row[4]),
+        linked_by_key=int(shared[0]),
+        persons=int(row[5]),
+        records_dropped=int(row[6]),
+    )
+    hidden = ", ".join(qi(c) for c in (*UNIT_COLUMNS, *(["person_key"] if "person_key" in cols else [])))
+    extra = (
+        f", CAST(least(_person_records, {int(k)}) AS VARCHAR) AS {qi(PERSON_RECORDS)}"
+        if bound.person_records
+        else ""
+    )
+    con.execute(
+        f"CREATE VIEW {MEASURED} AS SELECT * EXCLUDE ({hidden}){extra} FROM snap "
+        f"WHERE _person_rank <= {int(k)}"
+    )
+    return bound
 
 
 def _measure(
@@ -260,11 +392,14 @@ def _measure(
     created: str,
     noise: NoiseSource,
     rng: np.random.Generator,
+    bound: PersonBound,
 ) -> DPModel:
     contributors = sorted({b["contributor"] for b in batches})
-    domains = base_domains(std, contributors, int(created[:4]))
+    domains = base_domains(std, contributors, int(created[:4]), person_records=bound.person_records)
     codes = encode_table(con, MEASURED, domains)
-    # at most k records per person are measured: build_model scales the noise by k (ρ per record / k²)
+    # at most k records per person are measured: build_model scales the noise by k (ρ per record / k²).
+    # personRecords is one more attribute of each of those records (a function of its person alone), so
+    # one person still moves every measured histogram by at most k: no further budget, no other scaling.
     return build_model(
         codes,
         domains,
@@ -370,7 +505,13 @@ def _build(
 
     step("measure")
     bound = _bound_per_person(con, policy.max_records_per_person)
-    model = _measure(con, std, policy, batches, created, noise, rng)
+    model = _measure(con, std, policy, batches, created, noise, rng, bound)
+    population = Population(
+        persons=round(model.persons) if bound.linked else None,
+        records=model.rows,
+        unit="person" if bound.linked else "record",
+        linked=bound.linked,
+    )
     families = {f.name: tuple(f.members) for f in std.families}
     intervals = interval_model(model.space, model.estimate.variances(), families, model.inflation)
     con.register("_model_arrow", decode_table(model.synthetic, model.space.domains, std))
@@ -486,6 +627,7 @@ def _build(
         records=model.rows,
         kanon=kanon_info.to_json() if kanon_info is not None else None,
         measurements=measured,
+        population=population,
     )
     texts = {
         "privacy.json": json.dumps(report, indent=2, default=str) + "\n",
@@ -545,15 +687,10 @@ def _build(
         kanon=kanon_info,
         previous_release=diff.get("previous_release"),
         seconds=0.0,  # the whole build's time, set once the build is done
+        population=population,
     )
     restricted = restricted_report(con, model, policy, cases, batches, table=MEASURED) | {
-        "person_bound": {
-            "max_records_per_person": bound.max_records_per_person,
-            "records_with_person_key": bound.keyed_records,
-            "persons_with_key": bound.persons,
-            "records_dropped": bound.records_dropped,
-            "records_measured": cases - bound.records_dropped,
-        },
+        "person_bound": bound.to_json(),
         "policy_source": policy.source,
         "batches": batches,
         "standard_version": STANDARD_VERSION,

@@ -9,7 +9,9 @@ ctdhub reads) raises ``ManifestError``: one sentence naming the file and what is
 Versions: ``format_version`` 1 is the layout written since the release engine became differentially
 private. A manifest without the field was written before it existed, in the same layout, and is read as
 version 1. A manifest without the field and without a ``privacy`` section was built before differential
-privacy (a different layout, never served): it raises ``ManifestBeforeDP``.
+privacy (a different layout, never served): it raises ``ManifestBeforeDP``. ``population`` (case records
+and persons, DP estimates) was added to version 1 later, as an optional section: a manifest without it
+reads with ``population`` None, and is written back without it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ WITHDRAWN_FILE = "withdrawn.json"
 
 Status = Literal["published", "withdrawn"]
 STATUSES: tuple[Status, ...] = ("published", "withdrawn")
+Unit = Literal["person", "record"]
+UNITS: tuple[Unit, ...] = ("person", "record")
 
 
 class ManifestError(CtdhubError):
@@ -151,6 +155,35 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class Population:
+    """Whom the release counts: case records, and persons when records are linked to persons (by the hub's
+    record linkage or by person keys). Both are estimates of the one DP model, rounded; the exact figures
+    are in the restricted manifest only."""
+
+    persons: int | None  # the model's persons estimate; None when records are not linked to persons
+    records: int  # the model's records: the estimate of the case records measured
+    unit: Unit  # the unit of privacy: "person" when records are linked, else "record"
+    linked: bool  # whether any records are linked to persons (linkage or person keys)
+
+    def to_json(self) -> dict[str, Any]:
+        return _record_json(self)
+
+    @classmethod
+    def from_json(cls, f: _Fields) -> Population:
+        unit = f.text("unit")
+        if unit not in UNITS:
+            raise ManifestError(
+                f.source, f"the field '{f.prefix}unit' should be one of {', '.join(UNITS)}, not {unit!r}"
+            )
+        return cls(
+            persons=f.whole_or_none("persons"),
+            records=f.whole("records"),
+            unit="person" if unit == "person" else "record",
+            linked=f.flag("linked"),
+        )
+
+
+@dataclass(frozen=True)
 class Kanon:
     """The opt-in k-anonymised microdata of the release (not covered by differential privacy)."""
 
@@ -211,6 +244,7 @@ class ReleaseManifest:
     kanon: Kanon | None
     previous_release: str | None
     seconds: float  # time taken to build the release
+    population: Population | None = None  # None in a manifest written before persons were estimated
     withdrawn: Withdrawal | None = None  # from withdrawn.json, never written into release.json
     format_version: int = FORMAT_VERSION
 
@@ -235,6 +269,7 @@ class ReleaseManifest:
             "resources": list(self.resources),
             "aggregates": self.aggregates.to_json(),
             "model": self.model.to_json(),
+            **({"population": self.population.to_json()} if self.population is not None else {}),
             "kanon": self.kanon.to_json() if self.kanon is not None else None,
             "previous_release": self.previous_release,
             "seconds": self.seconds,
@@ -277,6 +312,7 @@ class ReleaseManifest:
                 source, f"the field 'status' should be one of {', '.join(STATUSES)}, not {status!r}"
             )
         kanon = f.obj_or_none("kanon")
+        population = f.obj("population") if "population" in doc else None
         withdrawn = f.obj_or_none("withdrawn") if "withdrawn" in doc else None  # in to_json(), not on disk
         return cls(
             release_id=f.text("release_id"),
@@ -295,6 +331,7 @@ class ReleaseManifest:
             kanon=Kanon.from_json(kanon) if kanon is not None else None,
             previous_release=f.text_or_none("previous_release"),
             seconds=f.number("seconds"),
+            population=Population.from_json(population) if population is not None else None,
             withdrawn=Withdrawal.from_json(withdrawn) if withdrawn is not None else None,
             format_version=version,
         )
@@ -406,6 +443,18 @@ class _Fields:
         if not _is_whole(value):
             raise self._wrong(key, "a whole number", value)
         return int(value)
+
+    def whole_or_none(self, key: str) -> int | None:
+        value = self._get(key)
+        if value is not None and not _is_whole(value):
+            raise self._wrong(key, "a whole number or null", value)
+        return None if value is None else int(value)
+
+    def flag(self, key: str) -> bool:
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise self._wrong(key, "true or false", value)
+        return value
 
     def number(self, key: str) -> float:
         """A number, kept as written (an int stays an int, so that writing it back gives the same text)."""

@@ -3,7 +3,8 @@ part comparing the model with the real records, for the hub's staff.
 
 The public report (``privacy.json`` / ``report.html``; a JSON file named ``*report.json`` would be taken
 for a validation report by Frictionless) states the guarantee in plain language (per release
-and over the hub's lifetime, and its unit), what was measured with what noise, and how precise each
+and over the hub's lifetime, and its unit), how many case records and, when records are linked to persons,
+how many persons the release stands for, what was measured with what noise, and how precise each
 published table is — all of it computed from the measurements, never from the records. Anything that
 compares the model with the real records (fidelity, exact counts, copies of unique rows) would move when
 one record is added, so it goes to the restricted manifest, which is never listed or served.
@@ -26,6 +27,7 @@ from ctdhub.release.dp.fidelity import (
     rare_combination_reproduction,
 )
 from ctdhub.release.dp.space import encode_table
+from ctdhub.release.manifest import Population
 from ctdhub.release.policy import Policy
 
 EPSILON_TEXT = (
@@ -51,15 +53,27 @@ INTERVAL_TEXT = (
 UNIT_RECORD_TEXT = (
     "The unit of privacy is one case record. The records carry no person key, so a person recorded by "
     "several organisations (or twice by one) appears in several records, and is then protected at up to "
-    "that many times ε; a mapping that names a person key links records to persons before measuring, and "
-    "makes the unit the person."
+    "that many times ε; a mapping that names a person key, or the hub's record linkage, links records to "
+    "persons before measuring, and makes the unit the person."
 )
 UNIT_PERSON_TEXT = (
-    "The unit of privacy is one person. Records are linked to persons by a person key (a keyed hash of "
-    "the identifiers the contributors' mappings name; the identifiers themselves are never stored), and at "
-    "most {k} record(s) of each person are measured, with the noise scaled so that ε holds for the person. "
-    "Records without a key count as persons of their own: a person recorded once with a key and once "
-    "without is protected at up to twice ε."
+    "The unit of privacy is one person. Records are linked to persons by the hub's record linkage (linkage "
+    "keys the contributors make on their side) or by person keys (a keyed hash of the identifiers the "
+    "contributors' mappings name); the identifiers themselves are never stored. Records linked either way, "
+    "directly or through other records, are records of one person, and at most {k} record(s) of each person "
+    "are measured, with the noise scaled so that ε holds for the person. Records linked to no other count "
+    "as persons of their own: a person whose records were not linked is protected at up to that many times ε."
+)
+POPULATION_PERSONS_TEXT = (
+    "The release stands for about {records:,} case records of about {persons:,} persons (estimates, "
+    "rounded). The case records are those measured (at most {k} per person); the persons are estimated from "
+    "the same measurements as every other figure: a record whose person has j records counts as 1/j of a "
+    "person (how many records each person has is measured, but no table, filter or file publishes it)."
+)
+POPULATION_RECORDS_TEXT = (
+    "The release stands for about {records:,} case records (an estimate, rounded). The records are not "
+    "linked to persons, so the number of persons is not estimated: a person recorded several times counts "
+    "once per record."
 )
 KANON_TEXT = (
     "The policy switched on k-anonymised microdata: real records, generalised so that each combination of "
@@ -75,10 +89,18 @@ def epsilon_explanation(epsilon: float, delta: float, unit: str = "case record")
 
 
 def unit_explanation(privacy: dict[str, Any]) -> str:
-    """The unit-of-privacy paragraph for ``privacy["unit"]`` (a person when records carry a person key)."""
+    """The unit-of-privacy paragraph for ``privacy["unit"]`` (``PersonBound.unit``: a person when records
+    are linked to persons)."""
     if str(privacy.get("unit", "")).startswith("one person"):
         return UNIT_PERSON_TEXT.format(k=privacy.get("max_records_per_person", 1))
     return UNIT_RECORD_TEXT
+
+
+def population_explanation(population: Population, k: int) -> str:
+    """What the release counts: case records and, when records are linked to persons, persons."""
+    if population.persons is not None:
+        return POPULATION_PERSONS_TEXT.format(records=population.records, persons=population.persons, k=k)
+    return POPULATION_RECORDS_TEXT.format(records=population.records)
 
 
 def build_report(
@@ -91,8 +113,10 @@ def build_report(
     records: int,
     kanon: dict[str, Any] | None,
     measurements: list[dict[str, Any]],
+    population: Population,
 ) -> dict[str, Any]:
-    """The public report: parameters, guarantee, measurements and the precision of each table."""
+    """The public report: parameters, guarantee, population, measurements and the precision of each
+    table."""
     life = privacy["lifetime"]
     by_size = Counter(len(m["attrs"]) for m in measurements)
     sigmas = sorted(m["sigma"] for m in measurements)
@@ -105,6 +129,7 @@ def build_report(
             "records": records,
             "note": "records in the synthetic file: the model's estimate of the total",
         },
+        "population": population.to_json(),
         "measurements": {
             "count": len(measurements),
             "by_number_of_attributes": {str(k): v for k, v in sorted(by_size.items())},
@@ -133,6 +158,7 @@ def build_report(
                 level=100 * privacy["interval_level"], t=privacy["display_threshold"]
             ),
             "unit": unit_explanation(privacy),
+            "population": population_explanation(population, int(privacy["max_records_per_person"])),
         },
     }
     if kanon:
@@ -206,6 +232,7 @@ def report_html(r: dict[str, Any]) -> str:
     p = r["privacy"]
     life = p["lifetime"]
     m = r["measurements"]
+    pop = r["population"]
     parts = [
         f"<h1>Privacy and utility report — release {html.escape(r['release_id'])}</h1>",
         f"<p>Created {html.escape(r['created_at'])}.</p>",
@@ -222,6 +249,17 @@ def report_html(r: dict[str, Any]) -> str:
                 ("releases so far", life["releases"]),
                 ("releases left at this ε", life["remaining_releases_at_this_epsilon"]),
                 ("unit of privacy", p["unit"]),
+            ]
+        ),
+        "<h2>Case records and persons</h2>",
+        f"<p>{html.escape(r['explanations']['population'])}</p>",
+        _table(
+            [
+                ("case records (estimate)", pop["records"]),
+                (
+                    "persons (estimate)",
+                    pop["persons"] if pop["persons"] is not None else "not estimated: records not linked",
+                ),
             ]
         ),
         "<h2>What was measured</h2>",

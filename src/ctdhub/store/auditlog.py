@@ -42,6 +42,8 @@ ACTIONS = frozenset(
         "release.withdraw",
         "download.restricted",
         "download.own",
+        "duplicates.find",
+        "duplicates.decide",
     }
 )
 

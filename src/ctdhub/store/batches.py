@@ -2,7 +2,11 @@
 
 A batch is all or nothing: cases, quarantined rows, findings, the fields the contributor collects
 and the provenance row are written in one transaction. Every source row ends up either in `cases`
-or in `quarantine` — never both, never neither.
+or in `quarantine` — never both, never neither. A stored case's linkage key (when the mapping names a
+linkage-key column) goes, parsed by `ctdhub.linkage.keyformat`, into `linkage_keys` in the same
+transaction; that table is restricted: nothing here lists or shows it, and a revert deletes the batch's
+keys, its cases' `persons` rows and every `linkage_pairs` row naming one of its cases (the team's
+`linkage_decisions` stay, naming case ids that may no longer exist).
 
 Statuses: ``active`` (in the next release), ``pending`` (uploaded by a contributor through the portal:
 stored, but in no release until the hub team approves it), ``reverted`` (its cases removed).
@@ -18,12 +22,14 @@ from typing import Any
 import duckdb
 
 from ctdhub.errors import CtdhubError
+from ctdhub.linkage import keyformat
 from ctdhub.sql import qi, ql
 from ctdhub.standard import Standard
 from ctdhub.store.hub import transaction
 from ctdhub.store.schema import cases_columns
 
 ACTIVE, PENDING, REVERTED = "active", "pending", "reverted"
+LINKAGE_KEY = "linkage_key"  # the mapped table's column of keys (= ctdhub.mapping.engine.LINKAGE_KEY)
 # a contributor's name: the organisation of its accounts, the prefix of its batch ids
 CONTRIBUTOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 LIVE = (ACTIVE, PENDING)  # batches whose cases are in the store
@@ -85,11 +91,16 @@ def write_batch(
     `resolves`, when given, names a table (batch_id, source_row, _row) mapping rows of this batch to
     open quarantine entries that they correct (a resubmission). `withheld` names the columns the
     mapping drops (direct identifiers): they are kept out of the quarantine copy and out of findings.
+
+    When `mapped` has a `linkage_key` column (well-formed keys, else NULL: `ctdhub.mapping.engine`), the
+    keys of the stored cases go, parsed, into `linkage_keys`.
     """
     raw_cols = [
         r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall() if r[0] != "_row" and r[0] not in withheld
     ]
-    keyed = "person_key" in {r[0] for r in con.execute(f"DESCRIBE {qi(mapped)}").fetchall()}
+    mapped_cols = {r[0] for r in con.execute(f"DESCRIBE {qi(mapped)}").fetchall()}
+    keyed = "person_key" in mapped_cols
+    linked = LINKAGE_KEY in mapped_cols
     pairs = [f"{ql(c)}, r.{qi(c)}" for c in raw_cols]
     if keyed:  # a quarantined row keeps its person-key hash, so its corrected resubmission stays linked
         pairs.append(f"'_person_key', (SELECT k.person_key FROM {qi(mapped)} k WHERE k._row = r._row)")
@@ -114,6 +125,8 @@ def write_batch(
             f"FROM {qi(mapped)} m "
             "LEFT JOIN _warnings w ON w._row = m._row WHERE m._row NOT IN (SELECT _row FROM _errors)"
         )
+        if linked:
+            _insert_linkage_keys(con, meta, mapped)
         con.execute(
             f"INSERT INTO quarantine SELECT {bid}, r._row, {json_obj}, "
             f"(SELECT list(CASE WHEN f.\"column\" IN {hidden} THEN replace(f.message, coalesce(f.value, ''), "
@@ -171,6 +184,21 @@ def write_batch(
     return {"rows_read": read, "rows_stored": stored, "rows_quarantined": quarantined}
 
 
+def _insert_linkage_keys(con: duckdb.DuckDBPyConnection, meta: BatchMeta, mapped: str) -> None:
+    """The parsed linkage keys of the batch's stored cases (rows without an error, with a key), into the
+    restricted `linkage_keys`; the key column of `mapped` holds only well-formed keys, checked again here."""
+    key = f"m.{qi(LINKAGE_KEY)}"
+    parsed = keyformat.columns_sql(key)
+    bid = ql(meta.batch_id)
+    con.execute(
+        f"INSERT INTO linkage_keys (case_id, batch_id, contributor, {', '.join(qi(c) for c in parsed)}) "
+        f"SELECT {bid} || '-' || CAST(m._row AS VARCHAR), {bid}, {ql(meta.contributor)}, "
+        + ", ".join(parsed.values())
+        + f" FROM {qi(mapped)} m WHERE {key} IS NOT NULL AND {keyformat.valid_sql(key)} "
+        "AND m._row NOT IN (SELECT _row FROM _errors)"
+    )
+
+
 def list_batches(con: duckdb.DuckDBPyConnection, contributor: str | None = None) -> list[dict[str, Any]]:
     where = f"WHERE contributor = {ql(contributor)}" if contributor else ""
     rel = con.execute(f"SELECT * FROM batches {where} ORDER BY created_at")
@@ -201,6 +229,7 @@ def revert_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, int
         )
     with transaction(con):
         removed = con.execute("SELECT count(*) FROM cases WHERE batch_id = ?", [batch_id]).fetchone()
+        _delete_linkage(con, batch_id)
         con.execute("DELETE FROM cases WHERE batch_id = ?", [batch_id])
         con.execute("UPDATE quarantine SET status = 'reverted' WHERE batch_id = ?", [batch_id])
         # rows this batch had resolved go back to the open queue of their own batch
@@ -212,6 +241,23 @@ def revert_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, int
             [datetime.now(UTC), batch_id],
         )
     return {"cases_removed": int(removed[0]) if removed else 0}
+
+
+def _delete_linkage(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
+    """What linkage holds of a batch's cases (run before the cases are deleted): their keys, their `persons`
+    rows, and the candidate pairs naming one of them. Decisions are the team's work and stay."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _reverted_cases AS SELECT case_id FROM cases WHERE batch_id = ? "
+        "UNION SELECT case_id FROM linkage_keys WHERE batch_id = ?",
+        [batch_id, batch_id],
+    )
+    con.execute("DELETE FROM linkage_keys WHERE batch_id = ?", [batch_id])
+    con.execute("DELETE FROM persons WHERE case_id IN (SELECT case_id FROM _reverted_cases)")
+    con.execute(
+        "DELETE FROM linkage_pairs WHERE case_a IN (SELECT case_id FROM _reverted_cases) "
+        "OR case_b IN (SELECT case_id FROM _reverted_cases)"
+    )
+    con.execute("DROP TABLE _reverted_cases")
 
 
 def approve_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> dict[str, Any]:

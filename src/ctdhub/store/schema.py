@@ -9,6 +9,11 @@ Tables
 - `batch_fields`: per batch, which standard fields the contributor collects. A field a batch does not
   collect is *not collected* for all its cases — kept apart from unknown and not applicable.
 - `batches`, `quarantine`, `findings`: provenance and the data officer's work queue.
+- `linkage_keys` (restricted): per case, the parsed linkage key a contributor made on its side
+  (`ctdhub.linkage.keyformat`); dropped with its batch on revert; never in a release or an answer.
+- `linkage_pairs`, `linkage_decisions`, `persons`: the last `duplicates find` run's candidate pairs, the hub
+  team's accept/reject decisions (kept across runs), and each case's `person_id` (cluster of records of one
+  person).
 - `hub_meta`: the store's settings, among them the secret key of the person-key hash (never shown).
 
 `upgrade` brings a store written by an earlier version up to `SCHEMA_VERSION` (it runs whenever the store
@@ -22,7 +27,7 @@ import duckdb
 from ctdhub.sql import qi
 from ctdhub.standard import Standard, load_standard
 
-SCHEMA_VERSION = 3  # 2: cases.person_key; 3: batches.rows_skipped
+SCHEMA_VERSION = 4  # 2: cases.person_key; 3: batches.rows_skipped; 4: linkage tables
 
 
 def cases_columns(std: Standard | None = None) -> list[tuple[str, str]]:
@@ -57,8 +62,56 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> None:
     if ("batches", "rows_skipped") not in have:
         con.execute("ALTER TABLE batches ADD COLUMN IF NOT EXISTS rows_skipped BIGINT")
         changed = True
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+            "AND database_name = current_database()"
+        ).fetchall()
+    }
+    if "linkage_keys" not in tables:
+        for statement in LINKAGE_DDL:
+            con.execute(statement)
+        changed = True
     if changed:
         con.execute("UPDATE hub_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+
+
+LINKAGE_DDL = [
+    """CREATE TABLE IF NOT EXISTS linkage_keys (
+  case_id VARCHAR PRIMARY KEY,
+  batch_id VARCHAR NOT NULL,
+  contributor VARCHAR NOT NULL,
+  secret_check VARCHAR NOT NULL,
+  fields VARCHAR NOT NULL,
+  blocks USMALLINT[] NOT NULL,
+  bits UBIGINT[16] NOT NULL,
+  ones INTEGER NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS linkage_pairs (
+  case_a VARCHAR NOT NULL,
+  case_b VARCHAR NOT NULL,
+  method VARCHAR NOT NULL,
+  similarity DOUBLE,
+  score DOUBLE NOT NULL,
+  evidence VARCHAR NOT NULL,
+  band VARCHAR NOT NULL,
+  PRIMARY KEY (case_a, case_b)
+)""",
+    """CREATE TABLE IF NOT EXISTS linkage_decisions (
+  case_a VARCHAR NOT NULL,
+  case_b VARCHAR NOT NULL,
+  decision VARCHAR NOT NULL,
+  decided_by VARCHAR,
+  decided_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (case_a, case_b)
+)""",
+    """CREATE TABLE IF NOT EXISTS persons (
+  case_id VARCHAR PRIMARY KEY,
+  person_id VARCHAR NOT NULL,
+  method VARCHAR NOT NULL
+)""",
+]
 
 
 def ddl(std: Standard | None = None) -> list[str]:
@@ -110,4 +163,5 @@ def ddl(std: Standard | None = None) -> list[str]:
   severity VARCHAR NOT NULL,
   message VARCHAR NOT NULL
 )""",
+        *LINKAGE_DDL,
     ]

@@ -336,10 +336,22 @@ def filter_form(ctx: Ctx) -> list[Select]:
 
 def _kpis(ctx: Ctx, filters: Filters) -> list[tuple[str, str, str, str]]:
     """Headline figures: (label, text, machine value, interval note) — cases, countries, contributors,
-    years."""
+    years. A release whose records are linked to persons heads them with its persons (the manifest's
+    estimate, read through the gate) and its case records (the model's records, as everywhere); the
+    persons only when nothing is filtered, as they are estimated for the whole release (a person's
+    records may fall on both sides of a filter)."""
     lang = ctx.lang
     total = stats(ctx.view, [], filters).cells[0]
-    out = [_estimate_kpi(ctx, lang.gettext("Identified cases"), total)]
+    population = ctx.view.population
+    if population is None or not population.linked:
+        out = [_estimate_kpi(ctx, lang.gettext("Identified cases"), total)]
+    else:
+        out = []
+        if population.persons is not None and filters == Filters():
+            note = lang.gettext("Case records linked to one person, counted once")
+            text = count_text(lang, population.persons, ctx.view.threshold)
+            out.append((lang.gettext("Identified persons"), text, str(population.persons), note))
+        out.append(_estimate_kpi(ctx, lang.gettext("Case records"), total))
     for dim, label in (
         ("citizenship", N_("Countries of citizenship")),
         ("CountryOfExploitation", N_("Countries of exploitation")),

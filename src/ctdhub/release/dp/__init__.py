@@ -11,7 +11,8 @@
 
 Everything public — tables, API answers, dashboard, briefings, diffs, synthetic microdata — is a
 tabulation of that model, with intervals from the GLS variances (``intervals``): post-processing, which
-spends no further budget.
+spends no further budget. So are its two totals: the case records (the model's records) and, when records
+are linked to persons, the persons they stand for (``DPModel.persons``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ctdhub.release.dp.model import FitSettings, fit_model
 from ctdhub.release.dp.noise import NoiseSource, SecureNoise, SeededNoise
 from ctdhub.release.dp.space import (
     COMPRESSED,
+    PERSON_RECORDS,
     Codes,
     ModelSpace,
     add_derived,
@@ -64,6 +66,26 @@ class DPModel:
     noise: str
     inflation: dict[int, float] = field(default_factory=dict)  # variance multiplier by table dimension
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def persons(self) -> float:
+        """The persons the model's records stand for: Σ_j n_j / j, with n_j the model's records whose person
+        has j measured records (``personRecords``); without that attribute (records not linked to persons,
+        or at most one record per person measured), one person per record.
+
+        n_j are the GLS estimate of the ``personRecords`` one-way (every measurement pooled; a negative
+        cell counts 0, and the unknown cell, empty by construction, none), scaled to the model's records:
+        the model's records themselves match each one-way only approximately (the fit trades every
+        measurement off against the others; on the demo hub their personRecords counts strayed 5-10 %
+        from the GLS estimate, which was within 0.2 % of the truth). Post-processing, like ``rows``."""
+        domain = self.space.domains.get(PERSON_RECORDS)
+        if domain is None:
+            return float(self.rows)
+        n = np.maximum(self.estimate.marginal((PERSON_RECORDS,)), 0.0)[: len(domain.values)]
+        if n.sum() <= 0:
+            return float(self.rows)
+        per_person = np.array([int(v) for v in domain.values], dtype=np.float64)
+        return float(self.rows * (n / per_person).sum() / n.sum())
 
 
 def _flat_blocks(

@@ -1,9 +1,10 @@
 """The attribute space of the DP model: what is measured and modelled, with domains from the standard.
 
-Base attributes are the standard's fields plus ``contributor``; each domain comes from the standard (codes,
-the ISO3 country list, years from the standard's minimum to the release year) or, for ``contributor``,
-from the release's list of contributing organisations, which is public — never from the data. The last
-code of every attribute means *unknown* (missing).
+Base attributes are the standard's fields plus ``contributor`` and, in a release whose records are linked to
+persons, ``personRecords``; each domain comes from the standard (codes, the ISO3 country list, years from
+the standard's minimum to the release year), for ``contributor`` from the release's list of contributing
+organisations, which is public, and for ``personRecords`` from the policy's bound k — never from the data.
+The last code of every attribute means *unknown* (missing).
 
 Large domains (years and the two country fields) are *compressed* before anything else is measured: a
 noisy count of every value is taken once, values whose noisy count is below a threshold are merged into
@@ -34,6 +35,17 @@ FloatArray = NDArray[np.float64]
 Codes = dict[str, IntArray]
 
 CONTRIBUTOR = "contributor"
+# For each measured record, how many measured records its person has: "1" .. "k" (k: the policy's
+# max_records_per_person). The model's records then stand for Σ_j (records with j) / j persons
+# (``DPModel.persons``). The attribute stays inside the model: it is measured and fitted like any other
+# (one person still moves each histogram by at most k), but no public table, filter or synthetic file
+# carries it (``decode_table`` leaves it out), and only the persons estimate is published. Publishing it
+# would spend nothing (post-processing), but a synthetic record reading "this person has 3 records" invites
+# taking synthetic rows for real persons, and a persons count under a filter would be a sum of fractions
+# of persons (a person whose records fall on both sides of a filter counts partly on each) resting on the
+# one-way measurement alone, not a count of persons.
+PERSON_RECORDS = "personRecords"
+INTERNAL = frozenset({PERSON_RECORDS})  # attributes of the model that no public output carries
 COUNTRY_FIELDS = ("citizenship", "CountryOfExploitation")
 COMPRESSED = (YEAR, *COUNTRY_FIELDS)
 # region dimension -> (country field, region level)
@@ -101,7 +113,7 @@ class ModelSpace:
     domains: dict[str, Domain]  # original domains of the base attributes
     # attributes the store never leaves unknown (a schema fact, not a fact about the data): the model
     # gives their "unknown" code no records
-    required: frozenset[str] = frozenset({CONTRIBUTOR})
+    required: frozenset[str] = frozenset({CONTRIBUTOR, PERSON_RECORDS})
     compressions: dict[str, Compression] = field(default_factory=dict)
     derived: dict[str, Derived] = field(default_factory=dict)
 
@@ -149,11 +161,16 @@ class ModelSpace:
         return out
 
 
-def base_domains(std: Standard, contributors: list[str], year: int | None = None) -> dict[str, Domain]:
-    """Original domains of every base attribute (standard fields, then contributor)."""
+def base_domains(
+    std: Standard, contributors: list[str], year: int | None = None, person_records: int = 0
+) -> dict[str, Domain]:
+    """Original domains of every base attribute (standard fields, then contributor; with ``person_records``
+    k > 1, then ``personRecords`` with categories "1" .. "k")."""
     last = year or dt.date.today().year
     out = {f.name: field_domain(f, last) for f in std.fields}
     out[CONTRIBUTOR] = Domain(CONTRIBUTOR, tuple(sorted(set(contributors))))
+    if person_records > 1:
+        out[PERSON_RECORDS] = Domain(PERSON_RECORDS, tuple(str(j) for j in range(1, person_records + 1)))
     return out
 
 
@@ -237,9 +254,12 @@ def add_derived(space: ModelSpace, std: Standard) -> None:
 
 
 def decode_table(codes: Codes, domains: dict[str, Domain], std: Standard) -> pa.Table:
-    """An Arrow table of standard values (typed like the store: flags TINYINT, years SMALLINT) from codes."""
+    """An Arrow table of standard values (typed like the store: flags TINYINT, years SMALLINT) from codes;
+    the model's internal attributes (``INTERNAL``) are left out."""
     arrays = {}
     for name, d in domains.items():
+        if name in INTERNAL:
+            continue
         values = np.array([*d.values, None], dtype=object)[codes[name]]
         f = std.field(name) if std.has_field(name) else None
         arr = pa.array(values, pa.string())

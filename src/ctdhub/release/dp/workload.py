@@ -5,7 +5,9 @@ briefings read, 1- to 3-way, including country × year × gender / age band / ty
 the exploitation and the citizenship side) are translated into *marginals of model attributes*: a flag
 family becomes one marginal per member flag plus one over "any information in the family". Marginals the
 synthetic generator needs beyond those (each family's flags as a chain, the fields no table shows) are
-added with a lower weight.
+added with a lower weight. In a release whose records are linked to persons, the one-way marginal of
+``personRecords`` (how many measured records each record's person has) is measured too, with a high
+weight: the published persons estimate rests on it alone.
 
 The budget is then split by a data-independent design: the precision 1/σ² of each measured marginal is
 chosen to minimise the weighted sum of the workload's mean cell variances under the generalised least
@@ -25,7 +27,7 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize
 
 from ctdhub.release.aggregates import TableSpec, default_specs
-from ctdhub.release.dp.space import CONTRIBUTOR, any_attr, count_attr
+from ctdhub.release.dp.space import CONTRIBUTOR, PERSON_RECORDS, any_attr, count_attr
 from ctdhub.standard import Standard
 from ctdhub.standard.dimensions import YEAR
 
@@ -37,6 +39,12 @@ FIDELITY_WEIGHT = 0.3
 # cell equal" (1). 0.5 gave the lowest relative errors on the cells of 100 and more in the CTDC file
 # and the demo data (docs/benchmarks.md).
 SIZE_POWER = 0.5
+# Objective weight of the one-way marginal of personRecords, the only measurement the persons estimate
+# rests on (persons ≈ records − n₂/2 − 2n₃/3 − …, so its noise goes straight into the headline figure). At 1
+# (a table's weight) its σ was that of a typical table (≈100 on the demo hub at ε = 4 with k = 3, an sd of
+# ≈80 persons); at 200 it is about a quarter of that (≈27), for ≈2 % of the budget: every other σ grows
+# by about 1 %.
+PERSONS_WEIGHT = 200.0
 EXTRA_FIELDS = ("majorityStatusAtExploit", "majorityEntry", "traffickMonths", "isAbduction")
 
 
@@ -84,11 +92,14 @@ class Workload:
 
 
 def default_workload(std: Standard, base: Iterable[str]) -> Workload:
+    base = list(base)
     tables = tuple(default_specs(std))
     weights: dict[Clique, float] = {}
     for t in tables:
         for m in table_marginals(t.dims, std):
             weights[m] = max(weights.get(m, 0.0), 1.0)
+    if PERSON_RECORDS in base:  # the persons estimate: a headline figure resting on this marginal alone
+        weights[(PERSON_RECORDS,)] = PERSONS_WEIGHT
     for m in fidelity_marginals(std, base):
         weights.setdefault(m, FIDELITY_WEIGHT)
     weights.pop((), None)  # the total is implied by every other marginal
