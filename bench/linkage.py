@@ -85,9 +85,13 @@ def make_files(base: Path, n_people: int, seed: int) -> dict[str, Any]:
     idx_a, idx_b = overlapping(n_people, OVERLAP, rng)
     a = people.take(idx_a)
     b, _ = vary(people, idx_b, rng)
-    countries = np.array(["TH", "MY", "US", "GB", "PL", "DE", "AE", "SA", "NG", "UA", "MX", "PH"], dtype=object)
+    countries = np.array(
+        ["TH", "MY", "US", "GB", "PL", "DE", "AE", "SA", "NG", "UA", "MX", "PH"], dtype=object
+    )
     born = np.where(
-        np.isnat(people.dob), rng.integers(1965, 2008, n_people), people.dob.astype("datetime64[Y]").astype(int) + 1970
+        np.isnat(people.dob),
+        rng.integers(1965, 2008, n_people),
+        people.dob.astype("datetime64[Y]").astype(int) + 1970,
     )
     year_of = np.clip(born + rng.integers(12, 36, n_people), 2012, 2024)  # registered at age 12-35
     exploited_of = countries[rng.integers(0, len(countries), n_people)]
@@ -122,7 +126,7 @@ def _load(con: Any, encoded: list[str]) -> None:
     cols = keyformat.columns_sql("linkage_key")
     picked = ", ".join(f"{expr} AS {name}" for name, expr in cols.items())
     con.execute(
-        f"CREATE TABLE keys AS SELECT \"case\" AS case_id, contributor, {picked}, gender, ageBroad, "
+        f'CREATE TABLE keys AS SELECT "case" AS case_id, contributor, {picked}, gender, ageBroad, '
         "CAST(yearOfRegistration AS INTEGER) AS yearOfRegistration, citizenship, CountryOfExploitation "
         "FROM raw WHERE linkage_key IS NOT NULL AND linkage_key <> ''"
     )
@@ -188,7 +192,9 @@ def _baselines_child(encoded_a: str, encoded_b: str, q: Any) -> None:
     exact = exact_candidates(con, "quasi", keyed=None)
     exact_s = time.perf_counter() - t
     t = time.perf_counter()
-    splink = quasi_candidates(con, "quasi", keyed=None)
+    # splink's best candidate per record, however weak: at the hub's own cut-off (probability 0.05) quasi-
+    # identifiers alone link nobody at this size, which says the same less usefully
+    splink = quasi_candidates(con, "quasi", keyed=None, min_probability=0.0, top=1)
     splink_s = time.perf_counter() - t
     q.put(
         {
@@ -241,10 +247,14 @@ def run(quick: bool = False, n_people: int | None = None) -> dict[str, Any]:
             common.within(check, -(ours["recall"] or 0), -0.95),
         ),
         common.target(
-            "encoding 100,000 rows ≤ 30 s", f"{enc['seconds']:.1f} s", common.within(check, enc["seconds"], 30)
+            "encoding 100,000 rows ≤ 30 s",
+            f"{enc['seconds']:.1f} s",
+            common.within(check, enc["seconds"], 30),
         ),
         common.target(
-            "linking 100,000 × 100,000 ≤ 60 s", f"{link['seconds']:.1f} s", common.within(check, link["seconds"], 60)
+            "linking 100,000 × 100,000 ≤ 60 s",
+            f"{link['seconds']:.1f} s",
+            common.within(check, link["seconds"], 60),
         ),
         common.target("linkage memory ≤ 2 GB", f"{peak:.0f} MB", common.within(check, peak, 2048)),
     ]
@@ -279,7 +289,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"the default threshold ({r['link']['seconds']:.1f} s, peak {r['link']['peak_mb']:.0f} MB; pairs by "
         f"band: {r['link']['bands']}). Baselines on the same records, same run: exact agreement on gender, "
         "age band, year of registration, citizenship and country of exploitation; splink on those "
-        "quasi-identifiers.",
+        "quasi-identifiers (each record's best candidate, whatever its probability).",
         "",
         "| method | pairs linked | precision | recall | time |",
         "|---|---|---|---|---|",

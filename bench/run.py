@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.common import met_mark
 
-BENCHMARKS = ["ingest", "accuracy", "synth", "release", "serve"]
+BENCHMARKS = ["ingest", "accuracy", "synth", "release", "serve", "linkage"]
 OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
 

@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from ctdhub.cli.output import Result, command_output, wants_json
-from ctdhub.cli.progress import stage_progress
+from ctdhub.cli.progress import count_progress, stage_progress
 from ctdhub.errors import CtdhubError
 from ctdhub.ingest import STAGES, ingest_file
+from ctdhub.linkage.find import STAGES as FIND_STAGES
 from ctdhub.release.create import STAGES as RELEASE_STAGES
 from ctdhub.release.create import create_release
 from ctdhub.standard import load_standard
@@ -57,8 +58,17 @@ def _file_dict(f: Any) -> dict[str, Any]:
 @click.option("--port", type=int, default=8000, show_default=True)
 @command_output
 def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host: str, port: int) -> Result:
-    """Generate the demo files, create a hub store, ingest every file, release, and serve the dashboard."""
-    from ctdhub.demo.generate import generate
+    """Generate the demo files, encode names for record linkage as the contributors would, create a hub
+    store, ingest every file, link the records of one person, release, and serve the dashboard."""
+    from ctdhub.demo.generate import generate, truth_path
+    from ctdhub.demo.linkage import (
+        IDENTIFIERS,
+        encode_demo_file,
+        evaluate_against_truth,
+        link_demo,
+        shared_secret,
+        write_demo_policy,
+    )
 
     base = Path(out_dir)
     if fresh and base.exists():
@@ -67,9 +77,24 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
         shutil.rmtree(base)
     files = generate(base / "files", rows, seed=seed)
     hub, _ = init_store(base / "hub")
-    reports = []
     lines = [f"Demo hub at {hub.path}: {len(files)} invented contributors."]
+    secret_file, secret = shared_secret(base / "files")
+    lines.append(
+        f"The contributors' shared linkage secret: {secret_file} (theirs alone, never given to the hub)."
+    )
+    encoded = []
     for f in files:
+        if f.contributor in IDENTIFIERS:
+            with count_progress(f"encode {f.path.name}") as tick:
+                e = encode_demo_file(f, secret, base / "specs", on_progress=tick)
+            encoded.append(e)
+            lines.append(
+                f"  {f.contributor:<20} encoded {e.report.encoded:>5} of {e.report.rows:>5} rows into {e.path} "
+                f"(left out: {', '.join(e.report.removed)}; mapping {e.spec.name})"
+            )
+    sent = {e.raw.contributor: e.to_ingest() for e in encoded}
+    reports = []
+    for f in (sent.get(f.contributor, f) for f in files):
         with stage_progress(f"ingest {f.path.name}", STAGES) as step:
             r = ingest_file(hub, f.path, f.contributor, f.spec, progress=step)
         reports.append(r.to_dict())
@@ -82,9 +107,24 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
         row = con.execute("SELECT count(*), count(DISTINCT contributor) FROM cases").fetchone()
     cases = int(row[0]) if row else 0
     lines.append(f"Store holds {cases} cases in the standard {summary.get('version')}.")
+    with stage_progress("duplicates find", FIND_STAGES) as step:
+        found = link_demo(hub, progress=step)
+    with hub.connect() as con:
+        check = evaluate_against_truth(
+            con, truth_path(base / "files"), rows={e.raw.contributor: e.rows for e in encoded}
+        )
+    lines.append(check.line())
+    policy = write_demo_policy(hub)
     with stage_progress("release", RELEASE_STAGES) as step:
         rel = create_release(hub, None, progress=step)
+    population = rel.release_manifest.population
     lines.append(f"Release {rel.release_id} at {rel.path} (report: {rel.path / 'report.html'}).")
+    if population is not None:
+        lines.append(
+            f"  about {population.persons if population.persons is not None else '?'} persons in about "
+            f"{population.records} case records; the unit of privacy is the {population.unit} "
+            f"(policy {policy})."
+        )
     briefing = _overview_briefing(hub.releases_dir, base / "briefings")
     lines.append(f"Briefing over the whole release: {briefing}.")
     accounts = _demo_accounts(hub, files)
@@ -96,10 +136,25 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
     data = {
         "store": str(hub.path),
         "files": [_file_dict(f) for f in files],
+        "linkage": {
+            "secret_file": str(secret_file),
+            "encoded": [
+                {
+                    "contributor": e.raw.contributor,
+                    "spec": str(e.spec),
+                    **e.report.to_dict(problems=0),
+                }
+                for e in encoded
+            ],
+            "find": found.to_dict(),
+            "check": check.to_dict(),
+            "summary": check.line(),
+        },
         "ingests": reports,
         "cases": cases,
         "release_id": rel.release_id,
         "release_path": str(rel.path),
+        "population": population.to_json() if population is not None else None,
         "briefing": str(briefing),
         "accounts": accounts,
     }

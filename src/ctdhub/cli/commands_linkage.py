@@ -69,8 +69,16 @@ def linkage_secret(out: str) -> Result:
     "--out", "-o", required=True, type=click.Path(dir_okay=False), help="File to write (.csv, .xlsx)."
 )
 @click.option("--sheet", help="Excel sheet to read (default: the first with data).")
+@click.option(
+    "--keep",
+    multiple=True,
+    help="An identifier column to keep in the output all the same (repeatable), e.g. a date of birth "
+    "the hub's mapping turns into an age band and drops.",
+)
 @command_output
-def linkage_encode(file: str, secret_file: str, fields_text: str, out: str, sheet: str | None) -> Result:
+def linkage_encode(
+    file: str, secret_file: str, fields_text: str, out: str, sheet: str | None, keep: tuple[str, ...]
+) -> Result:
     """Write FILE with its name and date-of-birth columns replaced by one linkage_key column."""
     try:
         fields = FieldMap.parse(fields_text)
@@ -81,7 +89,7 @@ def linkage_encode(file: str, secret_file: str, fields_text: str, out: str, shee
     except ValueError as err:
         raise CtdhubError(f"{err}.") from None
     with count_progress(f"encode {Path(file).name}") as tick:
-        report = encode_file(Path(file), Path(out), secret, fields, on_progress=tick, sheet=sheet)
+        report = encode_file(Path(file), Path(out), secret, fields, keep=keep, on_progress=tick, sheet=sheet)
     return Result(
         report.to_dict(problems=PROBLEMS_IN_JSON),
         _lines(report, Path(file).name, kept_sex=fields.sex is not None),

@@ -12,7 +12,7 @@ import dataclasses
 import datetime
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -368,12 +368,13 @@ def encode_file(
     secret: bytes,
     fields: FieldMap,
     *,
-    keep: bool = False,
+    keep: bool | Collection[str] = False,
     on_progress: Callable[[int, int], None] | None = None,
     sheet: str | None = None,
 ) -> EncodeReport:
-    """Write `out`: `source` without its identifier columns (kept with `keep`, for tests) and with a
-    `linkage_key` column. Unusable values are reported as problems, and the row encoded without them."""
+    """Write `out`: `source` without its identifier columns and with a `linkage_key` column. `keep` names
+    identifier columns to keep all the same (say, a date of birth the hub's mapping turns into an age band
+    and drops); True keeps them all (for tests). Unusable values are reported as problems, and the row encoded without them."""
     source, out = Path(source), Path(out)
     encoder = Encoder(secret)
     fmt = _out_format(source, out)
@@ -382,10 +383,14 @@ def encode_file(
         fmap, columns, total = _open(con, source, fields, sheet, fmt)
         problems = _encode_rows(con, encoder, fmap, source.name, total, on_progress)
         empty = _count(con, f"SELECT count(*) FROM _keys WHERE {qi(KEY_COLUMN)} IS NULL")
-        dropped = [c for r, c in fmap.columns().items() if r != "sex"]
-        kept = columns if keep else [c for c in columns if c not in dropped]
+        keeping = set(columns) if keep is True else set() if keep is False else set(keep)
+        unknown = sorted(keeping - set(columns))
+        if unknown:
+            raise UsageError(f"{source.name}: --keep: column {unknown[0]!r} is not in the file.")
+        dropped = [c for r, c in fmap.columns().items() if r != "sex" and c not in keeping]
+        kept = [c for c in columns if c not in dropped]
         _write(con, kept, out, fmt)
     finally:
         con.close()
-    removed = [] if keep else dropped
+    removed = dropped
     return EncodeReport(total, total - empty, empty, problems, encoder.check, out, removed)
