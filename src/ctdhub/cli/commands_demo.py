@@ -1,10 +1,11 @@
-"""`ctdhub demo generate|run`: invented contributor files, and a whole demo hub built from them."""
+"""`ctdhub demo generate|run`: invented contributor files, and a whole demo hub built from them (the
+contributors encode names for record linkage; the hub links, releases and serves)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +18,9 @@ from ctdhub.release.create import STAGES as RELEASE_STAGES
 from ctdhub.release.create import create_release
 from ctdhub.standard import load_standard
 from ctdhub.store import Hub, init_store
+
+if TYPE_CHECKING:
+    from ctdhub.demo.linkage import EncodedFile
 
 
 @click.group()
@@ -61,14 +65,7 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
     """Generate the demo files, encode names for record linkage as the contributors would, create a hub
     store, ingest every file, link the records of one person, release, and serve the dashboard."""
     from ctdhub.demo.generate import generate, truth_path
-    from ctdhub.demo.linkage import (
-        IDENTIFIERS,
-        encode_demo_file,
-        evaluate_against_truth,
-        link_demo,
-        shared_secret,
-        write_demo_policy,
-    )
+    from ctdhub.demo.linkage import evaluate_against_truth, link_demo, write_demo_policy
 
     base = Path(out_dir)
     if fresh and base.exists():
@@ -78,23 +75,12 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
     files = generate(base / "files", rows, seed=seed)
     hub, _ = init_store(base / "hub")
     lines = [f"Demo hub at {hub.path}: {len(files)} invented contributors."]
-    secret_file, secret = shared_secret(base / "files")
-    lines.append(
-        f"The contributors' shared linkage secret: {secret_file} (theirs alone, never given to the hub)."
-    )
-    encoded = []
-    for f in files:
-        if f.contributor in IDENTIFIERS:
-            with count_progress(f"encode {f.path.name}") as tick:
-                e = encode_demo_file(f, secret, base / "specs", on_progress=tick)
-            encoded.append(e)
-            lines.append(
-                f"  {f.contributor:<20} encoded {e.report.encoded:>5} of {e.report.rows:>5} rows into {e.path} "
-                f"(left out: {', '.join(e.report.removed)}; mapping {e.spec.name})"
-            )
+    secret_file, encoded, encode_lines = _encode_as_contributors(files, base)
+    lines += encode_lines
     sent = {e.raw.contributor: e.to_ingest() for e in encoded}
+    ingested = [sent.get(f.contributor, f) for f in files]
     reports = []
-    for f in (sent.get(f.contributor, f) for f in files):
+    for f in ingested:
         with stage_progress(f"ingest {f.path.name}", STAGES) as step:
             r = ingest_file(hub, f.path, f.contributor, f.spec, progress=step)
         reports.append(r.to_dict())
@@ -127,7 +113,7 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
         )
     briefing = _overview_briefing(hub.releases_dir, base / "briefings")
     lines.append(f"Briefing over the whole release: {briefing}.")
-    accounts = _demo_accounts(hub, files)
+    accounts = _demo_accounts(hub, ingested)
     lines.append("Accounts (one per role; one-time passwords, shown once — sign in at /login):")
     lines += [
         f"  {a['role']:<12} {a['name']:<26} {a['password']}" + (f"  ({a['org']})" if a["org"] else "")
@@ -166,6 +152,28 @@ def demo_run(rows: int, out_dir: str, seed: int, fresh: bool, serve: bool, host:
     return Result(data, lines)
 
 
+def _encode_as_contributors(files: list[Any], base: Path) -> tuple[Path, list[EncodedFile], list[str]]:
+    """As the demo contributors with names and dates of birth: their shared secret (in their folder), and
+    their files encoded for linkage (with the hub's mappings of them in `base`/specs); the lines to print."""
+    from ctdhub.demo.linkage import IDENTIFIERS, encode_demo_file, shared_secret
+
+    secret_file, secret = shared_secret(base / "files")
+    lines = [
+        f"The contributors' shared linkage secret: {secret_file} (theirs alone, never given to the hub)."
+    ]
+    encoded = []
+    for f in files:
+        if f.contributor in IDENTIFIERS:
+            with count_progress(f"encode {f.path.name}") as tick:
+                e = encode_demo_file(f, secret, base / "specs", on_progress=tick)
+            encoded.append(e)
+            lines.append(
+                f"  {f.contributor:<20} encoded {e.report.encoded:>5} of {e.report.rows:>5} rows into {e.path} "
+                f"(left out: {', '.join(e.report.removed)}; mapping {e.spec.name})"
+            )
+    return secret_file, encoded, lines
+
+
 def _overview_briefing(releases_dir: Path, out_dir: Path) -> Path:
     """An HTML briefing over the whole demo release (what `ctdhub briefing --format html` writes)."""
     from ctdhub.publish import Gate
@@ -182,7 +190,8 @@ def _overview_briefing(releases_dir: Path, out_dir: Path) -> Path:
 
 def _demo_accounts(hub: Hub, files: list[Any]) -> list[dict[str, str | None]]:
     """One account per role: the hub team's admin, a contributor of the first demo organisation (whose
-    uploads are read with its spec), a researcher; each with a new one-time password."""
+    uploads are read with the spec its file was ingested with), a researcher; each with a new one-time
+    password."""
     from ctdhub.store import accounts as acc
     from ctdhub.store.access import access_db
     from ctdhub.store.auditlog import cli_actor
