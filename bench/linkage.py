@@ -4,7 +4,8 @@ Two contributors' files of 100,000 records each are invented (``ctdhub.demo.peop
 whom 10,000 — 10 % of each file — are at both, recorded by the second contributor with realistic variation
 (typos, transliterations, swapped day and month, missing dates of birth, changed surnames, …). Each file
 gets the quasi-identifiers the hub stores anyway (gender, age band at registration, year of registration,
-citizenship, country of exploitation), registered a year or two apart for a shared person.
+citizenship, country of exploitation), registered a year or two apart for a shared person, the second
+contributor recording another country of exploitation for 5 % of them and none for 10 %.
 
 Measured in one run, each in its own process (its own peak memory):
 
@@ -96,8 +97,13 @@ def make_files(base: Path, n_people: int, seed: int) -> dict[str, Any]:
     year_of = np.clip(born + rng.integers(12, 36, n_people), 2012, 2024)  # registered at age 12-35
     exploited_of = countries[rng.integers(0, len(countries), n_people)]
     years_b = year_of[idx_b] + rng.integers(0, 3, len(idx_b))  # the second contributor meets them later
+    # … and records another country of exploitation for 5 % of them (another leg of the journey), none for 10 %
+    exploited_b = exploited_of[idx_b].copy()
+    moved = rng.random(len(idx_b)) < 0.05
+    exploited_b[moved] = countries[rng.integers(0, len(countries), int(moved.sum()))]
+    exploited_b[rng.random(len(idx_b)) < 0.10] = ""
     _write(base / "a.csv", "A", a, year_of[idx_a], born[idx_a], exploited_of[idx_a], rng)
-    _write(base / "b.csv", "B", b, years_b, born[idx_b], exploited_of[idx_b], rng)
+    _write(base / "b.csv", "B", b, years_b, born[idx_b], exploited_b, rng)
     truth = truth_pairs(idx_a, idx_b)
     return {"a": base / "a.csv", "b": base / "b.csv", "records": (len(idx_a), len(idx_b)), "truth": truth}
 

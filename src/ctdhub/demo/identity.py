@@ -10,6 +10,7 @@ citizenship and age, and records the name and date of birth with variations (`va
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,13 +38,20 @@ class Shared:
     gender: np.ndarray  # case gender codes
     nationality: np.ndarray  # ISO3
     registered: np.ndarray  # datetime64[D], at harbour
+    exploitation: np.ndarray  # ISO3, "" unknown: the country of exploitation harbour recorded
 
     def __len__(self) -> int:
         return len(self.people)
 
     @staticmethod
     def pick(c: Cases, people: People, rows: np.ndarray) -> Shared:
-        return Shared(people.take(rows), c.gender[rows], c.nationality[rows], c.registered[rows])
+        return Shared(
+            people.take(rows),
+            c.gender[rows],
+            c.nationality[rows],
+            c.registered[rows],
+            c.exploitation_country[rows],
+        )
 
     @staticmethod
     def join(parts: list[Shared]) -> Shared:
@@ -58,6 +66,7 @@ class Shared:
             np.concatenate([p.gender for p in parts]),
             np.concatenate([p.nationality for p in parts]),
             np.concatenate([p.registered for p in parts]),
+            np.concatenate([p.exploitation for p in parts]),
         )
 
 
@@ -97,10 +106,17 @@ def _ages(dob: np.ndarray, registered: np.ndarray) -> np.ndarray:
 
 
 def adopt(
-    c: Cases, people: People, shared: Shared, at: np.ndarray, rng: np.random.Generator
+    c: Cases,
+    people: People,
+    shared: Shared,
+    at: np.ndarray,
+    rng: np.random.Generator,
+    countries: Collection[str] = (),
 ) -> tuple[Cases, People]:
     """Refugio's cases and people with the shared people at rows `at`: their sex, citizenship and age,
-    their names and dates of birth as refugio records them (varied)."""
+    mostly the same country of exploitation (one trafficking case; 5 % another leg of the journey), their
+    names and dates of birth as refugio records them (varied). `countries`: the ISO3 codes refugio's file
+    can write (another country of exploitation stays refugio's own)."""
     varied, _ = vary(shared.people, np.arange(len(shared)), rng)
     cols = {f.name: getattr(people, f.name).copy() for f in dataclasses.fields(People)}
     for name, values in cols.items():
@@ -115,8 +131,20 @@ def adopt(
     reg = np.where(known & (_ages(dob, c.registered[at]) < 0), shared.registered, c.registered[at])
     registered[at] = reg
     age[at] = np.where(known, _ages(dob, reg), c.age[at])
+    exploitation = c.exploitation_country.copy()
+    writable = np.isin(shared.exploitation, np.array(sorted(countries), dtype=object))
+    same = writable & (rng.random(len(at)) >= 0.05)
+    own = c.exploitation_country[at]
+    # refugio's form cannot name harbour's country: left blank rather than another country
+    exploitation[at] = np.where(same & (own != ""), shared.exploitation, np.where(writable, own, ""))
     cases = dataclasses.replace(
-        c, gender=gender, age=age, registered=registered, nationality=nationality, citizenship=citizenship
+        c,
+        gender=gender,
+        age=age,
+        registered=registered,
+        nationality=nationality,
+        citizenship=citizenship,
+        exploitation_country=exploitation,
     )
     return cases, People(**cols)
 

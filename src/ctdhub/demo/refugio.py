@@ -211,7 +211,7 @@ def write_ngo(
     c = simulate(rows, d.REFUGIO, rng)
     people = case_people(c, prng, first_person)
     if shared is not None and at is not None and len(shared):
-        c, people = adopt(c, people, shared, np.asarray(at, np.int64), prng)
+        c, people = adopt(c, people, shared, np.asarray(at, np.int64), prng, COUNTRY.keys())
     rows_ = _rows(c, people, rng)
     take = duplicate_rows(rng, rows, d.DUPLICATE_RATE * 2)
     data = [rows_[i] for i in take.tolist()]

@@ -35,7 +35,7 @@ from ctdhub.linkage.keyformat import WORDS
 from ctdhub.sql import qi
 
 MAX_BLOCK = 400  # keys sharing a signature beyond which it is skipped as uninformative
-CONTAINMENT_PENALTY = 0.14  # taken off the containment of keys made from different fields (tuned: bench)
+CONTAINMENT_PENALTY = 0.18  # taken off the containment of keys made from different fields (tuned: bench)
 BATCH_ROWS = 262_144  # block pairs per Arrow batch handed to numpy
 THREADS = 2  # numpy workers (np.bitwise_count and the gathers release the GIL)
 KEY_COLUMNS = ("case_id", "contributor", "secret_check", "fields", "blocks", "bits", "ones")
