@@ -438,7 +438,7 @@ def _components(links: list[tuple[str, str]]) -> dict[str, str]:
 
 def test_a_name_without_date_fits_every_namesake(tmp_path: Path) -> None:
     """A key without the date of birth is contained in every namesake's: with two of them (at two other
-    contributors) neither is a match, and a record keeps only its REVIEW_PER_RECORD best review pairs."""
+    contributors) neither is a match; namesakes whose birth year differs are not even for review."""
     recs = [
         Rec("n1", "alpha", "Thi Lan", "Nguyen", D(1996, 8, 4), "f", "VN"),
         Rec("n2", "gamma", "Thi Lan", "Nguyen", D(1994, 2, 11), "f", "VN"),
@@ -456,6 +456,7 @@ def test_a_name_without_date_fits_every_namesake(tmp_path: Path) -> None:
     assert got[("n1", "n3")] == got[("n2", "n3")] == AMBIGUOUS
     assert len({who[r.case_id] for r in recs}) == len(recs)  # nobody merged
     # the namesakes of another age band differ on the birth year: below review; the others at most 3
+    print("DBG", sum("n3" in pair for pair in got), result.review_left_out)
     assert 2 <= sum("n3" in pair for pair in got) <= 3 and result.review_left_out >= 0
 
 
