@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import time
 from pathlib import Path
 from typing import Any
@@ -37,14 +38,25 @@ QUICK_PEOPLE = 19_000
 OVERLAP = 0.10
 SEED = 14
 SECRET = bytes(range(32))  # an invented secret: the benchmark's, never a hub's
-AGE_BANDS = [(0, 8, "0--8"), (9, 17, "9--17"), (18, 20, "18--20"), (21, 23, "21--23"), (24, 26, "24--26")]
-AGE_BANDS += [(27, 29, "27--29"), (30, 38, "30--38"), (39, 47, "39--47"), (48, 200, "48+")]
 HEADER = ["case", "Given name", "Family name", "Date of birth", "Sex", "gender", "ageBroad"]
 HEADER += ["yearOfRegistration", "citizenship", "CountryOfExploitation"]
 
 
+@functools.cache
+def _age_bands() -> list[tuple[int, int, str]]:
+    """(lowest, highest age, code) of the standard's age bands (ageBroad) that have an age range."""
+    from ctdhub.standard import load_standard
+
+    bands = []
+    for code in load_standard().field("ageBroad").values:
+        lo, hi = code.extra.get("min_age"), code.extra.get("max_age")
+        if lo is not None:
+            bands.append((int(lo), int(hi) if hi is not None else 200, code.code))
+    return bands
+
+
 def _age_band(age: int) -> str:
-    return next(code for lo, hi, code in AGE_BANDS if lo <= age <= hi)
+    return next(code for lo, hi, code in _age_bands() if lo <= age <= hi)
 
 
 def _write(
