@@ -28,6 +28,7 @@ from ctdhub.linkage.compare import CONTAINMENT_PENALTY, Filters, similarity
 from ctdhub.linkage.find import (
     AMBIGUOUS,
     MATCH,
+    NAMESAKE_MARGIN,
     REVIEW,
     SAME_CONTRIBUTOR,
     find_duplicates,
@@ -53,7 +54,7 @@ class Rec:
     family: str
     dob: dt.date | None
     sex: str  # f / m
-    citizenship: str
+    citizenship: str | None
     age_band: str = "24--26"
     registered: int = 2020
     keyed: bool = True
@@ -438,26 +439,55 @@ def _components(links: list[tuple[str, str]]) -> dict[str, str]:
 
 def test_a_name_without_date_fits_every_namesake(tmp_path: Path) -> None:
     """A key without the date of birth is contained in every namesake's: with two of them (at two other
-    contributors) neither is a match; namesakes whose birth year differs are not even for review."""
+    contributors) neither is a match but both are for review; with six, the name is common (the
+    term-frequency adjustment) and none of its pairs is even worth reviewing."""
     recs = [
         Rec("n1", "alpha", "Thi Lan", "Nguyen", D(1996, 8, 4), "f", "VN"),
         Rec("n2", "gamma", "Thi Lan", "Nguyen", D(1994, 2, 11), "f", "VN"),
         Rec("n3", "beta", "Thi Lan", "Nguyen", None, "f", "VN"),
-        *(
-            Rec(f"n{i}", f"org{i}", "Thi Lan", "Nguyen", D(1972 + i, 3, 1 + i), "f", "VN", "39--47")
-            for i in range(4, 8)
-        ),
     ]
-    hub = make_hub(tmp_path, recs)
-    with hub.writer() as con:
-        result = find_duplicates(con, quasi=False)
-        got = bands(con)
-        who = persons(con)
-    assert got[("n1", "n3")] == got[("n2", "n3")] == AMBIGUOUS
-    assert len({who[r.case_id] for r in recs}) == len(recs)  # nobody merged
-    # the namesakes of another age band differ on the birth year: below review; the others at most 3
-    print("DBG", sum("n3" in pair for pair in got), result.review_left_out)
-    assert 2 <= sum("n3" in pair for pair in got) <= 3 and result.review_left_out >= 0
+    crowd = [
+        Rec(f"n{i}", f"org{i}", "Thi Lan", "Nguyen", D(1972 + i, 3, 1 + i), "f", "VN", "39--47")
+        for i in range(4, 8)
+    ]
+    for name, records in (("two", recs), ("six", recs + crowd)):
+        hub = make_hub(tmp_path / name, records)
+        with hub.writer() as con:
+            result = find_duplicates(con, quasi=False)
+            got = bands(con)
+            who = persons(con)
+            evidence = dict(
+                con.execute("SELECT case_a || '/' || case_b, evidence FROM linkage_pairs").fetchall()
+            )
+        assert len({who[r.case_id] for r in records}) == len(records)  # nobody merged
+        assert result.matches == 0
+        if name == "two":
+            assert got == {("n1", "n3"): AMBIGUOUS, ("n2", "n3"): AMBIGUOUS}
+            assert not any("common name" in e for e in evidence.values())
+        else:
+            assert not [pair for pair in got if "n3" in pair]
+            assert result.review_left_out == 0
+
+
+def test_a_name_without_date_needs_a_clear_best_candidate(tmp_path: Path) -> None:
+    """A key without the date of birth matches its best candidate only when no other candidate, at any
+    contributor and in any band, comes within NAMESAKE_MARGIN of it; a rival that differs on citizenship
+    (scored far below) leaves the match alone."""
+    n3 = Rec("n3", "beta", "Thi Lan", "Nguyen", None, "f", "VN")
+    n1 = Rec("n1", "alpha", "Thi Lan", "Nguyen", D(1996, 8, 4), "f", "VN")
+    for rival_citizenship, expected in ((None, AMBIGUOUS), ("KH", MATCH)):
+        n2 = Rec("n2", "gamma", "Thi Lan", "Nguyen", D(1994, 2, 11), "f", rival_citizenship)
+        hub = make_hub(tmp_path / str(rival_citizenship), [n1, n2, n3])
+        with hub.writer() as con:
+            find_duplicates(con, threshold=0.83, quasi=False)
+            got = bands(con)
+            scores = dict(con.execute("SELECT case_a || case_b, score FROM linkage_pairs").fetchall())
+        assert got[("n1", "n3")] == expected, rival_citizenship
+        if rival_citizenship is None:  # the rival is for review, within the margin of the best
+            assert got[("n2", "n3")] == REVIEW
+            assert 0 < scores["n1n3"] - scores["n2n3"] < NAMESAKE_MARGIN
+        else:
+            assert ("n2", "n3") not in got
 
 
 def test_end_to_end_from_ingested_files(tmp_path: Path) -> None:

@@ -62,7 +62,12 @@ UNIT_PERSON_TEXT = (
     "contributors' mappings name); the identifiers themselves are never stored. Records linked either way, "
     "directly or through other records, are records of one person, and at most {k} record(s) of each person "
     "are measured, with the noise scaled so that ε holds for the person. Records linked to no other count "
-    "as persons of their own: a person whose records were not linked is protected at up to that many times ε."
+    "as persons of their own: a person whose records were not linked is protected at up to that many times ε. "
+    "The guarantee also rests on the links being right: a record wrongly linked to the records of other "
+    "persons joins them all into one unit, and the person it belongs to is then protected at up to (1 + the "
+    "number of persons joined) times ε. The record linkage puts at most one record of each contributor in a "
+    "person (unless the hub team decides otherwise), which bounds how many persons one wrong link can join; "
+    "how often a link is wrong is measured in the linkage benchmark (precision of the links)."
 )
 POPULATION_PERSONS_TEXT = (
     "The release stands for about {records:,} case records of about {persons:,} persons (estimates, "
