@@ -4,8 +4,9 @@ Two contributors' files of 100,000 records each are invented (``ctdhub.demo.peop
 whom 10,000 — 10 % of each file — are at both, recorded by the second contributor with realistic variation
 (typos, transliterations, swapped day and month, missing dates of birth, changed surnames, …). Each file
 gets the quasi-identifiers the hub stores anyway (gender, age band at registration, year of registration,
-citizenship, country of exploitation), registered a year or two apart for a shared person, the second
-contributor recording another country of exploitation for 5 % of them and none for 10 %.
+citizenship, country of exploitation); a shared person is registered by the second contributor the same year
+(50 %), within two years (35 %) or up to eight years later (15 %), which records another country of
+exploitation for 5 % of them and none for 10 %.
 
 Measured in one run, each in its own process (its own peak memory):
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import functools
 import time
 from pathlib import Path
@@ -91,7 +93,7 @@ def _write(
 
 def make_files(base: Path, n_people: int, seed: int) -> dict[str, Any]:
     """Write files A and B under ``base``; return their paths and the truth (pairs of row numbers)."""
-    from ctdhub.demo.people import invent_people, overlapping, truth_pairs, vary
+    from ctdhub.demo.people import invent_people, overlapping, registration_gaps, truth_pairs, vary
 
     rng = np.random.default_rng(seed)
     people = invent_people(n_people, rng)
@@ -108,7 +110,8 @@ def make_files(base: Path, n_people: int, seed: int) -> dict[str, Any]:
     )
     year_of = np.clip(born + rng.integers(12, 36, n_people), 2012, 2024)  # registered at age 12-35
     exploited_of = countries[rng.integers(0, len(countries), n_people)]
-    years_b = year_of[idx_b] + rng.integers(0, 3, len(idx_b))  # the second contributor meets them later
+    # the second contributor meets them later (demo.people.REGISTRATION_GAP_YEARS), never after this year
+    years_b = np.minimum(year_of[idx_b] + registration_gaps(len(idx_b), rng), dt.date.today().year)
     # … and records another country of exploitation for 5 % of them (another leg of the journey), none for 10 %
     exploited_b = exploited_of[idx_b].copy()
     moved = rng.random(len(idx_b)) < 0.05

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ctdhub.demo.latent import Cases
-from ctdhub.demo.people import People, birth_dates, invent_people
+from ctdhub.demo.people import People, birth_dates, invent_people, registration_gaps
 from ctdhub.demo.variation import vary
 
 #: share of refugio's people who are also harbour's people
@@ -114,7 +114,7 @@ def adopt(
     countries: Collection[str] = (),
 ) -> tuple[Cases, People]:
     """Refugio's cases and people with the shared people at rows `at`: their sex, citizenship and age,
-    mostly the same country of exploitation (one trafficking case; 5 % another leg of the journey), their
+    registered by refugio some time after harbour, mostly the same country of exploitation (one trafficking case; 5 % another leg of the journey), their
     names and dates of birth as refugio records them (varied). `countries`: the ISO3 codes refugio's file
     can write (another country of exploitation stays refugio's own)."""
     varied, _ = vary(shared.people, np.arange(len(shared)), rng)
@@ -126,14 +126,17 @@ def adopt(
     gender[at] = shared.gender
     nationality[at] = shared.nationality
     citizenship[at] = np.where(c.citizenship[at] != "", shared.nationality, "")
-    dob = shared.people.dob  # the true date of birth, whatever refugio wrote down
-    known = ~np.isnat(dob)
-    reg = np.where(known & (_ages(dob, c.registered[at]) < 0), shared.registered, c.registered[at])
-    registered[at] = reg
-    age[at] = np.where(known, _ages(dob, reg), c.age[at])
     exploitation = c.exploitation_country.copy()
     writable = np.isin(shared.exploitation, np.array(sorted(countries), dtype=object))
     same = writable & (rng.random(len(at)) >= 0.05)
+    # refugio meets them after harbour (REGISTRATION_GAP_YEARS, a few weeks either way), not after its own last
+    days = registration_gaps(len(at), rng) * 365 + rng.integers(-30, 31, len(at))
+    reg = np.minimum(
+        shared.registered + days.astype("timedelta64[D]"), max(c.registered.max(), shared.registered.max())
+    )
+    registered[at] = reg
+    dob = shared.people.dob  # the true date of birth, whatever refugio wrote down
+    age[at] = np.where(~np.isnat(dob), _ages(dob, reg), c.age[at])
     own = c.exploitation_country[at]
     # refugio's form cannot name harbour's country: left blank rather than another country
     exploitation[at] = np.where(same & (own != ""), shared.exploitation, np.where(writable, own, ""))

@@ -84,6 +84,20 @@ class People:
         return [d if k else None for d, k in zip(days, known.tolist(), strict=True)]
 
 
+#: years between a shared person's registrations at two contributors (index: years; the later one meets them
+#: later): the same year for half, within two years for 35 %, up to eight years later (re-trafficked, or a
+#: return long after) for 15 % — the m-probabilities the quasi-identifier model assumes
+#: (``ctdhub.linkage.quasi.M_REGISTERED``)
+REGISTRATION_GAP_YEARS = (0.50, 0.22, 0.13, 0.05, 0.03, 0.025, 0.02, 0.015, 0.01)
+
+
+def registration_gaps(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Years between `n` shared people's registrations at two contributors (`REGISTRATION_GAP_YEARS`)."""
+    p = np.array(REGISTRATION_GAP_YEARS)
+    gaps: np.ndarray = rng.choice(len(p), size=n, p=p / p.sum())
+    return gaps
+
+
 # -- dates of birth -----------------------------------------------------------------------------------------
 
 
