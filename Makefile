@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DIR ?= demo-hub
 
-.PHONY: demo test lint typecheck bench clean install system-deps vendor-js screenshots
+.PHONY: demo test lint typecheck bench bench-scale clean install system-deps vendor-js screenshots
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: $(STAMP) system-deps lint typecheck
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,bench]'
 	$(BIN)/python -m bench.run
+
+# 1, 3 and 10 million cases end to end (generate, ingest, release, serve): time and peak memory per stage
+bench-scale: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,bench]'
+	$(BIN)/python -m bench.run --only scale
 
 # Screenshots of every dashboard page × en/fr/es × desktop/phone into docs/screenshots (demo data)
 screenshots: $(STAMP) system-deps

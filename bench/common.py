@@ -162,14 +162,22 @@ class StageClock:
         return self.stages
 
 
-def timed_release(hub: Any, digits: int) -> tuple[Any, float, dict[str, float]]:
+def timed_release(
+    hub: Any, digits: int, also: Callable[[str], None] | None = None
+) -> tuple[Any, float, dict[str, float]]:
     """``release create`` on ``hub`` with the default policy; returns (its output, seconds, seconds by
-    stage rounded to ``digits``)."""
+    stage rounded to ``digits``). ``also`` is told each stage as it starts (e.g. to log it)."""
     from ctdhub.release.create import create_release
 
     clock = StageClock(digits)
+
+    def progress(stage: str) -> None:
+        clock(stage)
+        if also is not None:
+            also(stage)
+
     t = time.perf_counter()
-    out = create_release(hub, None, progress=clock)
+    out = create_release(hub, None, progress=progress)
     seconds = time.perf_counter() - t
     return out, seconds, clock.stop()
 
@@ -389,3 +397,72 @@ def print_result(result: dict[str, Any], markdown: Callable[[dict[str, Any]], st
     """What a benchmark run on its own prints: its result as JSON, then its Markdown section."""
     print(json.dumps(result, indent=2, default=str))
     print(markdown(result))
+
+
+# ------------------------------------------------------------------------------------------------ scale
+
+
+def demo_files(base: Path, rows: int, seed: int) -> tuple[list[Any], float]:
+    """``rows`` generated demo cases (three contributors) written into ``base/files``, as ``demo_hub``
+    writes them; returns (the contributors' files, seconds to generate)."""
+    from ctdhub.demo.generate import generate
+
+    t = time.perf_counter()
+    files = generate(base / "files", rows, seed=seed)
+    return files, time.perf_counter() - t
+
+
+def proc_rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of process ``pid`` in MB, from /proc (0 when it has gone)."""
+    try:
+        fields = dict(
+            line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+        )
+    except OSError:
+        return 0.0, 0.0
+    kb = [int(fields.get(k, "0 kB").split()[0]) for k in ("VmRSS", "VmHWM")]
+    return kb[0] / 1024, kb[1] / 1024
+
+
+def in_child_watched(
+    target: Any, args: tuple[Any, ...], rss_limit_mb: float, every: float = 1.0, deadline: float | None = None
+) -> dict[str, Any]:
+    """``in_child`` with the child's resident memory sampled every ``every`` seconds: what it puts on the
+    queue plus ``seconds`` (wall), ``peak_rss_mb`` (the kernel's high-water mark) and ``rss_mb`` (samples
+    as [seconds, MB]). A child above ``rss_limit_mb`` (so that a stage outgrowing a shared machine does
+    not wake the OOM killer) or still running at ``deadline`` (``time.time()``) is stopped: the result is
+    then ``{"stopped": why, ...}``."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, q))
+    t0 = time.perf_counter()
+    proc.start()
+    assert proc.pid is not None
+    samples: list[list[float]] = []
+    peak = 0.0
+    result: dict[str, Any] | None = None
+    while result is None:
+        now, hwm = proc_rss_mb(proc.pid)
+        peak = max(peak, hwm, now)
+        samples.append([round(time.perf_counter() - t0, 1), round(now)])
+        if now > rss_limit_mb:
+            proc.kill()
+            proc.join()
+            result = {"stopped": f"resident memory {now:.0f} MB above the {rss_limit_mb:.0f} MB guard"}
+            break
+        if deadline is not None and time.time() > deadline:
+            proc.kill()
+            proc.join()
+            result = {"stopped": f"still running at the deadline, after {time.perf_counter() - t0:.0f} s"}
+            break
+        try:
+            result = q.get(timeout=every)
+        except queue.Empty:
+            if not proc.is_alive():
+                raise RuntimeError(f"{target.__name__} failed (exit code {proc.exitcode})") from None
+    _, hwm = proc_rss_mb(proc.pid)
+    proc.join()
+    result["seconds"] = result.get("seconds", round(time.perf_counter() - t0, 1))
+    result["peak_rss_mb"] = round(max(peak, hwm, result.get("peak_rss_mb", 0.0)))
+    result["rss_mb"] = samples
+    return result

@@ -487,3 +487,50 @@ def test_unreadable_json_is_one_sentence(con, tmp_path, content):
     with pytest.raises(CtdhubError, match=r"bad\.json: ") as err:
         read_source(con, f, table="raw")
     assert "\n" not in str(err.value)
+
+
+def test_xlsx_columns_of_one_type_read_as_cell_by_cell(con, tmp_path):
+    """Text columns go to Arrow whole and repeated numbers or dates are converted once per distinct value:
+    the text must be what `cell_text` gives each cell (integral floats without '.0', midnight as a date)."""
+    import datetime as dt
+
+    import xlsxwriter
+
+    from ctdhub.read.xlsx_cells import cell_text
+
+    f = tmp_path / "typed.xlsx"
+    wb = xlsxwriter.Workbook(f)
+    ws = wb.add_worksheet()
+    when = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    ws.write_row(0, 0, ["ref", "age", "share", "seen", "note"])
+    ws.write_string(0, 6, "mixed")  # column F has no header and no value
+    days = [dt.datetime(2021, 3, 4), dt.datetime(2021, 3, 4, 15, 30), dt.datetime(2022, 1, 1)]
+    for i in range(40):
+        ws.write_string(i + 1, 0, f"R{i}")
+        ws.write_number(i + 1, 1, [12, 40, 7][i % 3])
+        ws.write_number(i + 1, 2, [0.25, 1.0, -0.0][i % 3])
+        ws.write_datetime(i + 1, 3, days[i % 3], when)
+        ws.write_string(i + 1, 4, ["  spaced  ", " ", "x"][i % 3])
+        ws.write_string(i + 1, 6, "text") if i % 2 else ws.write_number(i + 1, 6, i)
+    wb.close()
+    info = read_source(con, f, table="raw")
+    assert info.columns == ["ref", "age", "share", "seen", "note", "mixed"]  # the empty column is left out
+    got = rows(con)
+    assert got[0] == (2, "R0", "12", "0.25", "2021-03-04", "spaced", "0")
+    assert got[1] == (3, "R1", "40", "1", "2021-03-04T15:30:00", None, "text")
+    assert got[2][3] == "0" and got[2][4] == "2022-01-01"
+    assert [r[3] for r in got] == [cell_text([0.25, 1.0, -0.0][i % 3]) for i in range(40)]
+
+
+def test_xlsx_ragged_rows_read_row_by_row(con, tmp_path):
+    """Rows of unequal length (not a calamine grid) still give every cell; the short rows' missing cells
+    are NULL."""
+    from ctdhub.read import xlsx_reader
+
+    grid = [["ref", "age", "note"], ["A", 12.0, ""], ["B"], ["C", "", "x"]]
+    cells = xlsx_reader._columns(grid[1:], 3)
+    assert cells is None
+    assert xlsx_reader._any_filled(cells, grid[1:], 2)
+    assert not xlsx_reader._any_filled(xlsx_reader._columns([["A", ""], ["B", " "]], 2), [], 1)
+    text = xlsx_reader._column_text(cells, grid[1:], 1)
+    assert text.to_pylist() == ["12", None, None]

@@ -8,7 +8,7 @@ across the branches of a CASE).
 
 from __future__ import annotations
 
-from ctdhub.sql import qi, ql, ql_list
+from ctdhub.sql import qi, ql, ql_list, strip
 from ctdhub.standard import Standard
 
 ISO_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d")
@@ -106,6 +106,22 @@ class Derived:
         return self._column(
             0, f"{col} \u00b7value {target}", f"list_extract({codes}, list_position({keys}, {key(col)}))"
         )
+
+    def tokens(self, col: str, separator: str, keys_sql: str) -> str:
+        """A multi-select column's answers: its lower-cased tokens without surrounding white space, empty
+        ones left out; a value that is itself one of `keys_sql` (a list literal) is one token, not split."""
+        whole = f"lower(trim({qi(col)}))"
+        sql = (
+            f"(CASE WHEN list_contains({keys_sql}, {whole}) THEN [{whole}] ELSE "
+            f"list_filter(list_transform(string_split({qi(col)}, {ql(separator)}), "
+            f"lambda x: lower({strip('x')})), lambda x: x <> '') END)"
+        )
+        return self._column(0, f"{col} \u00b7tokens", sql)
+
+    def any_unmapped(self, col: str, tokens: str, keys_sql: str) -> str:
+        """Whether one of the column's `tokens` is not one of `keys_sql`. (`list_has_all`, not a lambda
+        holding the list: DuckDB copies a constant list into a lambda once per element.)"""
+        return self._column(1, f"{col} \u00b7unmapped tokens", f"(NOT list_has_all({keys_sql}, {tokens}))")
 
     def wrap(self, source_sql: str) -> str:
         """`source_sql` (a parenthesised SELECT) with the layers' columns added."""

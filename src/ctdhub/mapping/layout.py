@@ -25,17 +25,22 @@ def pivot_long(con: duckdb.DuckDBPyConnection, raw: str, layout: LongLayout, lab
             f"{label}: a long-format file must hold only the case, attribute and value columns; "
             f"also found {', '.join(repr(c) for c in others)}."
         )
-    attrs = [
-        r[0]
-        for r in con.execute(
-            f"SELECT DISTINCT {qi(layout.attribute)} FROM {qi(raw)} WHERE {qi(layout.attribute)} IS NOT NULL ORDER BY 1"
-        ).fetchall()
-    ]
     c, a, v = qi(layout.case), qi(layout.attribute), qi(layout.value)
-    aggs = ", ".join(
-        f"string_agg({v}, '; ' ORDER BY _row) FILTER (WHERE {a} = '{x.replace(chr(39), chr(39) * 2)}') AS {qi(x)}"
-        for x in attrs
-    )
+    # each attribute, and whether some case holds several values of it: only those need the ordered
+    # string_agg (DuckDB sorts each group's rows for it, several times the cost of an unordered aggregate);
+    # an attribute with at most one value per case takes that value (max ignores NULL, as string_agg does)
+    attrs = con.execute(
+        f"SELECT {a}, max(n) > 1 FROM (SELECT {a}, count({v}) AS n FROM {qi(raw)} WHERE {a} IS NOT NULL "
+        f"GROUP BY {c}, {a}) GROUP BY {a} ORDER BY 1"
+    ).fetchall()
+
+    def aggregate(x: str, several: bool) -> str:
+        where = f"FILTER (WHERE {a} = '{x.replace(chr(39), chr(39) * 2)}')"
+        if several:
+            return f"string_agg({v}, '; ' ORDER BY _row) {where} AS {qi(x)}"
+        return f"max({v}) {where} AS {qi(x)}"
+
+    aggs = ", ".join(aggregate(x, bool(several)) for x, several in attrs)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE raw_wide AS SELECT min(_row) AS _row, {c}{', ' + aggs if aggs else ''} "
         f"FROM {qi(raw)} GROUP BY {c} ORDER BY 1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -117,6 +118,44 @@ def detect_header_row(grid: Grid) -> int:
     return next((i for i, c in enumerate(counts) if c), 0)
 
 
+_CACHED_TYPES = {int, float, dt.datetime, dt.date, dt.time}
+
+
+def _columns(data: Grid, width: int) -> list[tuple[object, ...]] | None:
+    """The data rows' cells column by column (one transposition in C), or None when the rows are not all
+    `width` cells long (the callers then read the cells row by row)."""
+    if not data or any(len(r) != width for r in data):
+        return None
+    return list(zip(*data, strict=True))
+
+
+def _any_filled(cells: list[tuple[object, ...]] | None, data: Grid, c: int) -> bool:
+    """Whether column `c` has a filled cell: tested once per distinct value (a template's empty column
+    holds one, '') rather than once per cell."""
+    if cells is None:
+        return any(c < len(r) and is_filled(r[c]) for r in data)
+    return any(is_filled(v) for v in set(cells[c]))
+
+
+def _column_text(cells: list[tuple[object, ...]] | None, data: Grid, c: int) -> pa.Array:
+    """Column `c` as text (`cell_text`). A column of text cells only is handed to Arrow as it is: its empty
+    cells ('') become NULL in `clean_text`, as `cell_text` makes them None."""
+    if cells is None:
+        return pa.array([cell_text(r[c]) if c < len(r) else None for r in data], pa.string())
+    column = cells[c]
+    types = set(map(type, column))
+    if types == {str}:  # no per-cell Python code
+        return pa.array(column, pa.string())
+    if len(types) == 1 and types <= _CACHED_TYPES:
+        # numbers or dates of one type: `cell_text` once per distinct value (values equal in one of these
+        # types have the same text; an aware date-time, equal to others at the same instant, is excluded)
+        distinct = set(column)
+        if len(distinct) * 2 < len(column) and all(getattr(v, "tzinfo", None) is None for v in distinct):
+            text = {v: cell_text(v) for v in distinct}
+            return pa.array(list(map(text.__getitem__, column)), pa.string())
+    return pa.array([cell_text(v) for v in column], pa.string())
+
+
 def read_xlsx_source(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -140,11 +179,11 @@ def read_xlsx_source(
         head = detect_header_row(grid)
     width = max(len(r) for r in grid)
     data = grid[head + 1 :]
+    cells = _columns(data, width)
     keep = [
         c
         for c in range(width)
-        if (c < len(grid[head]) and is_filled(grid[head][c]))
-        or any(c < len(r) and is_filled(r[c]) for r in data)
+        if (c < len(grid[head]) and is_filled(grid[head][c])) or _any_filled(cells, data, c)
     ]
     header_cells = [cell_text(grid[head][c]) if c < len(grid[head]) else None for c in keep]
     names = clean_headers(
@@ -154,10 +193,7 @@ def read_xlsx_source(
         describe=lambda n: f"column {column_letter(n)}",
     )
     rows = np.arange(head + 2, head + 2 + len(data), dtype=np.int64)
-    columns = [
-        clean_text(pa.array([cell_text(r[c]) if c < len(r) else None for r in data], pa.string()))
-        for c in keep
-    ]
+    columns = [clean_text(_column_text(cells, data, c)) for c in keep]
     counts = store_batches(con, table, names, [(rows, columns)])
     return SourceInfo(
         path=path,

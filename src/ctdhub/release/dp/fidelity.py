@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ctdhub.release.dp import kernels
+
 Columns = Mapping[str, NDArray[np.integer[Any]]]
 
 _DENSE_LIMIT = 1 << 22
@@ -52,6 +54,22 @@ def _marginal_sets(names: list[str], way: int, max_sets: int | None, seed: int) 
     return sorted(chosen)
 
 
+def _dense_counts(cols: Columns, attrs: tuple[str, ...], sizes: list[int], cells: int) -> NDArray[np.float64]:
+    """Counts of every cell of the ``attrs`` table (mixed radix, ``cells`` = product of ``sizes``); up to
+    three attributes in one compiled pass (``kernels.radix_counts``), more through an index array."""
+    if len(attrs) > 3:
+        key = np.zeros(_n(cols), dtype=np.int64)
+        for a, size in zip(attrs, sizes, strict=True):
+            key = key * size + cols[a]
+        return np.bincount(key, minlength=cells).astype(np.float64)
+    empty = np.zeros(0, dtype=np.int64)
+    first, second, third = (*(np.ascontiguousarray(cols[x]) for x in attrs), empty, empty)[:3]
+    nb, nc = (*sizes[1:], 1, 1)[:2]
+    counts = kernels.radix_counts(first, second, third, nb, nc, cells)
+    out: NDArray[np.float64] = counts.astype(np.float64)
+    return out
+
+
 def _paired_counts(
     real: Columns, synth: Columns, attrs: tuple[str, ...], domains: dict[str, int]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -59,16 +77,8 @@ def _paired_counts(
     sizes = [int(domains[a]) for a in attrs]
     n_real = _n(real)
     if math.prod(sizes) <= _DENSE_LIMIT:
-        key_r = np.zeros(n_real, dtype=np.int64)
-        key_s = np.zeros(_n(synth), dtype=np.int64)
-        for a, size in zip(attrs, sizes, strict=True):
-            key_r = key_r * size + real[a]
-            key_s = key_s * size + synth[a]
         cells = math.prod(sizes)
-        return (
-            np.bincount(key_r, minlength=cells).astype(np.float64),
-            np.bincount(key_s, minlength=cells).astype(np.float64),
-        )
+        return _dense_counts(real, attrs, sizes, cells), _dense_counts(synth, attrs, sizes, cells)
     stacked = np.stack([np.concatenate([real[a], synth[a]]).astype(np.int64) for a in attrs], axis=1)
     _, inverse = np.unique(stacked, axis=0, return_inverse=True)
     inverse = inverse.ravel()
