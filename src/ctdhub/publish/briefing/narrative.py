@@ -271,6 +271,8 @@ def _top_share(figs: BriefingFigures, name: str, L: Language) -> Sentence | None
     lead = leaders(period[name], figs.threshold, exact=figs.exact)
     if not lead or len(lead) > MAX_TIED:
         return None
+    if any(n > den for _, n in lead):  # a small base estimated below a category of it: no share to state
+        return None
     one, tie = FAMILY_MESSAGES[name]
     claims: list[Claim] = [Leading(name, tuple(lead))]
     claims += [Share(name, (k,), n, den, "info") for k, n in lead]
