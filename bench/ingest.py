@@ -7,51 +7,21 @@ Run: `python -m bench.ingest [--rows N]` (part of `make bench`).
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench import common
-
-CHILD = """
-import json, resource, sys, time
-from pathlib import Path
-mode, csv_path, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
-t = time.perf_counter()
-if mode == "duckdb":
-    import duckdb
-    con = duckdb.connect(str(work / "baseline.duckdb"))
-    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, header=true)", [csv_path])
-    rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
-    con.close()
-    out = {"rows": rows}
-else:
-    from ctdhub.demo.generate import demo_spec_path
-    from ctdhub.ingest import ingest_file
-    from ctdhub.store import init_store
-    hub, _ = init_store(work / "hub")
-    r = ingest_file(hub, csv_path, "harbour-casework", demo_spec_path("harbour-casework"))
-    out = {"rows": r.rows_read, "stored": r.rows_stored, "quarantined": r.rows_quarantined}
-out["seconds"] = time.perf_counter() - t
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps(out))
-"""
+from bench import common, ingest_shapes
 
 
 def _child(mode: str, csv_path: Path, work: Path) -> dict[str, Any]:
-    work.mkdir(parents=True, exist_ok=True)
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(csv_path), str(work)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    """One timed run in a fresh process: the child of `bench.ingest_shapes` (one implementation), on the
+    demo's harbour casework mapping."""
+    from ctdhub.demo.generate import demo_spec_path
+
+    spec = str(demo_spec_path("harbour-casework")) if mode == "ctdhub" else ""
+    return ingest_shapes._child(mode, csv_path, work, "harbour-casework" if spec else "", spec)
 
 
 def run(rows: int = 1_000_000, repeats: int = 3, quick: bool = False) -> dict[str, Any]:
