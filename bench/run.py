@@ -78,6 +78,11 @@ def main() -> None:
     previous: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     previous.update(fresh)
     RESULTS.write_text(json.dumps(previous, indent=2, default=str) + "\n")
+    write(previous)
+
+
+def write(results: dict[str, Any]) -> None:
+    """docs/benchmarks.md from the saved results of every benchmark."""
     parts = [
         "# Benchmarks",
         "",
@@ -85,11 +90,11 @@ def main() -> None:
         "compare against a baseline measured in the same run. Targets are checked here, never in unit tests.",
         "The machine has 2 cores and is shared with other work, so timings are noisy.",
         "",
-        *summary(previous),
+        *summary(results),
     ]
     for name in BENCHMARKS + EXTRA:
-        if name in previous:
-            e = previous[name]
+        if name in results:
+            e = results[name]
             parts += [
                 e["markdown"],
                 "",

@@ -135,6 +135,11 @@ def _find_lines(r: FindResult) -> list[str]:
         f"{r.persons} person(s) ({sizes or 'none'}); {r.comparisons} block pairs "
         f"compared in {r.seconds:.1f} s.",
     ]
+    if r.repeated_rows:
+        lines.append(
+            f"Joined {r.repeated_rows} keyed row(s) to the earlier row of their file they repeat exactly "
+            "(the same record sent twice)."
+        )
     if r.skipped_blocks:
         lines.append(f"Skipped {r.skipped_blocks} blocking signature(s) too common to be informative.")
     if r.review_left_out:

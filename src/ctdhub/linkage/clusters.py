@@ -1,6 +1,8 @@
 """Records of one person: greedy clustering of the matched pairs under the hub team's decisions.
 
-Pairs the team *accepted* are linked first, whatever else holds (a forced link). Then the matched pairs,
+A keyed row that repeats another row of its file exactly (validation's `duplicate_row`: the same linkage
+key, case number and every other value) is the same record sent twice, and joins its original first. Pairs
+the team *accepted* are linked next, whatever else holds (a forced link). Then the matched pairs,
 best score first (ties by case ids, so a run is repeatable), join their two clusters unless that would
 
 - put two records of one contributor in one person (a contributor rarely registers one person twice: such
@@ -35,6 +37,8 @@ class _Group:
     contributors: set[str]
     cannot: set[str] = field(default_factory=set)  # records no member may be linked to
     decided: bool = False  # an accepted decision joined it
+    linked: bool = False  # a matched pair joined it
+    repeated: bool = False  # a repeated row joined it
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Clustering:
 
     representative: dict[str, str]
     by_decision: frozenset[str]  # representatives of clusters an accepted decision joined
+    by_repeat: frozenset[str]  # representatives of clusters only repeated rows joined
     merged: int  # matched pairs that joined two clusters
     refused_contributor: int  # matched pairs left apart: their merge would hold one contributor twice
     refused_rejected: int  # matched pairs left apart by a rejected decision
@@ -70,6 +75,19 @@ class _UnionFind:
             self.parent[case], case = root, self.parent[case]
         return root
 
+    def roots(self, a: str, b: str) -> tuple[str, str] | None:
+        """The roots of a and b when both are known cases in two clusters, else None."""
+        if a not in self.contributor or b not in self.contributor:
+            return None
+        ra, rb = self.find(a), self.find(b)
+        return None if ra == rb else (ra, rb)
+
+    def forbid(self, a: str, b: str) -> None:
+        """A cannot-link between a and b (when both are known cases)."""
+        if a in self.contributor and b in self.contributor:
+            self.groups[self.find(a)].cannot.add(b)
+            self.groups[self.find(b)].cannot.add(a)
+
     def conflict(self, ra: str, rb: str) -> str | None:
         """Why clusters ra and rb may not merge ("contributor", "rejected"), or None."""
         ga, gb = self.groups[ra], self.groups[rb]
@@ -80,7 +98,9 @@ class _UnionFind:
             return "contributor"
         return None
 
-    def union(self, ra: str, rb: str, *, decided: bool = False) -> None:
+    def union(
+        self, ra: str, rb: str, *, decided: bool = False, linked: bool = False, repeated: bool = False
+    ) -> None:
         ga, gb = self.groups[ra], self.groups[rb]
         if len(ga.members) < len(gb.members):
             ra, rb, ga, gb = rb, ra, gb, ga
@@ -89,6 +109,8 @@ class _UnionFind:
         ga.contributors |= gb.contributors
         ga.cannot |= gb.cannot
         ga.decided = ga.decided or gb.decided or decided
+        ga.linked = ga.linked or gb.linked or linked
+        ga.repeated = ga.repeated or gb.repeated or repeated
         del self.groups[rb]
 
 
@@ -96,31 +118,31 @@ def cluster(
     contributor: Mapping[str, str],
     links: Iterable[Link],
     *,
+    repeats: Iterable[tuple[str, str]] = (),
     accepted: Iterable[tuple[str, str]] = (),
     rejected: Iterable[tuple[str, str]] = (),
 ) -> Clustering:
-    """Cluster the cases of `contributor` (case id → contributor). Links and decisions naming a case not
-    in `contributor` are ignored."""
+    """Cluster the cases of `contributor` (case id → contributor). `repeats` are (repeated row, original)
+    pairs. Links, repeats and decisions naming a case not in `contributor` are ignored."""
     uf = _UnionFind(contributor)
+    for a, b in sorted(repeats):
+        if (roots := uf.roots(a, b)) is not None:
+            uf.union(*roots, repeated=True)
     for a, b in sorted(rejected):
-        if a in contributor and b in contributor:
-            uf.groups[uf.find(a)].cannot.add(b)
-            uf.groups[uf.find(b)].cannot.add(a)
+        uf.forbid(a, b)
     over = 0
     for a, b in sorted(accepted):
-        if a in contributor and b in contributor and (ra := uf.find(a)) != (rb := uf.find(b)):
-            over += uf.conflict(ra, rb) == "rejected"
-            uf.union(ra, rb, decided=True)
+        if (roots := uf.roots(a, b)) is not None:
+            over += uf.conflict(*roots) == "rejected"
+            uf.union(*roots, decided=True)
     merged = refused_contributor = refused_rejected = 0
     for link in sorted(links, key=lambda x: (-x.score, x.case_a, x.case_b)):
-        if link.case_a not in contributor or link.case_b not in contributor:
+        if (roots := uf.roots(link.case_a, link.case_b)) is None:
             continue
-        ra, rb = uf.find(link.case_a), uf.find(link.case_b)
-        if ra == rb:
-            continue
+        ra, rb = roots
         why = uf.conflict(ra, rb)
         if why is None:
-            uf.union(ra, rb)
+            uf.union(ra, rb, linked=True)
             merged += 1
         elif why == "contributor":
             refused_contributor += 1
@@ -130,6 +152,9 @@ def cluster(
     return Clustering(
         representative={c: rep_of_root[uf.find(c)] if c in uf.parent else c for c in contributor},
         by_decision=frozenset(rep_of_root[r] for r, g in uf.groups.items() if g.decided),
+        by_repeat=frozenset(
+            rep_of_root[r] for r, g in uf.groups.items() if g.repeated and not (g.decided or g.linked)
+        ),
         merged=merged,
         refused_contributor=refused_contributor,
         refused_rejected=refused_rejected,

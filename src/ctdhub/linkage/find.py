@@ -88,15 +88,18 @@ POINTS = {
     "registration": (0.02, -0.05),
 }
 REGISTRATION_FAR = 2
-# A pair whose only identifier evidence is a name (one key lacks the date of birth) is weighed by how common
-# the name is, as Fellegi and Sunter's term-frequency adjustment does: the rarest blocking signature the two
-# keys share (Soundex codes of two name parts) is held by `n` of the table's N keys — n − 2 besides the pair —
-# and the score moves by −NAME_FREQUENCY_WEIGHT · log2(max(n − 2, 1) / max(N · NAME_FREQUENCY_REFERENCE, 1)):
-# down for a common name, up (at most NAME_FREQUENCY_CAP: a rare code may be a typo's) for a rare one. In a
-# small table (N · reference < 1) a signature held by the pair alone neither adds nor takes.
+# A pair whose only identifier evidence is a name (one key lacks the date of birth) is weighed by how many
+# other people the name could be, as Fellegi and Sunter's term-frequency adjustment does: among the keys of
+# the rarest blocking signature the two share (Soundex codes of two name parts), `k` besides the pair have a
+# sex and a birth year (from the age, the date of birth or its year) that fit the undated key's, and the
+# score moves by NAME_FREQUENCY_CAP − NAME_FREQUENCY_WEIGHT · log2(1 + k): +0.05 when no other such namesake
+# exists, 0 for one, −0.05 for three, −0.10 for seven. Counting only the namesakes the quasi-identifiers
+# cannot tell apart is the joint u-probability of name, sex and birth year (which add no points of their own
+# when they agree); the count of the whole signature (before) took a common name's namesakes of every age as
+# rivals and left out, in a 30,000-record table, true pairs the birth year alone would have told apart.
 NAME_FREQUENCY_WEIGHT = 0.05
-NAME_FREQUENCY_REFERENCE = 2e-4  # a signature held by 1 key in 5,000 neither adds nor takes
 NAME_FREQUENCY_CAP = 0.05
+NAME_FREQUENCY_REFERENCE = 4e-5
 # A key lacking the date of birth matches only when its best candidate beats every other (anywhere) by this
 # much: a name alone cannot choose between namesakes unless the quasi-identifiers clearly do.
 NAMESAKE_MARGIN = 0.10
@@ -112,6 +115,8 @@ STAGES = ("compare", "score", "quasi", "write", "cluster")
 
 _SOURCE = "_lk_source"
 _SCORED = "_lk_scored"
+_REPEATS = "_lk_repeats"
+REPEAT_EVIDENCE = "the row repeats another of its file exactly"
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,7 @@ class FindResult:
     comparisons: int  # block pairs compared
     candidates: int  # distinct pairs whose similarity reached the scoring floor
     matches: int
+    repeated_rows: int  # keyed rows repeating another row of their file exactly: joined to it, not compared
     review: dict[str, int]  # pairs by review band
     review_left_out: int  # review pairs beyond the REVIEW_PER_RECORD best of one of their records
     persons: int
@@ -210,25 +216,42 @@ def _evidence_sql() -> dict[str, str]:
     }
 
 
-def name_frequency_sql(similar: str, keys: str) -> str:
+def name_frequency_sql(similar: str, keys: str, quasi: str) -> str:
     """Per similar pair of `keys` where a key lacks the date of birth: which one does (`undated_a`,
-    `undated_b`) and `name_shift`, the term-frequency adjustment of the score (see NAME_FREQUENCY_WEIGHT),
-    from the size of the rarest blocking signature the two keys share (every compared pair shares one) among
-    the keys of their secret group."""
-    return f"""WITH sig AS (SELECT secret_check, unnest(blocks) AS block FROM {qi(keys)}),
+    `undated_b`) and `name_shift`, the term-frequency adjustment of the score (see NAME_FREQUENCY_WEIGHT).
+    For each undated key of the pair, the rarest blocking signature the two share (every compared pair
+    shares one) is taken, and its keys other than the pair whose sex and birth year (`quasi`: the table of
+    `quasi_sql`) fit the undated key's are counted; the larger count of the pair's undated keys is `k`."""
+    fits = (
+        "(qr.sex IS NULL OR qm.sex IS NULL OR qr.sex = qm.sex OR qr.sex NOT IN ({b}) OR qm.sex NOT IN ({b})) "
+        "AND (qr.birth_lo IS NULL OR qm.birth_lo IS NULL OR (qr.birth_lo <= qm.birth_hi AND qm.birth_lo <= qr.birth_hi))"
+    ).format(b=", ".join(ql(s) for s in BINARY_SEXES))
+    return f"""WITH sig AS (SELECT secret_check, case_id, unnest(blocks) AS block FROM {qi(keys)}),
 sizes AS (SELECT secret_check, block, count(*) AS n FROM sig GROUP BY ALL),
 total AS (SELECT secret_check, count(*) AS n FROM {qi(keys)} GROUP BY ALL),
-name_only AS (
+pairs AS (
   SELECT s.case_a, s.case_b, ka.secret_check, NOT contains(ka.fields, 'd') AS undated_a,
-    NOT contains(kb.fields, 'd') AS undated_b, unnest(list_intersect(ka.blocks, kb.blocks)) AS block
+    NOT contains(kb.fields, 'd') AS undated_b, list_intersect(ka.blocks, kb.blocks) AS shared
   FROM {qi(similar)} s JOIN {qi(keys)} ka ON ka.case_id = s.case_a JOIN {qi(keys)} kb ON kb.case_id = s.case_b
   WHERE NOT contains(ka.fields, 'd') OR NOT contains(kb.fields, 'd')
+), sides AS (
+  SELECT case_a, case_b, case_a AS rec, case_b AS partner, secret_check, unnest(shared) AS block FROM pairs
+  WHERE undated_a
+  UNION ALL SELECT case_a, case_b, case_b, case_a, secret_check, unnest(shared) FROM pairs WHERE undated_b
+), rarest AS (
+  SELECT case_a, case_b, rec, partner, secret_check, arg_min(block, n) AS block
+  FROM sides JOIN sizes USING (secret_check, block) GROUP BY ALL
+), others AS (
+  SELECT r.case_a, r.case_b, r.rec, count(*) FILTER (WHERE m.case_id <> r.rec AND m.case_id <> r.partner
+    AND {fits}) AS k
+  FROM rarest r JOIN sig m USING (secret_check, block)
+  LEFT JOIN {qi(quasi)} qr ON qr.case_id = r.rec LEFT JOIN {qi(quasi)} qm ON qm.case_id = m.case_id
+  GROUP BY ALL
 )
-SELECT o.case_a, o.case_b, any_value(o.undated_a) AS undated_a, any_value(o.undated_b) AS undated_b,
-  least({NAME_FREQUENCY_CAP}, -{NAME_FREQUENCY_WEIGHT} * log2(greatest(min(z.n) - 2, 1)
-    / greatest(any_value(t.n) * {NAME_FREQUENCY_REFERENCE}, 1))) AS name_shift
-FROM name_only o JOIN sizes z USING (secret_check, block) JOIN total t USING (secret_check)
-GROUP BY o.case_a, o.case_b"""
+SELECT p.case_a, p.case_b, p.undated_a, p.undated_b,
+  least({NAME_FREQUENCY_CAP}, -{NAME_FREQUENCY_WEIGHT} * log2((1 + max(o.k))
+    / greatest(any_value(t.n) * {NAME_FREQUENCY_REFERENCE}, 2))) AS name_shift
+FROM pairs p JOIN others o USING (case_a, case_b) JOIN total t USING (secret_check) GROUP BY ALL"""
 
 
 def scored_sql(
@@ -354,14 +377,18 @@ def link_table(
     floor = threshold - review_margin - sum(agree for agree, _ in POINTS.values())
     comparison = compare_keys(con, table_name, floor, max_block=max_block)
     step("score")
-    quasi = quasi_sql(table_name, columns, load_standard())
-    frequency = f"{out}_frequency"
+    quasi, frequency = f"{out}_quasi", f"{out}_frequency"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {qi(frequency)} AS {name_frequency_sql(comparison.table, table_name)}"
+        f"CREATE OR REPLACE TEMP TABLE {qi(quasi)} AS {quasi_sql(table_name, columns, load_standard())}"
     )
-    scored = scored_sql(comparison.table, quasi, threshold, review_margin, frequency)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {qi(frequency)} AS "
+        f"{name_frequency_sql(comparison.table, table_name, quasi)}"
+    )
+    scored = scored_sql(comparison.table, f"SELECT * FROM {qi(quasi)}", threshold, review_margin, frequency)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {qi(out)} AS {scored}")
     con.execute(f"DROP TABLE {qi(frequency)}")
+    con.execute(f"DROP TABLE {qi(quasi)}")
     con.execute(
         f"UPDATE {qi(out)} SET band = {ql(AMBIGUOUS)} FROM ({ambiguous_sql(out, threshold, AMBIGUITY_MARGIN)}) "
         f"amb WHERE {qi(out)}.case_a = amb.case_a AND {qi(out)}.case_b = amb.case_b"
@@ -389,14 +416,27 @@ def link_table(
 # --- the store ----------------------------------------------------------------------------------------
 
 
+def repeats_sql() -> str:
+    """(repeat, original) of every keyed case whose row repeats an earlier keyed row of its file exactly
+    (validation's `duplicate_row` finding names the row it repeats): the same record sent twice."""
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {_REPEATS} AS SELECT r.case_id AS repeat, o.case_id AS original "
+        "FROM findings f JOIN cases r ON r.batch_id = f.batch_id AND r.source_row = f.source_row "
+        "JOIN cases o ON o.batch_id = f.batch_id AND o.source_row = TRY_CAST(f.value AS BIGINT) "
+        "WHERE f.rule = 'duplicate_row' AND r.case_id IN (SELECT case_id FROM linkage_keys) "
+        "AND o.case_id IN (SELECT case_id FROM linkage_keys)"
+    )
+
+
 def source_sql(std: Standard) -> str:
     """The store's keys with the quasi-identifiers of their cases (keys of cases no longer stored left
-    out)."""
+    out, and repeated rows: they join their original's person)."""
     quasi = ", ".join(f"c.{qi(n)}" for n in QUASI_COLUMNS if std.has_field(n))
     keys = ", ".join(f"k.{qi(c)}" for c in KEY_COLUMNS)
     return (
         f"CREATE OR REPLACE TEMP TABLE {_SOURCE} AS SELECT {keys}{', ' + quasi if quasi else ''} "
-        "FROM linkage_keys k JOIN cases c ON c.case_id = k.case_id"
+        f"FROM linkage_keys k JOIN cases c ON c.case_id = k.case_id "
+        f"WHERE k.case_id NOT IN (SELECT repeat FROM {_REPEATS})"
     )
 
 
@@ -414,9 +454,13 @@ def _decisions(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], l
 
 
 def _cluster_store(con: duckdb.DuckDBPyConnection, outcome: LinkOutcome) -> tuple[Clustering, dict[str, str]]:
-    """Cluster the keyed cases (and the cases accepted decisions name) under the decisions."""
+    """Cluster the keyed cases (with their repeated rows, and the cases accepted decisions name) under the
+    decisions."""
     accepted, rejected = _decisions(con)
-    named = sorted({c for pair in accepted for c in pair})
+    repeats = [
+        (str(a), str(b)) for a, b in con.execute(f"SELECT repeat, original FROM {_REPEATS}").fetchall()
+    ]
+    named = sorted({c for pair in accepted for c in pair} | {a for a, _ in repeats})
     contributor = dict(con.execute(f"SELECT case_id, contributor FROM {_SOURCE}").fetchall())
     if named:
         con.execute("SELECT 1").fetchall()
@@ -429,7 +473,8 @@ def _cluster_store(con: duckdb.DuckDBPyConnection, outcome: LinkOutcome) -> tupl
             con.unregister("_lk_named")
         contributor.update(dict(rows))
     links = [Link(p.case_a, p.case_b, p.score) for p in outcome.pairs if p.band == MATCH]
-    return cluster(contributor, links, accepted=accepted, rejected=rejected), contributor
+    clustering = cluster(contributor, links, repeats=repeats, accepted=accepted, rejected=rejected)
+    return clustering, contributor
 
 
 def sync_sql(target: str, new: str, keys: tuple[str, ...], values: tuple[str, ...]) -> list[str]:
@@ -453,7 +498,11 @@ def _write_persons(con: duckdb.DuckDBPyConnection, clustering: Clustering) -> di
     ids = {r: person_id(secret, r) for r in sizes}
 
     def method(r: str) -> str:
-        return "decision" if r in clustering.by_decision else "clk" if sizes[r] > 1 else "single"
+        if r in clustering.by_decision:
+            return "decision"
+        if r in clustering.by_repeat:
+            return "repeat"
+        return "clk" if sizes[r] > 1 else "single"
 
     table = pa.table(
         {
@@ -483,7 +532,9 @@ def _write_pairs(con: duckdb.DuckDBPyConnection, outcome: LinkOutcome, quasi: Qu
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _lk_pairs AS SELECT case_a, case_b, 'clk' AS method, similarity, score, "
-        f"evidence, band FROM {qi(outcome.table)} {quasi_rows}"
+        f"evidence, band FROM {qi(outcome.table)} {quasi_rows} "
+        "UNION ALL SELECT least(repeat, original), greatest(repeat, original), 'repeat', NULL, 1.0, "
+        f"{ql(REPEAT_EVIDENCE)}, {ql(MATCH)} FROM {_REPEATS}"
     )
     values = ("method", "similarity", "score", "evidence", "band")
     for statement in sync_sql("linkage_pairs", "_lk_pairs", ("case_a", "case_b"), values):
@@ -504,6 +555,8 @@ def find_duplicates(
     start = time.perf_counter()
     step = progress or (lambda _stage: None)
     std = load_standard()
+    con.execute(repeats_sql())
+    repeated = int(con.execute(f"SELECT count(*) FROM {_REPEATS}").fetchall()[0][0])
     con.execute(source_sql(std))
     outcome = link_table(con, _SOURCE, threshold, progress=step)
     step("quasi")
@@ -520,7 +573,7 @@ def find_duplicates(
         clustering, _ = _cluster_store(con, outcome)
         by_size = _write_persons(con, clustering)
     accepted, rejected = _decisions(con)
-    for table in (outcome.table, _SOURCE, found_quasi.table if found_quasi else None):
+    for table in (outcome.table, _SOURCE, _REPEATS, found_quasi.table if found_quasi else None):
         if table:
             con.execute(f"DROP TABLE IF EXISTS {qi(table)}")
     review = {b: n for b, n in outcome.bands.items() if b != MATCH}
@@ -538,6 +591,7 @@ def find_duplicates(
         comparisons=outcome.comparison.comparisons,
         candidates=outcome.comparison.candidates,
         matches=outcome.bands.get(MATCH, 0),
+        repeated_rows=repeated,
         review=review,
         review_left_out=outcome.crowded,
         persons=sum(by_size.values()),
