@@ -22,7 +22,7 @@ from ctdhub.release.dp.accounting import (
 )
 from ctdhub.release.dp.gls import Estimate, Measurement
 from ctdhub.release.dp.model import FitSettings
-from ctdhub.release.dp.space import base_domains, compress
+from ctdhub.release.dp.space import base_domains, code_dtype, compress, encode_table
 from ctdhub.release.dp.workload import Design, default_workload, design
 from ctdhub.standard import load_standard
 
@@ -264,6 +264,7 @@ def test_model_spends_the_budget_once_and_stays_in_domain(
     assert sum(e["rho"] for e in m.ledger) == pytest.approx(m.rho)  # type: ignore[attr-defined]
     for name, col in m.synthetic.items():  # type: ignore[attr-defined]
         assert col.min() >= 0 and col.max() < m.space.domains[name].size  # type: ignore[attr-defined]
+        assert col.dtype == code_dtype(m.space.domains[name].size)  # type: ignore[attr-defined]
     assert abs(m.rows - 3_000) < 100  # type: ignore[attr-defined]
 
 
@@ -280,3 +281,60 @@ def test_seeded_noise_repeats() -> None:
     a = SeededNoise(3).add(np.zeros(50, dtype=np.int64), 4.0)
     b = SeededNoise(3).add(np.zeros(50, dtype=np.int64), 4.0)
     assert np.array_equal(a, b)
+
+
+def test_code_dtype_is_the_narrowest_that_holds_the_codes() -> None:
+    assert [code_dtype(n) for n in (2, 128, 129, 32_768, 32_769)] == [
+        np.int8,
+        np.int8,
+        np.int16,
+        np.int16,
+        np.int32,
+    ]
+
+
+def test_encode_table_gives_narrow_codes_with_unknown_last() -> None:
+    import duckdb
+
+    doms = base_domains(STD, ["org-a", "org-b"], year=2026)
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT * FROM (VALUES ('org-b', 'KHM', 2020), ('org-a', NULL, NULL)) "
+        "v(contributor, citizenship, yearOfRegistration)"
+    )
+    three = {a: doms[a] for a in ("contributor", "citizenship", "yearOfRegistration")}
+    codes = encode_table(con, "t", three)
+    for a, d in three.items():
+        assert codes[a].dtype == code_dtype(d.size), a
+    assert codes["contributor"].tolist() == [1, 0]
+    cit = doms["citizenship"]
+    assert codes["citizenship"].tolist() == [cit.values.index("KHM"), cit.size - 1]
+    year = doms["yearOfRegistration"]
+    assert codes["yearOfRegistration"].tolist() == [year.values.index("2020"), year.size - 1]
+
+
+def test_measuring_in_blocks_and_narrow_codes_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The marginals are counted a block of records at a time, from codes of any integer dtype: the
+    measurements and the model are those of one pass over int64 codes."""
+    import ctdhub.release.dp as dp
+
+    codes, doms = _records(2_500, 1)
+
+    def run(block: int, dtype: type[np.integer]) -> object:
+        monkeypatch.setattr(dp, "BLOCK", block)
+        return build_model(
+            {a: c.astype(dtype) for a, c in codes.items()},
+            doms,
+            STD,
+            epsilon=4.0,
+            delta=1e-6,
+            noise=SeededNoise(1),  # type: ignore[arg-type]
+            rng=np.random.default_rng(1),
+            settings=SMALL_FIT,
+        )
+
+    whole, blocks = run(1 << 20, np.int64), run(1_000, np.int16)
+    for a, b in zip(whole.measurements, blocks.measurements, strict=True):  # type: ignore[attr-defined]
+        assert a.attrs == b.attrs and np.array_equal(a.noisy, b.noisy)
+    for name, col in whole.synthetic.items():  # type: ignore[attr-defined]
+        assert np.array_equal(col, blocks.synthetic[name]), name  # type: ignore[attr-defined]

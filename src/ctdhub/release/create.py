@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow.parquet as pq
 
 from ctdhub import __version__
 from ctdhub.errors import CtdhubError
@@ -37,7 +39,7 @@ from ctdhub.release.audit import audit_kanon
 from ctdhub.release.diff import diff_markdown, release_diff
 from ctdhub.release.dp import DPModel, NoiseSource, SecureNoise, build_model
 from ctdhub.release.dp.intervals import interval_model
-from ctdhub.release.dp.space import PERSON_RECORDS, base_domains, decode_table, encode_table
+from ctdhub.release.dp.space import PERSON_RECORDS, Codes, base_domains, decode_table, encode_table
 from ctdhub.release.estimates import tabulate, write_table
 from ctdhub.release.files import MEDIATYPES, copy_table, sha256_of, write_xlsx
 from ctdhub.release.kanon import k_anonymise
@@ -75,6 +77,10 @@ from ctdhub.store import Hub
 
 Progress = Callable[[str], None]
 STAGES = ("snapshot", "measure", "tables", "files")
+# DuckDB's memory while building a release (the store's connection during the snapshot, the build's own
+# connection after it); beyond it, sorts and tables spill to disk. Arrays in Python come on top.
+MEMORY_LIMIT = "2GB"
+MODEL_BLOCK = 1 << 20  # model records decoded and written at a time
 
 
 @dataclass
@@ -108,13 +114,21 @@ def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tupl
         if policy.contributors
         else ""
     )
-    _person_units(con, where)
-    con.execute(
-        f"COPY (SELECT c.*, {', '.join(f'u.{c}' for c in UNIT_COLUMNS)} FROM cases c "
-        f"JOIN _person_units u USING (case_id) {where} ORDER BY case_id) "
-        f"TO {ql(str(restricted / 'snapshot.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
-    )
-    con.execute("DROP TABLE _person_units")
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    # the sort by case_id (the snapshot's order: what every later step reads) spills to the store's
+    # temporary directory instead of holding millions of records in memory
+    con.execute(f"SET memory_limit = {ql(MEMORY_LIMIT)}")
+    try:
+        _person_units(con, where)
+        con.execute(
+            f"COPY (SELECT c.*, {', '.join(f'u.{c}' for c in UNIT_COLUMNS)} FROM cases c "
+            f"JOIN _person_units u USING (case_id) {where} ORDER BY case_id) "
+            f"TO {ql(str(restricted / 'snapshot.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        con.execute("DROP TABLE _person_units")
+    finally:
+        if limit:
+            con.execute(f"SET memory_limit = {ql(str(limit[0]))}")
     con.execute(
         "COPY (SELECT f.* FROM batch_fields f JOIN batches b USING (batch_id) WHERE b.status = 'active') "
         f"TO {ql(str(restricted / 'batch_fields.parquet'))} (FORMAT parquet)"
@@ -347,7 +361,7 @@ def _bound_per_person(con: duckdb.DuckDBPyConnection, k: int) -> PersonBound:
     """View MEASURED: the snapshot with at most ``k`` records per person (lowest case_id first; see
     ``_person_units``) and, when records are linked and k > 1, ``personRecords``: how many measured records
     the record's person has. Neither the person key nor anything naming the person is carried over.
-    A view, not a copy: the snapshot may be large, and the bound is read twice (measure, restricted report)."""
+    A view, not a copy: the snapshot may be large."""
     cols = {r[0] for r in con.execute("DESCRIBE snap").fetchall()}
     key = "person_key" if "person_key" in cols else "CAST(NULL AS VARCHAR)"
     row = con.execute(
@@ -393,14 +407,15 @@ def _measure(
     noise: NoiseSource,
     rng: np.random.Generator,
     bound: PersonBound,
-) -> DPModel:
+) -> tuple[DPModel, Codes]:
+    """The model, and the codes of the records measured (for the restricted report)."""
     contributors = sorted({b["contributor"] for b in batches})
     domains = base_domains(std, contributors, int(created[:4]), person_records=bound.person_records)
     codes = encode_table(con, MEASURED, domains)
     # at most k records per person are measured: build_model scales the noise by k (ρ per record / k²).
     # personRecords is one more attribute of each of those records (a function of its person alone), so
     # one person still moves every measured histogram by at most k: no further budget, no other scaling.
-    return build_model(
+    model = build_model(
         codes,
         domains,
         std,
@@ -410,6 +425,20 @@ def _measure(
         rng=rng,
         records_per_person=policy.max_records_per_person,
     )
+    return model, codes
+
+
+def _model_view(con: duckdb.DuckDBPyConnection, model: DPModel, std: Standard, path: Path) -> None:
+    """View ``model``: the model's records as standard values, written to ``path`` (Parquet) a block of
+    records at a time, so that neither the decoded records nor a copy of them in DuckDB is ever whole in
+    memory."""
+    synthetic, domains = model.synthetic, model.space.domains
+    first = decode_table({a: c[:0] for a, c in synthetic.items()}, domains, std)
+    with pq.ParquetWriter(path, first.schema, compression="zstd") as writer:
+        for start in range(0, len(next(iter(synthetic.values()), ())), MODEL_BLOCK):
+            block = {a: c[start : start + MODEL_BLOCK] for a, c in synthetic.items()}
+            writer.write_table(decode_table(block, domains, std), row_group_size=MODEL_BLOCK)
+    con.execute(f"CREATE VIEW model AS SELECT * FROM read_parquet({ql(str(path))})")
 
 
 class _Resources:
@@ -496,16 +525,45 @@ def _build(
     rng: np.random.Generator,
     budget: ledger.Budget,
 ) -> tuple[ReleaseManifest, dict[str, Any]]:
+    """The release in ``out``, but for its manifests and checksums. DuckDB (at most ``MEMORY_LIMIT``)
+    spills, and the model's records are written, to a directory inside ``out``, removed when done (or,
+    if the build is killed, with ``out`` by the next writer)."""
+    with tempfile.TemporaryDirectory(prefix=".spill-", dir=out) as spill:
+        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill})
+        try:
+            return _build_in(
+                con, Path(spill), out, release_id, std, policy, cases, batches, hub, step, noise, rng, budget
+            )
+        finally:
+            con.close()
+
+
+def _build_in(
+    con: duckdb.DuckDBPyConnection,
+    spill: Path,
+    out: Path,
+    release_id: str,
+    std: Standard,
+    policy: Policy,
+    cases: int,
+    batches: list[dict[str, Any]],
+    hub: Hub,
+    step: Progress,
+    noise: NoiseSource,
+    rng: np.random.Generator,
+    budget: ledger.Budget,
+) -> tuple[ReleaseManifest, dict[str, Any]]:
+    """``_build`` in ``con``, a private DuckDB whose temporary files (and the model's records) are in
+    ``spill``."""
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     snap = out / RESTRICTED_DIR / "snapshot.parquet"
-    con.execute(f"CREATE TABLE snap AS SELECT * FROM read_parquet({ql(str(snap))})")
+    con.execute(f"CREATE VIEW snap AS SELECT * FROM read_parquet({ql(str(snap))})")
     res = _Resources(out)
 
     step("measure")
     bound = _bound_per_person(con, policy.max_records_per_person)
-    model = _measure(con, std, policy, batches, created, noise, rng, bound)
+    model, real = _measure(con, std, policy, batches, created, noise, rng, bound)
     population = Population(
         persons=round(model.persons) if bound.linked else None,
         records=model.rows,
@@ -514,9 +572,7 @@ def _build(
     )
     families = {f.name: tuple(f.members) for f in std.families}
     intervals = interval_model(model.space, model.estimate.variances(), families, model.inflation)
-    con.register("_model_arrow", decode_table(model.synthetic, model.space.domains, std))
-    con.execute("CREATE TABLE model AS SELECT * FROM _model_arrow")
-    con.unregister("_model_arrow")
+    _model_view(con, model, std, spill / "model.parquet")
 
     step("tables")
     specs = default_specs(std)
@@ -689,7 +745,7 @@ def _build(
         seconds=0.0,  # the whole build's time, set once the build is done
         population=population,
     )
-    restricted = restricted_report(con, model, policy, cases, batches, table=MEASURED) | {
+    restricted = restricted_report(real, model, policy, cases, batches) | {
         "person_bound": bound.to_json(),
         "policy_source": policy.source,
         "batches": batches,

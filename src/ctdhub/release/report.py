@@ -17,7 +17,6 @@ import math
 from collections import Counter
 from typing import Any
 
-import duckdb
 import numpy as np
 
 from ctdhub.release.dp import DPModel
@@ -26,7 +25,7 @@ from ctdhub.release.dp.fidelity import (
     marginal_tvd,
     rare_combination_reproduction,
 )
-from ctdhub.release.dp.space import encode_table
+from ctdhub.release.dp.space import Codes
 from ctdhub.release.manifest import Population
 from ctdhub.release.policy import Policy
 
@@ -174,17 +173,11 @@ def build_report(
 
 
 def restricted_report(
-    con: duckdb.DuckDBPyConnection,
-    model: DPModel,
-    policy: Policy,
-    cases: int,
-    batches: list[dict[str, Any]],
-    table: str = "snap",
+    real: Codes, model: DPModel, policy: Policy, cases: int, batches: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """For the hub's staff only: exact counts and how faithful the model is to the real records (those of
-    ``table``: the records measured)."""
+    """For the hub's staff only: exact counts and how faithful the model is to the real records (``real``:
+    the codes of the records measured, as ``build_model`` read them)."""
     domains = model.space.domains
-    real = encode_table(con, table, domains)
     sizes = {k: d.size for k, d in domains.items()}
     synth = model.synthetic
     qis = [q for q in policy.quasi_identifiers if q in real]

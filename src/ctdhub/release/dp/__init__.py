@@ -47,6 +47,7 @@ __all__ = ["DPModel", "NoiseSource", "SecureNoise", "SeededNoise", "build_model"
 
 COMPRESSION_SHARE = 0.04  # of ρ, for the one-way counts that decide which values are merged
 COMPRESSION_SIGMAS = 2.5  # a value is kept when its noisy count reaches this many σ
+BLOCK = 1 << 20  # records counted at a time: their model codes (base and derived, int32) take ~400 MB
 
 
 @dataclass
@@ -162,21 +163,21 @@ def build_model(
         measurements.append(Measurement((a,), merged, sigma1 * math.sqrt(widest)))
     add_derived(space, std)
     sizes = space.sizes
-    full = space.with_derived(space.to_model(codes))
-    names = list(full)
+    names = [*space.base, *space.derived]
     columns = {a: i for i, a in enumerate(names)}
-    matrix = (
-        np.stack([full[a] for a in names], axis=0).astype(np.int32)
-        if n_rows
-        else np.zeros((len(names), 0), np.int32)
-    )
     workload = default_workload(std, space.base)
     plan = design(workload, sizes, ledger.remaining / scale)
     times["prepare"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     cliques = [c for c, _ in plan]
     cols, strides, off, cell_off = _flat_blocks(cliques, columns, sizes)
-    counts = kernels.marginal_counts(matrix, cols, strides, off, cell_off)
+    counts = np.zeros(int(cell_off[-1]), dtype=np.int64)
+    for start in range(0, n_rows, BLOCK):  # the model codes of one block of records at a time
+        full = space.with_derived(space.to_model({a: c[start : start + BLOCK] for a, c in codes.items()}))
+        matrix = np.empty((len(names), len(full[names[0]])), dtype=np.int32)
+        for i, a in enumerate(names):
+            matrix[i] = full[a]
+        counts += kernels.marginal_counts(matrix, cols, strides, off, cell_off)
     for j, (clique, sigma) in enumerate(plan):
         cell = counts[cell_off[j] : cell_off[j + 1]]
         noisy = noise.add(cell, sigma).astype(np.float64)

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from ctdhub.release.dp import kernels
 from ctdhub.release.dp.gls import Estimate, Measurement
-from ctdhub.release.dp.space import Codes, ModelSpace
+from ctdhub.release.dp.space import Codes, ModelSpace, narrow
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -363,7 +363,7 @@ def fit_model(
     rows = round(float(w.sum()))
     counts = _round_weights(parts, w, [columns[a] for a in SORT_KEYS if a in columns], rows, rng)
     picked = np.repeat(np.arange(parts.shape[1]), counts)
-    out = {a: parts[columns[a], picked].astype(np.int64) for a in space.base}
+    out = {a: narrow(parts[columns[a], picked], sizes[a]) for a in space.base}
     return out, rows
 
 

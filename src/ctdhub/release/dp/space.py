@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -32,7 +33,8 @@ from ctdhub.standard.dimensions import GEO_DIMS, YEAR
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
-Codes = dict[str, IntArray]
+CodeArray = NDArray[np.signedinteger[Any]]  # codes of one attribute, in the narrowest dtype (``code_dtype``)
+Codes = dict[str, CodeArray]
 
 CONTRIBUTOR = "contributor"
 # For each measured record, how many measured records its person has: "1" .. "k" (k: the policy's
@@ -70,7 +72,7 @@ class Compression:
     """A domain after merging rare values: original code -> model code, and back."""
 
     attr: str
-    to_model: IntArray  # original code -> model code
+    to_model: CodeArray  # original code -> model code
     members: tuple[tuple[int, ...], ...]  # model code -> original codes
     weights: FloatArray  # per original code: share of its model code when spreading back (sums to 1)
 
@@ -91,19 +93,18 @@ class Derived:
     size: int
     values: tuple[str, ...]  # labels of codes 0..size-2 (the last code is unknown)
     base: tuple[str, ...]
-    table: IntArray | None = None  # lookup: base model code -> derived code
+    table: CodeArray | None = None  # lookup: base model code -> derived code (``code_dtype(size)``)
     flag_one: int = 1  # the model code of value "1" in each base flag
     cap: int = 1
 
-    def compute(self, codes: Codes) -> IntArray:
+    def compute(self, codes: Codes) -> CodeArray:
         if self.table is not None:
-            out: IntArray = self.table[codes[self.base[0]]]
+            out: CodeArray = self.table[codes[self.base[0]]]
             return out
-        hits = np.zeros(len(codes[self.base[0]]), dtype=np.int64)
+        hits = np.zeros(len(codes[self.base[0]]), dtype=code_dtype(len(self.base) + 1))
         for b in self.base:
             hits += codes[b] == self.flag_one
-        out2: IntArray = np.minimum(hits, self.cap)
-        return out2
+        return narrow(np.minimum(hits, self.cap), self.size)
 
 
 @dataclass
@@ -149,7 +150,7 @@ class ModelSpace:
         out = dict(codes)
         for a, comp in self.compressions.items():
             col = codes[a]
-            orig = np.empty(len(col), dtype=np.int64)
+            orig = np.empty(len(col), dtype=code_dtype(self.domains[a].size))
             for mc, members in enumerate(comp.members):
                 sel = np.flatnonzero(col == mc)
                 if len(members) == 1:
@@ -174,17 +175,40 @@ def base_domains(
     return out
 
 
+# the narrowest signed integer types, numpy's and DuckDB's: codes of millions of records stay small
+_CODE_TYPES = ((np.int8, "TINYINT"), (np.int16, "SMALLINT"), (np.int32, "INTEGER"))
+
+
+def _code_type(size: int) -> tuple[type[np.signedinteger[Any]], str]:
+    for dtype, sql in _CODE_TYPES:
+        if size <= np.iinfo(dtype).max + 1:
+            return dtype, sql
+    raise ValueError(f"a domain of {size:,} codes is too large")
+
+
+def code_dtype(size: int) -> type[np.signedinteger[Any]]:
+    """The narrowest signed integer dtype holding the codes 0 .. size - 1 (int8 for most attributes)."""
+    return _code_type(size)[0]
+
+
+def narrow(col: NDArray[np.integer[Any]], size: int) -> CodeArray:
+    """``col`` (codes of a domain of ``size``) in ``code_dtype(size)``, without a copy when it already is."""
+    out: CodeArray = np.asarray(col, dtype=code_dtype(size))
+    return out
+
+
 def encode_table(con: duckdb.DuckDBPyConnection, table: str, domains: dict[str, Domain]) -> Codes:
-    """Original integer codes of every base attribute (last code = unknown), in one SQL scan."""
+    """Original integer codes of every base attribute (last code = unknown; ``code_dtype``), in one SQL
+    scan."""
     exprs = []
     for name, d in domains.items():
         values = "[" + ", ".join(ql(v) for v in d.values) + "]::VARCHAR[]"
         exprs.append(
-            f"coalesce(list_position({values}, CAST({qi(name)} AS VARCHAR)), {len(d.values) + 1}) - 1 "
-            f"AS {qi(name)}"
+            f"CAST(coalesce(list_position({values}, CAST({qi(name)} AS VARCHAR)), {len(d.values) + 1}) - 1 "
+            f"AS {_code_type(d.size)[1]}) AS {qi(name)}"
         )
     cols = con.execute(f"SELECT {', '.join(exprs)} FROM {qi(table)}").fetchnumpy()
-    return {name: np.asarray(cols[name], dtype=np.int64) for name in domains}
+    return {name: narrow(cols.pop(name), d.size) for name, d in domains.items()}
 
 
 def decode_values(codes: Codes, domains: dict[str, Domain]) -> dict[str, NDArray[np.object_]]:
@@ -214,7 +238,7 @@ def compress(
         to_model[code] = others[g]
         members[others[g]].append(int(code))
     weights = np.maximum(noisy, 0.0) + 1e-6
-    return Compression(attr, to_model, tuple(tuple(m) for m in members), weights)
+    return Compression(attr, narrow(to_model, len(members)), tuple(tuple(m) for m in members), weights)
 
 
 def country_groups(domain: Domain) -> IntArray:
@@ -237,7 +261,7 @@ def add_derived(space: ModelSpace, std: Standard) -> None:
         dom = space.domains[country]
         comp = space.compressions.get(country)
         n_model = comp.size if comp else dom.size
-        table = np.full(n_model, len(labels), dtype=np.int64)
+        table = np.full(n_model, len(labels), dtype=code_dtype(len(labels) + 1))
         for orig, iso3 in enumerate(dom.values):
             lab = (rows.get(iso3) or {}).get(level)
             mc = comp.to_model[orig] if comp else orig
