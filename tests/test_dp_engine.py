@@ -338,3 +338,22 @@ def test_measuring_in_blocks_and_narrow_codes_change_nothing(monkeypatch: pytest
         assert a.attrs == b.attrs and np.array_equal(a.noisy, b.noisy)
     for name, col in whole.synthetic.items():  # type: ignore[attr-defined]
         assert np.array_equal(col, blocks.synthetic[name]), name  # type: ignore[attr-defined]
+
+
+def test_interval_of_a_combination_agrees_with_counts_of_values() -> None:
+    """IntervalModel.combination: indicator weights give a count's variance; the persons' weights (1/j) give
+    a variance between none and that of the whole total; an unmeasured component is said."""
+    from ctdhub.release.dp.gls import ComponentVariances
+    from ctdhub.release.dp.intervals import IntervalModel
+
+    variances = ComponentVariances({"k": 4}, {(): 9.0, ("k",): 4.0})
+    model = IntervalModel(variances, {"k": {"1": 0, "2": 1, "3": 2, "Unknown": 3}}, {}, {})
+    for kept in (["1"], ["1", "2"], ["1", "2", "3"]):
+        count = model.interval(100.0, {"k": kept})
+        combined = model.combination(100.0, "k", {v: 1.0 for v in kept})
+        assert combined.sd == pytest.approx(count.sd) and combined.measured
+    persons = model.combination(100.0, "k", {"1": 1.0, "2": 0.5, "3": 1 / 3})
+    assert 0 < persons.sd < model.interval(100.0, {}).sd + model.combination(100.0, "k", {"1": 1.0}).sd
+    assert persons.lower <= 100 <= persons.upper
+    partial = IntervalModel(ComponentVariances({"k": 4}, {(): 9.0}), model.codes, {}, {})
+    assert not partial.combination(100.0, "k", {"1": 1.0}).measured

@@ -6,6 +6,7 @@ import copy
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -286,13 +287,35 @@ def test_cli_lists_an_unreadable_release_and_shows_the_sentence(tmp_path: Path) 
 
 
 def test_population_round_trips_and_is_checked() -> None:
-    population: dict[str, Any] = {"persons": 2100, "records": 2541, "unit": "person", "linked": True}
+    population: dict[str, Any] = {
+        "persons": 2100,
+        "records": 2541,
+        "unit": "person",
+        "linked": True,
+        "persons_lower": 2050,
+        "persons_upper": 2150,
+    }
     doc = {**_current(), "population": population}
     m = ReleaseManifest.from_json(doc)
     assert m.population is not None and m.population.persons == 2100 and m.population.linked
     assert m.to_json() == doc
-    unlinked = {**doc, "population": {"persons": None, "records": 2541, "unit": "record", "linked": False}}
+    unlinked = {
+        **doc,
+        "population": {
+            "persons": None,
+            "records": 2541,
+            "unit": "record",
+            "linked": False,
+            "persons_lower": None,
+            "persons_upper": None,
+        },
+    }
     assert ReleaseManifest.from_json(unlinked).to_json() == unlinked
+    # written before the persons' interval was computed: read, without one
+    older = {**doc, "population": {k: v for k, v in population.items() if not k.startswith("persons_")}}
+    assert ReleaseManifest.from_json(older).population == replace(
+        m.population, persons_lower=None, persons_upper=None
+    )
     assert ReleaseManifest.from_json(_current()).population is None  # written before persons were estimated
     cases: list[tuple[dict[str, Any], str]] = [
         (

@@ -6,6 +6,7 @@ together; a release of the unlinked demo hub keeps the unit "record" and counts 
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from collections.abc import Iterator
@@ -207,6 +208,8 @@ def test_manifest_states_persons_and_records(linked: tuple[Path, Links]) -> None
         "records": pop.records,
         "unit": "person",
         "linked": True,
+        "persons_lower": pop.persons_lower,
+        "persons_upper": pop.persons_upper,
     }
     assert doc["model"]["records"] == pop.records
     assert doc["privacy"]["unit"] == (
@@ -284,6 +287,11 @@ def test_dashboard_shows_persons_and_case_records(linked: tuple[Path, Links], cl
     total = client.get("/api/v1/stats").json()["cells"][0]["estimate"]
     kpis = _kpis(client.get("/").text)
     assert kpis[:2] == [("Identified persons", str(pop.persons)), ("Case records", str(total))]
+    # the persons' 90 % interval (a weighted sum of the personRecords counts) is around the estimate, and shown
+    assert pop.persons_lower is not None and pop.persons_upper is not None
+    assert pop.persons_lower <= pop.persons <= pop.persons_upper and pop.persons_lower < pop.persons_upper
+    note = f"counted once; 90 % interval: {pop.persons_lower:,}–{pop.persons_upper:,}"
+    assert note in html_lib.unescape(client.get("/").text)
     assert total == pop.records  # the model's records, counted
     fr = _kpis(client.get("/?lang=fr").text)
     es = _kpis(client.get("/?lang=es").text)

@@ -38,7 +38,7 @@ from ctdhub.release.aggregates import default_specs
 from ctdhub.release.audit import audit_kanon
 from ctdhub.release.diff import diff_markdown, release_diff
 from ctdhub.release.dp import DPModel, NoiseSource, SecureNoise, build_model
-from ctdhub.release.dp.intervals import interval_model
+from ctdhub.release.dp.intervals import IntervalModel, interval_model
 from ctdhub.release.dp.space import PERSON_RECORDS, Codes, base_domains, decode_table, encode_table
 from ctdhub.release.estimates import tabulate, write_table
 from ctdhub.release.files import MEDIATYPES, copy_table, sha256_of, write_xlsx
@@ -428,6 +428,29 @@ def _measure(
     return model, codes
 
 
+def _population(model: DPModel, bound: PersonBound, intervals: IntervalModel) -> Population:
+    """Case records and (when records are linked) persons, with the persons' 90 % interval: a weighted sum
+    of the ``personRecords`` counts (``DPModel.persons_weights``), or the records' own when persons are
+    the records."""
+    if not bound.linked:
+        return Population(persons=None, records=model.rows, unit="record", linked=False)
+    persons = model.persons
+    weights = model.persons_weights()
+    interval = (
+        intervals.combination(persons, PERSON_RECORDS, weights)
+        if weights
+        else intervals.interval(persons, {})
+    )
+    return Population(
+        persons=round(persons),
+        records=model.rows,
+        unit="person",
+        linked=True,
+        persons_lower=interval.lower,
+        persons_upper=interval.upper,
+    )
+
+
 def _model_view(con: duckdb.DuckDBPyConnection, model: DPModel, std: Standard, path: Path) -> None:
     """View ``model``: the model's records as standard values, written to ``path`` (Parquet) a block of
     records at a time, so that neither the decoded records nor a copy of them in DuckDB is ever whole in
@@ -564,14 +587,9 @@ def _build_in(
     step("measure")
     bound = _bound_per_person(con, policy.max_records_per_person)
     model, real = _measure(con, std, policy, batches, created, noise, rng, bound)
-    population = Population(
-        persons=round(model.persons) if bound.linked else None,
-        records=model.rows,
-        unit="person" if bound.linked else "record",
-        linked=bound.linked,
-    )
     families = {f.name: tuple(f.members) for f in std.families}
     intervals = interval_model(model.space, model.estimate.variances(), families, model.inflation)
+    population = _population(model, bound, intervals)
     _model_view(con, model, std, spill / "model.parquet")
 
     step("tables")

@@ -164,6 +164,10 @@ class Population:
     records: int  # the model's records: the estimate of the case records measured
     unit: Unit  # the unit of privacy: "person" when records are linked, else "record"
     linked: bool  # whether any records are linked to persons (linkage or person keys)
+    # the persons estimate's 90 % interval (IntervalModel.combination); None when persons are not estimated,
+    # or in a manifest written before it was computed
+    persons_lower: int | None = None
+    persons_upper: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return _record_json(self)
@@ -180,6 +184,8 @@ class Population:
             records=f.whole("records"),
             unit="person" if unit == "person" else "record",
             linked=f.flag("linked"),
+            persons_lower=f.whole_or_none("persons_lower") if "persons_lower" in f.doc else None,
+            persons_upper=f.whole_or_none("persons_upper") if "persons_upper" in f.doc else None,
         )
 
 

@@ -258,6 +258,11 @@ def report_html(r: dict[str, Any]) -> str:
                     "persons (estimate)",
                     pop["persons"] if pop["persons"] is not None else "not estimated: records not linked",
                 ),
+                *(
+                    [("persons: 90 % interval", f"{pop['persons_lower']:,} – {pop['persons_upper']:,}")]
+                    if pop.get("persons_lower") is not None and pop.get("persons_upper") is not None
+                    else []
+                ),
             ]
         ),
         "<h2>What was measured</h2>",

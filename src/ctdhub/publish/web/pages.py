@@ -349,6 +349,10 @@ def _kpis(ctx: Ctx, filters: Filters) -> list[tuple[str, str, str, str]]:
         out = []
         if population.persons is not None and filters == Filters():
             note = lang.gettext("Case records linked to one person, counted once")
+            if population.persons_lower is not None and population.persons_upper is not None:
+                note += "; " + lang.gettext("90 %% interval: %(interval)s") % {
+                    "interval": interval_text(lang, population.persons_lower, population.persons_upper)
+                }
             text = count_text(lang, population.persons, ctx.view.threshold)
             out.append((lang.gettext("Identified persons"), text, str(population.persons), note))
         out.append(_estimate_kpi(ctx, lang.gettext("Case records"), total))

@@ -79,14 +79,24 @@ class DPModel:
         the model's records themselves match each one-way only approximately (the fit trades every
         measurement off against the others; on the demo hub their personRecords counts strayed 5-10 %
         from the GLS estimate, which was within 0.2 % of the truth). Post-processing, like ``rows``."""
+        weights = self.persons_weights()
+        if not weights:
+            return float(self.rows)
+        domain = self.space.domains[PERSON_RECORDS]
+        n = np.maximum(self.estimate.marginal((PERSON_RECORDS,)), 0.0)[: len(domain.values)]
+        return float(sum(weights[v] * n[i] for i, v in enumerate(domain.values)))
+
+    def persons_weights(self) -> dict[str, float]:
+        """``persons`` as a weighted sum of the ``personRecords`` counts: value j -> rows / (Σ n · j); empty
+        when persons are the records (no such attribute, or its estimated counts all 0)."""
         domain = self.space.domains.get(PERSON_RECORDS)
         if domain is None:
-            return float(self.rows)
+            return {}
         n = np.maximum(self.estimate.marginal((PERSON_RECORDS,)), 0.0)[: len(domain.values)]
         if n.sum() <= 0:
-            return float(self.rows)
-        per_person = np.array([int(v) for v in domain.values], dtype=np.float64)
-        return float(self.rows * (n / per_person).sum() / n.sum())
+            return {}
+        scale = self.rows / float(n.sum())
+        return {v: scale / int(v) for v in domain.values}
 
 
 def _flat_blocks(

@@ -80,6 +80,31 @@ class IntervalModel:
         high = max(math.ceil(estimate + self.z * sd), 0)
         return Interval(int(low), int(high), sd, measured, approximate)
 
+    def combination(self, estimate: float, dim: str, weights: Mapping[str, float]) -> Interval:
+        """The interval of ``estimate`` = Σ_v weights[v] · (count of value v of ``dim``). Under the GLS
+        components (see ``ComponentVariances.variance``) the variance of Σ_c w_c x_c over the n model codes
+        c of ``dim`` is V_∅ (Σw / n)² + V_dim (Σw² − (Σw)² / n); with w the indicator of k codes this is the
+        variance of a count of k values."""
+        table = self.codes.get(dim)
+        if table is None:
+            raise ValueError(f"unknown dimension {dim!r}")
+        by_code: dict[int, float] = {}
+        for label, w in weights.items():
+            by_code[table[label]] = by_code.get(table[label], 0.0) + w
+        n = self.variances.sizes[dim]
+        total, squares = sum(by_code.values()), sum(w * w for w in by_code.values())
+        parts = (
+            (self.variances.components.get(()), (total / n) ** 2),
+            (self.variances.components.get((dim,)), squares - total * total / n),
+        )
+        var = sum(v * c for v, c in parts if v is not None)
+        measured = all(v is not None for v, _ in parts)
+        if self.inflation:
+            var *= self.inflation.get(1, max(self.inflation.values()))
+        sd = math.sqrt(max(var, 0.0))
+        low = max(0, math.floor(estimate - self.z * sd))
+        return Interval(int(low), max(math.ceil(estimate + self.z * sd), 0), sd, measured)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "level": self.level,
