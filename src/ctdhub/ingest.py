@@ -3,6 +3,11 @@
 This is the library function behind `ctdhub ingest` (and resubmission of corrected quarantined
 rows). Invariant, checked inside the store's transaction: rows_read = rows_stored + rows_quarantined.
 
+Files larger than memory: every step runs in DuckDB temporary tables on a connection whose memory is held
+to `ctdhub.store.hub.SPILL_MEMORY_LIMIT` (beyond it they spill to disk), and the readers hand DuckDB the
+file in bounded chunks (`ctdhub.read`), so peak memory does not grow with the file. The whole file is still
+one batch, written in one transaction.
+
 `prepare` is the part an ingest shares with its dry run (`check_mapping`): read, leave out the rows that
 are not cases, pivot a long layout, map, validate, all in the temporary tables a `Staging` names; only
 `ingest_file` then writes the store.
@@ -46,7 +51,7 @@ from ctdhub.store.batches import (
     refuse_duplicate,
     write_batch,
 )
-from ctdhub.store.hub import person_key_secret
+from ctdhub.store.hub import memory_bounded, person_key_secret, spilling_connection
 from ctdhub.store.quarantine import formula_restored
 from ctdhub.validate import run_validation
 
@@ -353,7 +358,7 @@ def ingest_file(
     check_contributor(contributor)
     p, std, spec = _load(path, mapping)
     sha = file_sha256(p)
-    with hub.writer() as con:
+    with hub.writer() as con, memory_bounded(con):
         refuse_duplicate(con, sha, p.name)
         prep = prepare(con, p, spec, std, resubmission=resubmission, keyed=True, step=step)
         step("store")
@@ -408,8 +413,7 @@ def resubmit_file(
     contributor whose rows it corrects, resolving them; with the spec they were first read with unless
     `mapping` is given."""
     p = Path(path)
-    con = duckdb.connect()
-    try:
+    with spilling_connection() as con:
         info = read_source(con, p, table="resubmitted")  # as ingest will read it (CSV or workbook)
         row = (
             con.execute(
@@ -418,8 +422,6 @@ def resubmit_file(
             if "_source_batch" in info.columns
             else None
         )
-    finally:
-        con.close()
     if row is None:
         raise CtdhubError(f"{path} has no rows with a _source_batch: it is not a quarantine export.")
     with hub.connect() as store:
@@ -513,7 +515,7 @@ def profile_file(
     if not p.is_file():
         raise CtdhubError(f"{p}: no such file.")
     table = Staging().file
-    with duckdb.connect() as con:
+    with spilling_connection() as con:
         info = read_source(con, p, table=table, sheet=sheet, header_row=header_row)
         profiles: dict[str, list[tuple[str, int]]] = {}
         for col in info.columns:
@@ -539,7 +541,7 @@ def check_mapping(path: str | Path, mapping: str | Path | MappingSpec) -> dict[s
     The file goes through the same `prepare` step as an ingest, so the rows it says would be stored and
     quarantined, the rule counts and the unmapped values are those an ingest of the file would report."""
     p, std, spec = _load(path, mapping)
-    with duckdb.connect() as con:
+    with spilling_connection() as con:
         prep = prepare(con, p, spec, std)
         return _dry_run_report(con, p, spec, std, prep)
 

@@ -26,7 +26,6 @@ compares against: pairs that agree exactly on every quasi-identifier.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from dataclasses import dataclass
 
@@ -36,6 +35,7 @@ import pyarrow.compute as pc
 
 from ctdhub.sql import qi, ql
 from ctdhub.standard import Standard, load_standard
+from ctdhub.store.hub import spilling_connection
 
 SEX, AGE, REGISTERED, MAJORITY, CITIZENSHIP, EXPLOITED = (
     "gender",
@@ -246,9 +246,7 @@ def _predict(data: pa.Table, min_probability: float, top: int, seed: int) -> tup
     from splink import DuckDBAPI, Linker, SettingsCreator  # imported when needed: it takes a while
     from splink.blocking_rule_library import CustomRule
 
-    spill = tempfile.TemporaryDirectory(prefix="ctdhub-splink-")
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill.name})
-    try:
+    with spilling_connection(MEMORY_LIMIT) as con:
         db = DuckDBAPI(con)
         settings = SettingsCreator(
             link_type="dedupe_only",
@@ -266,9 +264,6 @@ def _predict(data: pa.Table, min_probability: float, top: int, seed: int) -> tup
             threshold_match_probability=min_probability, warning_mode="never"
         ).physical_name
         return compared, con.sql(selected_sql(predictions, min_probability, top)).to_arrow_table()
-    finally:
-        con.close()
-        spill.cleanup()
 
 
 def quasi_candidates(

@@ -4,11 +4,16 @@ DuckDB reports no line numbers, and a record's ordinal differs from its line whe
 newlines or the file has empty lines (which DuckDB skips). This pass mirrors DuckDB's splitting with
 quote '"' (escape '""'): a newline ends a record when an even number of quotes precedes it; an empty
 line (or a lone '\r') is not a record.
+
+The lines can be handed over as they are found (`LineFeed`, a bounded queue read by the parse of the same
+file in another thread), so that no array of every record's line is held for a large file.
 """
 
 from __future__ import annotations
 
 import codecs
+import queue
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,9 +32,53 @@ Lines = npt.NDArray[np.int64]
 class LineScan:
     """What one pass over a CSV file found."""
 
-    lines: Lines  # start line of each non-empty record (the header first)
+    lines: Lines  # start line of each non-empty record (the header first); empty when handed to a feed
     empty_lines: int  # empty lines after the first record
     utf8_error: int | None = None  # byte offset of the first invalid UTF-8, when asked to check
+    records: int = 0  # how many start lines were found (= lines.size when they are kept)
+
+
+FEED_CHUNKS = 4  # scan chunks a feed holds before the scan waits for the parse
+_END = np.zeros(0, dtype=np.int64)
+
+
+class LineFeed:
+    """Start lines handed from the byte scan (one thread) to the parse of the same records (another) as they
+    are found. The queue is bounded, so the scan runs at most a few chunks ahead; `cancel` (the parse has
+    ended, perhaps early) lets the scan finish without waiting."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Lines | None] = queue.Queue(maxsize=FEED_CHUNKS)
+        self._cancelled = threading.Event()
+        self._buffer: Lines = _END
+        self._ended = False
+
+    def put(self, part: Lines | None) -> None:
+        """Scan side: hand over the lines of one chunk (None: the scan has ended)."""
+        while not self._cancelled.is_set():
+            try:
+                self._queue.put(part, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def take(self, n: int) -> Lines:
+        """Parse side: the next `n` start lines, or fewer when the scan ended before finding them."""
+        parts = [self._buffer]
+        have = self._buffer.size
+        while have < n and not self._ended:
+            part = self._queue.get()
+            if part is None:
+                self._ended = True
+            else:
+                parts.append(part)
+                have += part.size
+        lines = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        self._buffer = lines[n:]
+        return lines[:n]
+
+    def cancel(self) -> None:
+        self._cancelled.set()
 
 
 def line_start_offset(path: Path, lines_to_skip: int) -> int:
@@ -53,13 +102,48 @@ def line_start_offset(path: Path, lines_to_skip: int) -> int:
 
 
 def record_lines(
-    path: Path, *, first_line: int = 1, keep_empty: bool = False, check_utf8: bool = False
+    path: Path,
+    *,
+    first_line: int = 1,
+    keep_empty: bool = False,
+    check_utf8: bool = False,
+    feed: LineFeed | None = None,
 ) -> LineScan:
     """Start lines of the non-empty records in `path`, reading from physical line `first_line`, and the
     number of empty lines after the first record (DuckDB skips them; they count as blank rows).
-    With `keep_empty`, empty lines are listed too (DuckDB counts them in its error positions)."""
+    With `keep_empty`, empty lines are listed too (DuckDB counts them in its error positions). With `feed`,
+    the lines go to it chunk by chunk (then None) instead of into the result's `lines`."""
+    try:
+        return _scan(path, first_line, keep_empty, check_utf8, feed)
+    finally:
+        if feed is not None:
+            feed.put(None)
+
+
+class _Found:
+    """The start lines found so far: kept, or handed to a feed (only their count and the first kept)."""
+
+    def __init__(self, feed: LineFeed | None) -> None:
+        self.feed = feed
+        self.parts: list[Lines] = []
+        self.records = 0
+        self.first: int | None = None
+
+    def add(self, lines: Lines) -> None:
+        if not lines.size:
+            return
+        if self.first is None:
+            self.first = int(lines[0])
+        self.records += int(lines.size)
+        if self.feed is None:
+            self.parts.append(lines)
+        else:
+            self.feed.put(lines)
+
+
+def _scan(path: Path, first_line: int, keep_empty: bool, check_utf8: bool, feed: LineFeed | None) -> LineScan:
     start = line_start_offset(path, first_line - 1)
-    parts: list[Lines] = []
+    found = _Found(feed)
     empties = 0
     odd = 0  # parity of quotes seen so far
     newlines_before = first_line - 1  # newlines before the current chunk (from the top of the file)
@@ -93,7 +177,7 @@ def record_lines(
                 empty = (length == 0) | ((length == 1) & (first == CR))
                 if keep_empty:
                     empty[:] = False
-                parts.append(prev_lines[~empty] + 1)
+                found.add(prev_lines[~empty] + 1)
                 empties += int(empty.sum())
                 last_term, last_term_line = int(terms[-1]), int(term_lines[-1])
             odd = (odd + int(qpos.size)) & 1
@@ -102,13 +186,13 @@ def record_lines(
             offset += len(chunk)
     tail = offset - (last_term + 1)
     if tail > 1 or (tail == 1 and last_byte != CR):
-        parts.append(np.array([last_term_line + 1], dtype=np.int64))
-    lines = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    if lines.size:  # empty lines above the first record are not blank data rows
-        empties -= int(lines[0]) - first_line
+        found.add(np.array([last_term_line + 1], dtype=np.int64))
+    lines = np.concatenate(found.parts) if found.parts else np.zeros(0, dtype=np.int64)
+    if found.first is not None:  # empty lines above the first record are not blank data rows
+        empties -= found.first - first_line
     if decoder is not None and utf8_error is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8_error = offset
-    return LineScan(lines, max(empties, 0), utf8_error)
+    return LineScan(lines, max(empties, 0), utf8_error, found.records)

@@ -1,14 +1,16 @@
 """Loading a CSV file into DuckDB: detection in Python on the first bytes, parsing by DuckDB `read_csv`.
 
 DuckDB parses the file (all VARCHAR, strict, explicit delimiter and quote) on a cursor and streams Arrow
-batches, which are cleaned by Arrow kernels and kept as the output table (`batches.store_batches`).
-`_row` is the physical line where each record starts: a vectorised byte pass (`csv_lines`), run in a
-second thread while DuckDB parses, finds the start line of every record, so quoted newlines and empty
-lines are accounted for exactly.
+batches, each cleaned by Arrow kernels and appended to the output table as it comes
+(`batches.store_batches`), so memory does not grow with the file. `_row` is the physical line where each
+record starts: a vectorised byte pass (`csv_lines`), run in a second thread while DuckDB parses, finds the
+start line of every record (quoted newlines and empty lines accounted for exactly) and hands the lines to
+the parse batch by batch (`csv_lines.LineFeed`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -19,10 +21,9 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from ctdhub.errors import CtdhubError
-from ctdhub.read.batches import Chunk, clean_text, store_batches
+from ctdhub.read.batches import BatchCounts, Chunk, clean_text, drop_source, store_batches
 from ctdhub.read.csv_detect import (
     SAMPLE_BYTES,
     decode_sample,
@@ -32,7 +33,7 @@ from ctdhub.read.csv_detect import (
     read_sample,
     skip_lines,
 )
-from ctdhub.read.csv_lines import LineScan, record_lines
+from ctdhub.read.csv_lines import LineFeed, LineScan, record_lines
 from ctdhub.read.csv_transcode import (
     line_of_offset,
     mixed_line_endings,
@@ -115,70 +116,88 @@ def _read_csv_sql(path: Path, ncols: int, delimiter: str, header_row: int) -> st
     )
 
 
-def _parse(con: duckdb.DuckDBPyConnection, sql: str) -> list[list[pa.Array]]:
-    """DuckDB's parse as cleaned text columns, one list per Arrow batch, in file order."""
+@dataclass
+class _Parse:
+    """How far DuckDB's parse went: the records it gave (the header included), or the error it stopped on."""
+
+    records: int = 0
+    error: Exception | None = None
+
+
+def _chunks(
+    con: duckdb.DuckDBPyConnection, sql: str, feed: LineFeed, header_row: int, parse: _Parse
+) -> Iterator[Chunk]:
+    """DuckDB's parse as (start lines, cleaned text columns) per Arrow batch, in file order; the header
+    record, parsed as data (see _read_csv_sql), is dropped. An error ends the batches and is kept in `parse`
+    (errors met mid-stream arrive as Arrow OSError)."""
     cursor = con.cursor()
     try:
-        return [
-            [clean_text(c) for c in batch.columns] for batch in cursor.sql(sql).to_arrow_reader(BATCH_ROWS)
-        ]
+        for batch in cursor.sql(sql).to_arrow_reader(BATCH_ROWS):
+            columns = [clean_text(c) for c in batch.columns]
+            n = batch.num_rows
+            rows = feed.take(n)
+            if rows.size < n:  # the byte pass and DuckDB disagree (should not happen): fall back to ordinals
+                rows = np.arange(parse.records, parse.records + n, dtype=np.int64) + header_row
+            if parse.records == 0 and n:
+                rows, columns = rows[1:], [c.slice(1) for c in columns]
+            parse.records += n
+            yield rows, columns
+    except (duckdb.Error, OSError) as err:
+        parse.error = err
     finally:
         cursor.close()
 
 
-def _chunks(batches: list[list[pa.Array]], scan: LineScan, header_row: int) -> Iterator[Chunk]:
-    """(start lines, columns) per batch; the header record, parsed as data (see _read_csv_sql), is dropped."""
-    lines = scan.lines
-    done = 0
-    for columns in batches:
-        n = len(columns[0]) if columns else 0
-        if done + n <= lines.size:
-            rows = lines[done : done + n]
-        else:  # the byte pass and DuckDB disagree (should not happen): fall back to ordinals
-            rows = np.arange(done, done + n, dtype=np.int64) + header_row
-        if done == 0 and n:
-            rows, columns = rows[1:], [c.slice(1) for c in columns]
-        done += n
-        yield rows, columns
-
-
 @dataclass
 class _Pass:
-    """One read of the file: header names, parsed batches (or DuckDB's error) and the line scan."""
+    """One read of the file into the output table: header names, the records parsed (or DuckDB's error),
+    the rows kept and blank rows dropped, and the line scan."""
 
     names: list[str] | None
-    batches: list[list[pa.Array]]
-    error: Exception | None
+    parse: _Parse
+    counts: BatchCounts
     scan: LineScan
+
+    @property
+    def error(self) -> Exception | None:
+        return self.parse.error
 
 
 def _read_pass(
-    con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, header: int, label: str, check_utf8: bool
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    delimiter: str,
+    header: int,
+    label: str,
+    check_utf8: bool,
+    table: str,
 ) -> _Pass:
-    """Parse with DuckDB while a second thread scans the bytes for line numbers (and invalid UTF-8)."""
+    """Parse with DuckDB into `table` while a second thread scans the bytes for line numbers (and invalid
+    UTF-8), handing them over as it finds them."""
+    feed = LineFeed()
+    parse, counts = _Parse(), BatchCounts()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        job = pool.submit(record_lines, path, first_line=header, check_utf8=check_utf8)
-        record = _first_record(path, "utf-8", delimiter, header)
-        names = clean_headers(record, label) if record is not None else None
-        batches: list[list[pa.Array]] = []
-        error: Exception | None = None
-        if names:
-            try:
-                batches = _parse(con, _read_csv_sql(path, len(names), delimiter, header))
-            except (duckdb.Error, OSError) as err:  # errors met mid-stream arrive as Arrow OSError
-                error = err
+        job = pool.submit(record_lines, path, first_line=header, check_utf8=check_utf8, feed=feed)
+        try:
+            record = _first_record(path, "utf-8", delimiter, header)
+            names = clean_headers(record, label) if record is not None else None
+            if names:
+                sql = _read_csv_sql(path, len(names), delimiter, header)
+                counts = store_batches(con, table, names, _chunks(con, sql, feed, header, parse))
+        finally:
+            feed.cancel()  # the scan need not wait for a parse that has ended
         scan = job.result()
-    return _Pass(names, batches, error, scan)
+    return _Pass(names, parse, counts, scan)
 
 
-def _check_all_records(run: _Pass, path: Path, label: str) -> None:
+def _check_all_records(run: _Pass, path: Path, label: str, header: int) -> None:
     """Refuse the file when DuckDB's parse holds fewer (or more) records than the byte scan counted.
 
     DuckDB drops a last record whose value exceeds its line-size limit without an error; a row lost that
     way would be neither stored nor quarantined. The scan counts records independently (header included).
     """
-    parsed = sum(len(b[0]) for b in run.batches if b)
-    expected = int(run.scan.lines.size)
+    parsed = run.parse.records
+    expected = run.scan.records
     size = path.stat().st_size
     if expected == 1 and size > ONE_LINE_LIMIT:
         raise CtdhubError(
@@ -188,7 +207,7 @@ def _check_all_records(run: _Pass, path: Path, label: str) -> None:
         )
     if parsed == expected:
         return
-    lines = run.scan.lines
+    lines = record_lines(path, first_line=header).lines
     line = int(lines[min(parsed, expected - 1)]) if expected else 1
     raise CtdhubError(
         f"{label}, line {line}: the record could not be read (the file holds {expected - 1:,} data records, "
@@ -221,6 +240,7 @@ class _CsvRead:
     (transcoded to UTF-8, or with uniform line endings) that `close` deletes; `notes` say what was done."""
 
     con: duckdb.DuckDBPyConnection
+    table: str
     path: Path
     label: str
     delimiter: str
@@ -229,7 +249,9 @@ class _CsvRead:
     temp: Path | None = None
 
     def read(self, check_utf8: bool = False) -> _Pass:
-        return _read_pass(self.con, self.path, self.delimiter, self.header, self.label, check_utf8=check_utf8)
+        return _read_pass(
+            self.con, self.path, self.delimiter, self.header, self.label, check_utf8, self.table
+        )
 
     def use(self, copy: Path) -> None:
         """Read the temporary copy `copy` from now on (the previous copy, if any, is deleted)."""
@@ -244,7 +266,7 @@ class _CsvRead:
     def parse(self, enc: str, given: str | None) -> tuple[str, _Pass, list[str]]:
         """Parse the whole file, checked: the encoding finally read, the pass and the header names."""
         enc, run = self.first_pass(enc, given)
-        if run.names is None or run.scan.lines.size == 0:
+        if run.names is None or run.scan.records == 0:
             raise _no_header(self.label, self.header)
         if run.error is not None and mixed_line_endings(self.path):
             run = self.with_lf_line_endings()
@@ -252,7 +274,7 @@ class _CsvRead:
             raise _describe_duckdb_error(run.error, self.path, self.label, self.header)
         if run.names is None:  # the pass after fixing line endings found no header either
             raise _no_header(self.label, self.header)
-        _check_all_records(run, self.path, self.label)
+        _check_all_records(run, self.path, self.label, self.header)
         return enc, run, run.names
 
     def first_pass(self, enc: str, given: str | None) -> tuple[str, _Pass]:
@@ -316,12 +338,16 @@ def read_csv_source(
     enc = normalise_encoding(encoding, label) if encoding else guess_encoding(sample)
     delimiter = _delimiter(delimiter, sample, enc, header, label)
     notes = [f"encoding detected: {enc}"] if enc not in UTF8 and encoding is None else []
-    work = _CsvRead(con, path, label, delimiter, header, notes)
+    work = _CsvRead(con, table, path, label, delimiter, header, notes)
     try:
         enc, run, names = work.parse(enc, encoding)
-        counts = store_batches(con, table, names, _chunks(run.batches, run.scan, header))
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # the read's own error is the one to report
+            drop_source(con, table)  # what a failed pass wrote
+        raise
     finally:
         work.close()
+    counts = run.counts
     return SourceInfo(
         path=path,
         format="csv",

@@ -31,14 +31,28 @@ def _pointer(key: str) -> str:
     return "/" + key.replace("~", "~0").replace("/", "~1")
 
 
+WHITESPACE_BYTES = np.frombuffer(b" \t\n\r\x0b\x0c", dtype=np.uint8)  # what bytes.strip() removes
+
+
 def _jsonl_lines(path: Path) -> npt.NDArray[np.int64]:
-    """Line numbers of the non-blank lines of a JSON Lines file."""
-    lines: list[int] = []
+    """Line numbers of the non-blank lines of a JSON Lines file: a vectorised pass over the bytes in chunks
+    (a Python loop over the lines held a Python int per line)."""
+    parts: list[npt.NDArray[np.int64]] = []
+    line = 1  # the line the chunk starts in
+    last = 0  # the last line listed (a line cut by a chunk boundary is listed once)
     with path.open("rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            if line.strip():
-                lines.append(number)
-    return np.array(lines, dtype=np.int64)
+        while chunk := fh.read(CHUNK):
+            a = np.frombuffer(chunk, dtype=np.uint8)
+            newlines = np.flatnonzero(a == 10)
+            filled = np.flatnonzero(~np.isin(a, WHITESPACE_BYTES))
+            found = np.unique(np.searchsorted(newlines, filled).astype(np.int64) + line)
+            if found.size and found[0] == last:
+                found = found[1:]
+            if found.size:
+                parts.append(found)
+                last = int(found[-1])
+            line += int(newlines.size)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, stage: str, fmt: str, label: str) -> None:

@@ -74,6 +74,7 @@ from ctdhub.standard import STANDARD_VERSION, Standard, load_standard
 from ctdhub.standard.export_markdown import markdown as dictionary_markdown
 from ctdhub.standard.export_table_schema import table_schema
 from ctdhub.store import Hub
+from ctdhub.store.hub import memory_bounded
 
 Progress = Callable[[str], None]
 STAGES = ("snapshot", "measure", "tables", "files")
@@ -114,11 +115,9 @@ def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tupl
         if policy.contributors
         else ""
     )
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
     # the sort by case_id (the snapshot's order: what every later step reads) spills to the store's
     # temporary directory instead of holding millions of records in memory
-    con.execute(f"SET memory_limit = {ql(MEMORY_LIMIT)}")
-    try:
+    with memory_bounded(con, MEMORY_LIMIT):
         _person_units(con, where)
         con.execute(
             f"COPY (SELECT c.*, {', '.join(f'u.{c}' for c in UNIT_COLUMNS)} FROM cases c "
@@ -126,9 +125,6 @@ def _snapshot(con: duckdb.DuckDBPyConnection, policy: Policy, tmp: Path) -> tupl
             f"TO {ql(str(restricted / 'snapshot.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
         )
         con.execute("DROP TABLE _person_units")
-    finally:
-        if limit:
-            con.execute(f"SET memory_limit = {ql(str(limit[0]))}")
     con.execute(
         "COPY (SELECT f.* FROM batch_fields f JOIN batches b USING (batch_id) WHERE b.status = 'active') "
         f"TO {ql(str(restricted / 'batch_fields.parquet'))} (FORMAT parquet)"

@@ -16,6 +16,7 @@ import fcntl
 import os
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ import duckdb
 
 from ctdhub import __version__
 from ctdhub.errors import CtdhubError
+from ctdhub.sql import ql
 from ctdhub.standard import STANDARD_VERSION
 from ctdhub.store.schema import SCHEMA_VERSION, ddl, upgrade
 
@@ -34,6 +36,9 @@ DB_NAME = "hub.duckdb"
 LOCK_NAME = ".writer.lock"
 BUILDING_GLOB = ".building-*"  # a release being built (see ctdhub.release.create)
 SECRET_KEY = "person_key_secret"  # hub_meta key of the person-key HMAC secret (hex)
+# DuckDB's memory for work on files of any size (an ingest, a dry run): beyond it, temporary tables, joins
+# and sorts spill to disk, so a file larger than memory is worked on in bounded memory
+SPILL_MEMORY_LIMIT = "1GB"
 
 
 def default_store_path() -> Path:
@@ -167,6 +172,43 @@ def open_store(path: str | Path | None = None) -> Hub:
             f"There is no hub store at {hub.path}.", hint="Create one with 'ctdhub init --store PATH'."
         )
     return hub
+
+
+@contextmanager
+def memory_bounded(con: duckdb.DuckDBPyConnection, limit: str = SPILL_MEMORY_LIMIT) -> Iterator[None]:
+    """Hold DuckDB's memory on `con` to `limit` for the block: temporary tables, joins and sorts beyond it
+    spill to the connection's temporary directory (for the store, `hub.duckdb.tmp` beside it, which DuckDB
+    empties and removes when the connection closes). The previous limit comes back afterwards, so other uses
+    of a shared connection keep theirs: the default exactly, a limit set earlier as DuckDB shows it (to 0.1
+    GiB: DuckDB shows no more)."""
+    shown = _memory_limit(con)
+    con.execute("RESET memory_limit")
+    custom = shown if _memory_limit(con) != shown else None
+    con.execute(f"SET memory_limit = {ql(limit)}")
+    restore = f"SET memory_limit = {ql(custom)}" if custom else "RESET memory_limit"
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # the block's own error is the one to report
+            con.execute(restore)
+        raise
+    con.execute(restore)
+
+
+def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    return str(row[0]) if row else ""
+
+
+@contextmanager
+def spilling_connection(limit: str = SPILL_MEMORY_LIMIT) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private in-memory DuckDB held to `limit`, spilling to a temporary directory removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="ctdhub-spill-") as spill:
+        con = duckdb.connect(config={"memory_limit": limit, "temp_directory": spill})
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 @contextmanager

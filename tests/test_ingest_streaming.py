@@ -1,0 +1,253 @@
+"""Streaming ingest (issue 15): a file is read in bounded chunks into DuckDB tables held to a memory limit,
+and the result is the one a single-chunk read gives — same cases, quarantine and findings, one batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from ctdhub.demo.generate import demo_spec_path, write_casework_csv
+from ctdhub.errors import CtdhubError
+from ctdhub.ingest import IngestReport, check_mapping, ingest_file, prepare
+from ctdhub.read import csv_lines, csv_reader, read_source, xlsx_reader
+from ctdhub.store import Hub, init_store
+from ctdhub.store.hub import SPILL_MEMORY_LIMIT, memory_bounded, spilling_connection
+
+SPEC = demo_spec_path("harbour-casework")
+ROWS = 1_500
+
+
+@pytest.fixture(scope="module")
+def casework(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's case-management export with its intended defects (some rows quarantined, warnings)."""
+    return write_casework_csv(tmp_path_factory.mktemp("streaming") / "casework.csv", ROWS, seed=5)
+
+
+def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse batches of 64 rows, scan the bytes 4 KB at a time, hand over one scan chunk at a time."""
+    monkeypatch.setattr(csv_reader, "BATCH_ROWS", 64)
+    monkeypatch.setattr(csv_lines, "CHUNK", 4096)
+    monkeypatch.setattr(csv_lines, "FEED_CHUNKS", 1)
+
+
+def count_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the parse batches read (via the line feed, which every batch takes its lines from)."""
+    sizes: list[int] = []
+    take = csv_lines.LineFeed.take
+
+    def spy(self: csv_lines.LineFeed, n: int) -> Any:
+        sizes.append(n)
+        return take(self, n)
+
+    monkeypatch.setattr(csv_lines.LineFeed, "take", spy)
+    return sizes
+
+
+def stored(hub: Hub, batch_id: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The batch as stored, without its id: cases, quarantine entries and findings, in a fixed order."""
+    with hub.connect() as con:
+        cols = [r[0] for r in con.execute("DESCRIBE cases").fetchall() if r[0] not in ("case_id", "batch_id")]
+        sel = ", ".join(f'"{c}"' for c in cols)
+        return {
+            "cases": con.execute(
+                f"SELECT {sel} FROM cases WHERE batch_id = ? ORDER BY source_row", [batch_id]
+            ).fetchall(),
+            "quarantine": con.execute(
+                "SELECT source_row, original, reasons, status FROM quarantine WHERE batch_id = ? "
+                "ORDER BY source_row",
+                [batch_id],
+            ).fetchall(),
+            "findings": con.execute(
+                'SELECT source_row, "column", field, value, rule, severity, message FROM findings '
+                "WHERE batch_id = ? ORDER BY ALL",
+                [batch_id],
+            ).fetchall(),
+        }
+
+
+def ingest(tmp_path: Path, name: str, path: Path) -> tuple[Hub, IngestReport]:
+    hub, _ = init_store(tmp_path / name)
+    return hub, ingest_file(hub, path, "harbour-casework", SPEC)
+
+
+def test_a_multi_chunk_ingest_stores_what_a_single_chunk_ingest_stores(
+    casework: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one_hub, one = ingest(tmp_path, "one", casework)  # the default chunk holds the whole file
+    sizes = count_batches(monkeypatch)
+    tiny_chunks(monkeypatch)
+    many_hub, many = ingest(tmp_path, "many", casework)
+    assert len(sizes) > ROWS // 64 and max(sizes) <= 64  # really read in many chunks
+    assert many.rows_read == many.rows_stored + many.rows_quarantined == ROWS
+    assert many.rows_quarantined > 0 and many.warnings > 0  # the generator's defects: all paths used
+    keep = ("rows_read", "rows_stored", "rows_quarantined", "rows_skipped", "warnings", "rules", "unmapped")
+    assert {k: getattr(many, k) for k in keep} == {k: getattr(one, k) for k in keep}
+    assert stored(many_hub, many.batch_id) == stored(one_hub, one.batch_id)
+    with many_hub.connect() as con:
+        batch = con.execute(
+            "SELECT rows_read, rows_stored, rows_quarantined FROM batches WHERE batch_id = ?", [many.batch_id]
+        ).fetchone()
+    assert batch == (ROWS, many.rows_stored, many.rows_quarantined)
+
+
+def test_a_multi_chunk_dry_run_agrees_with_a_single_chunk_one(
+    casework: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = check_mapping(casework, SPEC)
+    tiny_chunks(monkeypatch)
+    assert check_mapping(casework, SPEC) == one
+
+
+def test_line_numbers_survive_chunk_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quoted newlines, empty lines and CRLF endings across many small chunks: `_row` is still the physical
+    line where each record starts, as a one-chunk read gives it."""
+    lines = ["id,note,place"]
+    for i in range(400):
+        note = f'"first line\nsecond, of {i}"' if i % 7 == 0 else f"note {i}"
+        lines.append(f"{i},{note},P{i % 5}")
+        if i % 11 == 0:
+            lines.append("")
+    path = tmp_path / "multiline.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+    def read() -> tuple[Any, list[tuple[Any, ...]]]:
+        with duckdb.connect() as con:
+            info = read_source(con, path, table="raw")
+            return info, con.execute("SELECT * FROM raw ORDER BY _row").fetchall()
+
+    one_info, one_rows = read()
+    sizes = count_batches(monkeypatch)
+    tiny_chunks(monkeypatch)
+    many_info, many_rows = read()
+    assert len(sizes) > 5
+    assert many_rows == one_rows and many_info == one_info
+    assert len(many_rows) == 400 and many_info.blank_rows_skipped == 37
+    assert many_rows[1] == (5, "1", "note 1", "P1")  # lines 2-3: record 0; line 4: empty
+
+
+@pytest.mark.parametrize("kind", ["latin-1 beyond the sample", "mixed line endings"])
+def test_a_file_read_again_is_read_whole_in_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """A pass that fails part-way (invalid UTF-8 found late, or CRLF and LF mixed) is followed by another
+    over a fixed copy: the table then holds every row of that second pass, as a one-chunk read gives it."""
+    rows = [
+        f"{i},Jos\u00e9 {i},caf\u00e9" if i > 4_000 else f"{i},name {i},place number {i}"
+        for i in range(5_000)
+    ]
+    path = tmp_path / f"{kind.split()[0]}.csv"
+    if kind.startswith("latin"):
+        path.write_bytes(("id,name,place\n" + "\n".join(rows) + "\n").encode("iso8859-1"))
+    else:
+        ends = ["\r\n" if i % 3 else "\n" for i in range(len(rows))]
+        path.write_bytes(
+            ("id,name,place\r\n" + "".join(r + e for r, e in zip(rows, ends, strict=True))).encode("utf-8")
+        )
+
+    def read() -> tuple[Any, list[tuple[Any, ...]]]:
+        with duckdb.connect() as con:
+            info = read_source(con, path, table="raw")
+            return info, con.execute("SELECT * FROM raw ORDER BY _row").fetchall()
+
+    one_info, one_rows = read()
+    tiny_chunks(monkeypatch)
+    many_info, many_rows = read()
+    assert many_rows == one_rows and many_info == one_info
+    assert len(many_rows) == 5_000 and many_rows[-1][0] == 5_001 and one_info.notes
+
+
+def test_a_workbook_read_in_chunks_of_rows_reads_as_a_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet whose data starts below a title and right of column A, with blank rows, date and number
+    cells, and a column without header filled only far down: chunks of 7 rows give the one-chunk table."""
+    import xlsxwriter
+
+    path = tmp_path / "cases.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Cases")
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write(0, 1, "Case records")
+    for c, name in enumerate(["ref", "sex", "age", "registered"]):
+        sheet.write(2, 1 + c, name)
+    for i in range(100):
+        if i % 9 == 4:
+            continue  # a blank row
+        sheet.write(3 + i, 1, f"R-{i}")
+        sheet.write(3 + i, 2, "F" if i % 2 else "M")
+        sheet.write_number(3 + i, 3, 20 + i % 30 + (0.5 if i % 10 == 0 else 0))
+        sheet.write_datetime(3 + i, 4, dt.datetime(2020, 1, 1) + dt.timedelta(days=i), dates)
+    sheet.write(95, 6, "a note far down, in a column without header")
+    book.close()
+
+    def read() -> tuple[Any, list[tuple[Any, ...]]]:
+        with duckdb.connect() as con:
+            info = read_source(con, path, table="raw")
+            return info, con.execute("SELECT * FROM raw ORDER BY _row").fetchall()
+
+    one_info, one_rows = read()
+    monkeypatch.setattr(xlsx_reader, "CHUNK_ROWS", 7)
+    many_info, many_rows = read()
+    assert many_rows == one_rows and many_info == one_info
+    assert many_info.header_row == 3 and len(many_info.columns) == 5 and many_info.rows == 89
+    assert many_rows[0] == (4, "R-0", "M", "20.5", "2020-01-01", None)
+
+
+def test_a_failure_late_in_the_file_stores_nothing(
+    casework: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record that cannot be parsed after many chunks were read: a sentence naming its line, no batch."""
+    lines = casework.read_text(encoding="utf-8").splitlines()
+    bad = 1_300
+    lines[bad - 1] += ",an extra value"
+    path = tmp_path / "late-error.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tiny_chunks(monkeypatch)
+    hub, _ = init_store(tmp_path / "hub")
+    with pytest.raises(CtdhubError, match=f"line {bad}: the row has"):
+        ingest_file(hub, path, "harbour-casework", SPEC)
+    with hub.connect() as con:
+        for table in ("batches", "cases", "quarantine", "findings"):
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+
+
+def test_the_ingest_runs_under_the_memory_limit_and_restores_it(
+    casework: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB's memory is held to SPILL_MEMORY_LIMIT while the file is prepared and stored."""
+    seen: list[str] = []
+
+    def spying_prepare(con: duckdb.DuckDBPyConnection, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0]))  # type: ignore[index]
+        return prepare(con, *args, **kwargs)
+
+    monkeypatch.setattr("ctdhub.ingest.prepare", spying_prepare)
+    hub, report = ingest(tmp_path, "hub", casework)
+    assert report.rows_read == ROWS
+    with duckdb.connect() as con:
+        con.execute(f"SET memory_limit = '{SPILL_MEMORY_LIMIT}'")
+        expected = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert expected is not None and seen == [expected[0]]
+    with spilling_connection() as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone() == expected
+        spill = Path(str(con.execute("SELECT current_setting('temp_directory')").fetchone()[0]))  # type: ignore[index]
+        assert spill.is_dir()
+    assert not spill.exists()  # the private spill directory is removed afterwards
+    assert not any(p.name.endswith(".tmp") for p in hub.path.iterdir())  # the store's spill is gone too
+
+
+def test_memory_bounded_gives_back_the_previous_limit() -> None:
+    with duckdb.connect() as con:
+        default = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        with memory_bounded(con, "100MB"):
+            assert con.execute("SELECT current_setting('memory_limit')").fetchone() != default
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone() == default
+        con.execute("SET memory_limit = '3GiB'")  # a limit set earlier by another use of the connection
+        before = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        with pytest.raises(RuntimeError), memory_bounded(con, "100MB"):
+            raise RuntimeError("a failed ingest")
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone() == before
