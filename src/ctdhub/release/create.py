@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -74,7 +73,7 @@ from ctdhub.standard import STANDARD_VERSION, Standard, load_standard
 from ctdhub.standard.export_markdown import markdown as dictionary_markdown
 from ctdhub.standard.export_table_schema import table_schema
 from ctdhub.store import Hub
-from ctdhub.store.hub import memory_bounded
+from ctdhub.store.hub import memory_bounded, spill_directory, spilling_connection
 
 Progress = Callable[[str], None]
 STAGES = ("snapshot", "measure", "tables", "files")
@@ -254,9 +253,12 @@ def create_release(
         try:
             step("snapshot")
             cases, batches = _snapshot(wcon, policy, tmp)
-            manifest, restricted = _build(
-                tmp, release_id, std, policy, cases, batches, hub, step, source, rng, budget
-            )
+            # the build's own DuckDB spills, and the model's records are written, to a directory inside
+            # the build, removed when done (or, if the build is killed, with it by the next writer)
+            with spilling_connection(MEMORY_LIMIT, within=tmp) as con:
+                manifest, restricted = _build(
+                    con, tmp, release_id, std, policy, cases, batches, hub, step, source, rng, budget
+                )
             manifest = replace(manifest, seconds=round(time.perf_counter() - started, 2))
             (tmp / MANIFEST_FILE).write_text(manifest.dumps(), encoding="utf-8")
             (tmp / RESTRICTED_MANIFEST).write_text(
@@ -532,34 +534,7 @@ def _field_schema(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
 
 
 def _build(
-    out: Path,
-    release_id: str,
-    std: Standard,
-    policy: Policy,
-    cases: int,
-    batches: list[dict[str, Any]],
-    hub: Hub,
-    step: Progress,
-    noise: NoiseSource,
-    rng: np.random.Generator,
-    budget: ledger.Budget,
-) -> tuple[ReleaseManifest, dict[str, Any]]:
-    """The release in ``out``, but for its manifests and checksums. DuckDB (at most ``MEMORY_LIMIT``)
-    spills, and the model's records are written, to a directory inside ``out``, removed when done (or,
-    if the build is killed, with ``out`` by the next writer)."""
-    with tempfile.TemporaryDirectory(prefix=".spill-", dir=out) as spill:
-        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill})
-        try:
-            return _build_in(
-                con, Path(spill), out, release_id, std, policy, cases, batches, hub, step, noise, rng, budget
-            )
-        finally:
-            con.close()
-
-
-def _build_in(
     con: duckdb.DuckDBPyConnection,
-    spill: Path,
     out: Path,
     release_id: str,
     std: Standard,
@@ -572,8 +547,8 @@ def _build_in(
     rng: np.random.Generator,
     budget: ledger.Budget,
 ) -> tuple[ReleaseManifest, dict[str, Any]]:
-    """``_build`` in ``con``, a private DuckDB whose temporary files (and the model's records) are in
-    ``spill``."""
+    """The release in ``out``, but for its manifests and checksums, built in ``con``: a private DuckDB (a
+    ``spilling_connection``) whose spill directory also takes the model's records."""
     created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     con.execute("SET enable_progress_bar = false")
     snap = out / RESTRICTED_DIR / "snapshot.parquet"
@@ -586,7 +561,7 @@ def _build_in(
     families = {f.name: tuple(f.members) for f in std.families}
     intervals = interval_model(model.space, model.estimate.variances(), families, model.inflation)
     population = _population(model, bound, intervals)
-    _model_view(con, model, std, spill / "model.parquet")
+    _model_view(con, model, std, spill_directory(con) / "model.parquet")
 
     step("tables")
     specs = default_specs(std)

@@ -201,14 +201,24 @@ def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:
 
 
 @contextmanager
-def spilling_connection(limit: str = SPILL_MEMORY_LIMIT) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private in-memory DuckDB held to `limit`, spilling to a temporary directory removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="ctdhub-spill-") as spill:
+def spilling_connection(
+    limit: str = SPILL_MEMORY_LIMIT, within: Path | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private in-memory DuckDB held to `limit`, spilling to a temporary directory (inside `within` when
+    given; `spill_directory` names it) removed afterwards."""
+    prefix = ".spill-" if within is not None else "ctdhub-spill-"
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=within) as spill:
         con = duckdb.connect(config={"memory_limit": limit, "temp_directory": spill})
         try:
             yield con
         finally:
             con.close()
+
+
+def spill_directory(con: duckdb.DuckDBPyConnection) -> Path:
+    """The directory `con` spills to (for a `spilling_connection`: its temporary directory)."""
+    row = con.execute("SELECT current_setting('temp_directory')").fetchone()
+    return Path(str(row[0])) if row else Path()
 
 
 @contextmanager
