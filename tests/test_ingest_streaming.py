@@ -13,7 +13,7 @@ import pytest
 from ctdhub.demo.generate import demo_spec_path, write_casework_csv
 from ctdhub.errors import CtdhubError
 from ctdhub.ingest import IngestReport, check_mapping, ingest_file, prepare
-from ctdhub.read import csv_lines, csv_reader, read_source, xlsx_reader
+from ctdhub.read import csv_lines, read_source, xlsx_reader
 from ctdhub.store import Hub, init_store
 from ctdhub.store.hub import SPILL_MEMORY_LIMIT, memory_bounded, spilling_connection
 
@@ -28,22 +28,20 @@ def casework(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parse batches of 64 rows, scan the bytes 4 KB at a time, hand over one scan chunk at a time."""
-    monkeypatch.setattr(csv_reader, "BATCH_ROWS", 64)
-    monkeypatch.setattr(csv_lines, "CHUNK", 4096)
-    monkeypatch.setattr(csv_lines, "FEED_CHUNKS", 1)
+    """Scan the bytes for line numbers 512 bytes at a time (DuckDB parses the file in its own chunks)."""
+    monkeypatch.setattr(csv_lines, "CHUNK", 512)
 
 
-def count_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The sizes of the parse batches read (via the line feed, which every batch takes its lines from)."""
+def count_scan_chunks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of records found in each chunk of the byte scan."""
     sizes: list[int] = []
-    take = csv_lines.LineFeed.take
+    add = csv_lines._Found.add
 
-    def spy(self: csv_lines.LineFeed, n: int) -> Any:
-        sizes.append(n)
-        return take(self, n)
+    def spy(self: csv_lines._Found, lines: Any) -> None:
+        sizes.append(int(lines.size))
+        add(self, lines)
 
-    monkeypatch.setattr(csv_lines.LineFeed, "take", spy)
+    monkeypatch.setattr(csv_lines._Found, "add", spy)
     return sizes
 
 
@@ -78,10 +76,10 @@ def test_a_multi_chunk_ingest_stores_what_a_single_chunk_ingest_stores(
     casework: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     one_hub, one = ingest(tmp_path, "one", casework)  # the default chunk holds the whole file
-    sizes = count_batches(monkeypatch)
+    sizes = count_scan_chunks(monkeypatch)
     tiny_chunks(monkeypatch)
     many_hub, many = ingest(tmp_path, "many", casework)
-    assert len(sizes) > ROWS // 64 and max(sizes) <= 64  # really read in many chunks
+    assert len(sizes) > 20 and max(sizes) < ROWS // 10  # the line scan really ran in many chunks
     assert many.rows_read == many.rows_stored + many.rows_quarantined == ROWS
     assert many.rows_quarantined > 0 and many.warnings > 0  # the generator's defects: all paths used
     keep = ("rows_read", "rows_stored", "rows_quarantined", "rows_skipped", "warnings", "rules", "unmapped")
@@ -120,13 +118,45 @@ def test_line_numbers_survive_chunk_boundaries(tmp_path: Path, monkeypatch: pyte
             return info, con.execute("SELECT * FROM raw ORDER BY _row").fetchall()
 
     one_info, one_rows = read()
-    sizes = count_batches(monkeypatch)
+    sizes = count_scan_chunks(monkeypatch)
     tiny_chunks(monkeypatch)
     many_info, many_rows = read()
     assert len(sizes) > 5
     assert many_rows == one_rows and many_info == one_info
     assert len(many_rows) == 400 and many_info.blank_rows_skipped == 37
     assert many_rows[1] == (5, "1", "note 1", "P1")  # lines 2-3: record 0; line 4: empty
+
+
+def test_the_scan_keeps_only_where_a_records_line_stops_following_its_ordinal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of one line per record keeps one break and is read as a view over DuckDB's parse; records
+    spanning lines and empty lines add a break each, across scan chunks, and the lines come out exact."""
+    regular = tmp_path / "regular.csv"
+    regular.write_text("id,v\n" + "".join(f"{i},x{i}\n" for i in range(3_000)), encoding="utf-8")
+    tiny_chunks(monkeypatch)
+    scan = csv_lines.record_lines(regular, compact=True)
+    assert scan.records == 3_001 and scan.breaks[0].tolist() == [0] and scan.breaks[1].tolist() == [1]
+    irregular = tmp_path / "irregular.csv"
+    body = "".join(
+        f'{i},"a\nb"\n' if i in (10, 2_000) else f"{i},x\n" + ("\n" if i == 1_500 else "")
+        for i in range(3_000)
+    )
+    irregular.write_text("id,v\n" + body, encoding="utf-8")
+    compact = csv_lines.record_lines(irregular, compact=True)
+    full = csv_lines.record_lines(irregular).lines
+    ordinals, offsets = compact.breaks
+    assert ordinals.tolist() == [0, 12, 1_502, 2_002]  # after each two-line record and the empty line
+    rebuilt = [i + offsets[ordinals <= i][-1] for i in range(compact.records)]
+    assert rebuilt == full.tolist()
+    with duckdb.connect() as con:
+        read_source(con, regular, table="a")
+        read_source(con, irregular, table="b")
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        assert kinds["a"] == "VIEW" and kinds["b"] != "VIEW"
+        assert con.execute(
+            "SELECT _row, v FROM b WHERE id IN ('10', '11', '2999') ORDER BY _row"
+        ).fetchall() == [(12, "a\nb"), (14, "x"), (3_004, "x")]
 
 
 @pytest.mark.parametrize("kind", ["latin-1 beyond the sample", "mixed line endings"])

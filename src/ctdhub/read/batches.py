@@ -1,4 +1,5 @@
-"""The output table of the CSV and Excel readers: text cleaned (trimmed, empty as NULL), blank rows dropped.
+"""The output table of the Excel and JSON readers: text cleaned (trimmed, empty as NULL), blank rows dropped;
+and how any reader's output is dropped (`drop_source`). (The CSV reader cleans in DuckDB's SQL instead.)
 
 The readers clean each column with `clean_text` as they get it; the per-value work is done by Arrow compute
 kernels on whole batches, so no Python code runs per row. Each batch is appended to a DuckDB temporary table
@@ -81,12 +82,21 @@ def store_batches(
     return counts
 
 
+def parsed_table(name: str) -> str:
+    """The temporary table behind a source published as view `name` (the CSV reader's parse)."""
+    return f"{name} ·parsed"
+
+
 def drop_source(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Forget a source read earlier: an Arrow registration or a temporary table named `name`."""
+    """Forget a source read earlier: an Arrow registration, a temporary table or a temporary view named
+    `name` (and the table behind it)."""
     con.unregister(name)
     found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+        "SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary AND table_name IN (?, ?) "
+        "UNION ALL SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND view_name = ? "
+        "ORDER BY 1 DESC",  # the view before the table it reads
+        [name, parsed_table(name), name],
     ).fetchall()
-    if found[0][0]:
-        con.execute(f"DROP TABLE temp.main.{qi(name)}")
+    for kind, found_name in found:
+        con.execute(f"DROP {kind} temp.main.{qi(found_name)}")
     pa.default_memory_pool().release_unused()  # else the allocator keeps the freed pages for a while

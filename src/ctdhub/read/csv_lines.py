@@ -5,15 +5,15 @@ newlines or the file has empty lines (which DuckDB skips). This pass mirrors Duc
 quote '"' (escape '""'): a newline ends a record when an even number of quotes precedes it; an empty
 line (or a lone '\r') is not a record.
 
-The lines can be handed over as they are found (`LineFeed`, a bounded queue read by the parse of the same
-file in another thread), so that no array of every record's line is held for a large file.
+For a large file the lines are not kept one by one (`compact`): a record's line is its ordinal plus an
+offset that only grows where a record spans lines or an empty line is skipped, so the scan keeps the
+ordinals where that offset changes (`LineScan.breaks`). A file of one line per record has one break, and
+memory does not grow with the file.
 """
 
 from __future__ import annotations
 
 import codecs
-import queue
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,53 +32,12 @@ Lines = npt.NDArray[np.int64]
 class LineScan:
     """What one pass over a CSV file found."""
 
-    lines: Lines  # start line of each non-empty record (the header first); empty when handed to a feed
+    lines: Lines  # start line of each non-empty record (the header first); empty when `compact`
     empty_lines: int  # empty lines after the first record
     utf8_error: int | None = None  # byte offset of the first invalid UTF-8, when asked to check
     records: int = 0  # how many start lines were found (= lines.size when they are kept)
-
-
-FEED_CHUNKS = 4  # scan chunks a feed holds before the scan waits for the parse
-_END = np.zeros(0, dtype=np.int64)
-
-
-class LineFeed:
-    """Start lines handed from the byte scan (one thread) to the parse of the same records (another) as they
-    are found. The queue is bounded, so the scan runs at most a few chunks ahead; `cancel` (the parse has
-    ended, perhaps early) lets the scan finish without waiting."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[Lines | None] = queue.Queue(maxsize=FEED_CHUNKS)
-        self._cancelled = threading.Event()
-        self._buffer: Lines = _END
-        self._ended = False
-
-    def put(self, part: Lines | None) -> None:
-        """Scan side: hand over the lines of one chunk (None: the scan has ended)."""
-        while not self._cancelled.is_set():
-            try:
-                self._queue.put(part, timeout=0.05)
-                return
-            except queue.Full:
-                continue
-
-    def take(self, n: int) -> Lines:
-        """Parse side: the next `n` start lines, or fewer when the scan ended before finding them."""
-        parts = [self._buffer]
-        have = self._buffer.size
-        while have < n and not self._ended:
-            part = self._queue.get()
-            if part is None:
-                self._ended = True
-            else:
-                parts.append(part)
-                have += part.size
-        lines = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        self._buffer = lines[n:]
-        return lines[:n]
-
-    def cancel(self) -> None:
-        self._cancelled.set()
+    # (ordinals, offsets): record `i` starts on line i + the offset of the last break at or before `i`
+    breaks: tuple[Lines, Lines] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
 def line_start_offset(path: Path, lines_to_skip: int) -> int:
@@ -107,43 +66,54 @@ def record_lines(
     first_line: int = 1,
     keep_empty: bool = False,
     check_utf8: bool = False,
-    feed: LineFeed | None = None,
+    compact: bool = False,
 ) -> LineScan:
     """Start lines of the non-empty records in `path`, reading from physical line `first_line`, and the
     number of empty lines after the first record (DuckDB skips them; they count as blank rows).
-    With `keep_empty`, empty lines are listed too (DuckDB counts them in its error positions). With `feed`,
-    the lines go to it chunk by chunk (then None) instead of into the result's `lines`."""
-    try:
-        return _scan(path, first_line, keep_empty, check_utf8, feed)
-    finally:
-        if feed is not None:
-            feed.put(None)
+    With `keep_empty`, empty lines are listed too (DuckDB counts them in its error positions). With
+    `compact`, only the `breaks` of the lines are kept, not the lines."""
+    return _scan(path, first_line, keep_empty, check_utf8, _Found(keep=not compact))
 
 
 class _Found:
-    """The start lines found so far: kept, or handed to a feed (only their count and the first kept)."""
+    """The start lines found so far: kept, or (not `keep`) only where their offset from the ordinal changes."""
 
-    def __init__(self, feed: LineFeed | None) -> None:
-        self.feed = feed
+    def __init__(self, keep: bool) -> None:
+        self.keep = keep
         self.parts: list[Lines] = []
         self.records = 0
         self.first: int | None = None
+        self.ordinals: list[Lines] = []
+        self.offsets: list[Lines] = []
+        self.offset: int | None = None
 
     def add(self, lines: Lines) -> None:
         if not lines.size:
             return
         if self.first is None:
             self.first = int(lines[0])
-        self.records += int(lines.size)
-        if self.feed is None:
+        if self.keep:
             self.parts.append(lines)
         else:
-            self.feed.put(lines)
+            offsets = lines - np.arange(self.records, self.records + lines.size, dtype=np.int64)
+            at = np.flatnonzero(np.diff(offsets)) + 1
+            if self.offset is None or int(offsets[0]) != self.offset:
+                at = np.concatenate(([0], at))
+            self.ordinals.append(at.astype(np.int64) + self.records)
+            self.offsets.append(offsets[at])
+            self.offset = int(offsets[-1])
+        self.records += int(lines.size)
+
+    def breaks(self) -> tuple[Lines, Lines]:
+        empty = np.zeros(0, dtype=np.int64)
+        return (
+            np.concatenate(self.ordinals) if self.ordinals else empty,
+            np.concatenate(self.offsets) if self.offsets else empty,
+        )
 
 
-def _scan(path: Path, first_line: int, keep_empty: bool, check_utf8: bool, feed: LineFeed | None) -> LineScan:
+def _scan(path: Path, first_line: int, keep_empty: bool, check_utf8: bool, found: _Found) -> LineScan:
     start = line_start_offset(path, first_line - 1)
-    found = _Found(feed)
     empties = 0
     odd = 0  # parity of quotes seen so far
     newlines_before = first_line - 1  # newlines before the current chunk (from the top of the file)
@@ -195,4 +165,4 @@ def _scan(path: Path, first_line: int, keep_empty: bool, check_utf8: bool, feed:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8_error = offset
-    return LineScan(lines, max(empties, 0), utf8_error, found.records)
+    return LineScan(lines, max(empties, 0), utf8_error, found.records, found.breaks())

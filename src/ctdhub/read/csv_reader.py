@@ -1,11 +1,13 @@
 """Loading a CSV file into DuckDB: detection in Python on the first bytes, parsing by DuckDB `read_csv`.
 
-DuckDB parses the file (all VARCHAR, strict, explicit delimiter and quote) on a cursor and streams Arrow
-batches, each cleaned by Arrow kernels and appended to the output table as it comes
-(`batches.store_batches`), so memory does not grow with the file. `_row` is the physical line where each
-record starts: a vectorised byte pass (`csv_lines`), run in a second thread while DuckDB parses, finds the
-start line of every record (quoted newlines and empty lines accounted for exactly) and hands the lines to
-the parse batch by batch (`csv_lines.LineFeed`).
+DuckDB parses the file (all VARCHAR, strict, explicit delimiter and quote) and cleans it (trimmed, empty
+as NULL) in one SQL statement into a temporary table, in parallel and spilling beyond the connection's
+memory limit (`ctdhub.store.hub.memory_bounded`), so memory does not grow with the file; no value passes
+through Python. `_row` is the physical line where each record starts: a vectorised byte pass (`csv_lines`),
+run in a second thread while DuckDB parses, finds the start line of every record (quoted newlines and empty
+lines accounted for exactly) and keeps where a record's line stops being its ordinal plus a constant.
+The table DuckDB filled is then published under the reader's name: a view numbering its rows by that
+constant (a file of one line per record, the common case), or a copy joined to those breaks.
 """
 
 from __future__ import annotations
@@ -14,16 +16,15 @@ import contextlib
 import csv
 import io
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
+import pyarrow as pa
 
 from ctdhub.errors import CtdhubError
-from ctdhub.read.batches import BatchCounts, Chunk, clean_text, drop_source, store_batches
+from ctdhub.read.batches import BatchCounts, drop_source, parsed_table
 from ctdhub.read.csv_detect import (
     SAMPLE_BYTES,
     decode_sample,
@@ -33,7 +34,7 @@ from ctdhub.read.csv_detect import (
     read_sample,
     skip_lines,
 )
-from ctdhub.read.csv_lines import LineFeed, LineScan, record_lines
+from ctdhub.read.csv_lines import LineScan, record_lines
 from ctdhub.read.csv_transcode import (
     line_of_offset,
     mixed_line_endings,
@@ -42,13 +43,14 @@ from ctdhub.read.csv_transcode import (
     transcode_to_utf8,
     with_lf_line_endings,
 )
-from ctdhub.read.headers import clean_headers
+from ctdhub.read.headers import WHITESPACE, clean_headers
 from ctdhub.read.source_info import SourceInfo
-from ctdhub.sql import ql
+from ctdhub.sql import qi, ql
 
 UTF8 = ("utf-8", "utf-8-sig")
 HEADER_SAMPLE = 4 * 1024 * 1024
-BATCH_ROWS = 122_880
+BREAKS_VIEW = "_ctdhub_line_breaks"  # the scan's line breaks, registered while the rows are numbered
+BLANK = '" ·blank"'  # the parse's column: every value of the record is NULL (a blank row)
 
 
 ONE_LINE_LIMIT = 1_000_000  # bytes: a header-only file larger than this is a file without line breaks
@@ -103,16 +105,33 @@ def _describe_duckdb_error(err: Exception, path: Path, label: str, header_row: i
 
 
 def _read_csv_sql(path: Path, ncols: int, delimiter: str, header_row: int) -> str:
-    """DuckDB's parse of the file from the header line on, the header being the first record.
+    """DuckDB's parse of the file from the header line on, the header being the first record, each value
+    trimmed (empty: NULL).
 
     header=false on purpose: DuckDB 2.0 returns no rows for a file with a BOM whose first header cell
     is quoted; the header text comes from Python's csv module (`_first_record`) instead.
     """
     columns = "{" + ", ".join(f"{ql(f'c{i}')}: 'VARCHAR'" for i in range(1, ncols + 1)) + "}"
+    cleaned = ", ".join(f"{_cleaned(f'c{i}')} AS c{i}" for i in range(1, ncols + 1))
+    blank = " AND ".join(f"c{i} IS NULL" for i in range(1, ncols + 1))
     return (
-        f"SELECT * FROM read_csv({ql(str(path))}, columns={columns}, header=false, skip={header_row - 1}, "
-        f"auto_detect=false, delim={ql(delimiter)}, quote='\"', escape='\"', strict_mode=true, "
-        "null_padding=false, ignore_errors=false, comment='', encoding='utf-8')"
+        f"SELECT *, {blank} AS {BLANK} FROM (SELECT {cleaned} FROM read_csv({ql(str(path))}, "
+        f"columns={columns}, header=false, skip={header_row - 1}, auto_detect=false, delim={ql(delimiter)}, "
+        "quote='\"', escape='\"', strict_mode=true, null_padding=false, ignore_errors=false, comment='', "
+        "encoding='utf-8'))"
+    )
+
+
+# a value that starts or ends with whitespace (RE2 syntax): DuckDB's trim() with a set of characters is
+# twice as slow as the whole parse, so it only runs on the values this matches
+_PADDED = "^[{0}]|[{0}]$".format("".join(f"\\x{{{ord(ch):02X}}}" for ch in WHITESPACE))
+
+
+def _cleaned(column: str) -> str:
+    """`column` trimmed of `WHITESPACE`, empty as NULL (as `batches.clean_text` does with Arrow)."""
+    return (
+        f"CASE WHEN regexp_matches({column}, {ql(_PADDED)}) THEN nullif(trim({column}, {ql(WHITESPACE)}), '') "
+        f"ELSE nullif({column}, '') END"
     )
 
 
@@ -124,28 +143,48 @@ class _Parse:
     error: Exception | None = None
 
 
-def _chunks(
-    con: duckdb.DuckDBPyConnection, sql: str, feed: LineFeed, header_row: int, parse: _Parse
-) -> Iterator[Chunk]:
-    """DuckDB's parse as (start lines, cleaned text columns) per Arrow batch, in file order; the header
-    record, parsed as data (see _read_csv_sql), is dropped. An error ends the batches and is kept in `parse`
-    (errors met mid-stream arrive as Arrow OSError)."""
-    cursor = con.cursor()
+def _parse(con: duckdb.DuckDBPyConnection, sql: str, parsed: str) -> _Parse:
+    """DuckDB's parse into TEMP table `parsed`, in file order (its rowid is the record's ordinal, the header
+    being 0); a parse error is kept in the result, not raised."""
+    con.execute("SET preserve_insertion_order = true")  # rowid = ordinal in the file
     try:
-        for batch in cursor.sql(sql).to_arrow_reader(BATCH_ROWS):
-            columns = [clean_text(c) for c in batch.columns]
-            n = batch.num_rows
-            rows = feed.take(n)
-            if rows.size < n:  # the byte pass and DuckDB disagree (should not happen): fall back to ordinals
-                rows = np.arange(parse.records, parse.records + n, dtype=np.int64) + header_row
-            if parse.records == 0 and n:
-                rows, columns = rows[1:], [c.slice(1) for c in columns]
-            parse.records += n
-            yield rows, columns
-    except (duckdb.Error, OSError) as err:
-        parse.error = err
-    finally:
-        cursor.close()
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {qi(parsed)} AS {sql}")
+    except duckdb.Error as err:
+        return _Parse(error=err)
+    (records,) = con.execute(f"SELECT count(*) FROM {qi(parsed)}").fetchall()[0]
+    return _Parse(records=int(records))
+
+
+def _publish(
+    con: duckdb.DuckDBPyConnection, table: str, parsed: str, names: list[str], scan: LineScan
+) -> BatchCounts:
+    """Name the parsed records `table` (`_row`, *names) without the header and fully blank rows: a view
+    over `parsed` when every record's line is its ordinal plus one constant, else a table joined to the
+    scan's breaks (records spanning lines, empty lines skipped). Returns the rows kept and blank rows."""
+    src = qi(parsed)
+    blanks, records = con.execute(
+        f"SELECT count(*) FILTER (WHERE rowid > 0 AND {BLANK}), count(*) FROM {src}"
+    ).fetchall()[0]
+    cols = ", ".join(f"c{i} AS {qi(n)}" for i, n in enumerate(names, start=1))
+    keep = f"rowid > 0 AND NOT {BLANK}"
+    ordinals, offsets = scan.breaks
+    if ordinals.size == 1 and ordinals[0] == 0:
+        con.execute(
+            f"CREATE TEMP VIEW {qi(table)} AS SELECT rowid + {int(offsets[0])} AS _row, {cols} FROM {src} "
+            f"WHERE {keep}"
+        )
+    else:
+        con.register(BREAKS_VIEW, pa.table({"ordinal": ordinals, "offset": offsets}))
+        try:
+            con.execute(
+                f"CREATE TEMP TABLE {qi(table)} AS SELECT p._ordinal + b.offset AS _row, {cols} FROM "
+                f"(SELECT rowid AS _ordinal, * FROM {src} WHERE {keep}) p "
+                f"ASOF JOIN {BREAKS_VIEW} b ON p._ordinal >= b.ordinal"
+            )
+        finally:
+            con.unregister(BREAKS_VIEW)
+        con.execute(f"DROP TABLE {src}")
+    return BatchCounts(rows=int(records) - 1 - int(blanks), blanks=int(blanks))
 
 
 @dataclass
@@ -173,20 +212,18 @@ def _read_pass(
     table: str,
 ) -> _Pass:
     """Parse with DuckDB into `table` while a second thread scans the bytes for line numbers (and invalid
-    UTF-8), handing them over as it finds them."""
-    feed = LineFeed()
+    UTF-8); the table is published only when the parse read every record the scan found."""
     parse, counts = _Parse(), BatchCounts()
+    drop_source(con, table)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        job = pool.submit(record_lines, path, first_line=header, check_utf8=check_utf8, feed=feed)
-        try:
-            record = _first_record(path, "utf-8", delimiter, header)
-            names = clean_headers(record, label) if record is not None else None
-            if names:
-                sql = _read_csv_sql(path, len(names), delimiter, header)
-                counts = store_batches(con, table, names, _chunks(con, sql, feed, header, parse))
-        finally:
-            feed.cancel()  # the scan need not wait for a parse that has ended
+        job = pool.submit(record_lines, path, first_line=header, check_utf8=check_utf8, compact=True)
+        record = _first_record(path, "utf-8", delimiter, header)
+        names = clean_headers(record, label) if record is not None else None
+        if names:
+            parse = _parse(con, _read_csv_sql(path, len(names), delimiter, header), parsed_table(table))
         scan = job.result()
+    if names and parse.error is None and parse.records == scan.records:
+        counts = _publish(con, table, parsed_table(table), names, scan)
     return _Pass(names, parse, counts, scan)
 
 
