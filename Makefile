@@ -39,7 +39,15 @@ typecheck: $(STAMP)
 test: $(STAMP) system-deps lint typecheck
 	$(BIN)/pytest --cov=ctdhub --cov-report=term-missing:skip-covered -q
 
-bench: $(STAMP)
+# DuckDB's own load of an .xlsx (the ingest-by-shape baseline): its `excel` extension ships on PyPI only for
+# DuckDB 1.4, so that DuckDB lives in a venv of its own, beside ctdhub's (bench/ingest_shapes.py)
+EXCEL_BASELINE := .venv-duckdb-excel
+$(EXCEL_BASELINE)/.installed-stamp: requirements/bench-duckdb-excel.txt
+	test -x $(EXCEL_BASELINE)/bin/python || $(PYTHON) -m venv $(EXCEL_BASELINE)
+	$(EXCEL_BASELINE)/bin/python -m pip install --quiet -r requirements/bench-duckdb-excel.txt
+	touch $@
+
+bench: $(STAMP) $(EXCEL_BASELINE)/.installed-stamp
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[test,bench]'
 	$(BIN)/python -m bench.run
 
@@ -57,4 +65,4 @@ vendor-js:
 	sh tools/vendor_js.sh
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) $(EXCEL_BASELINE) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -38,7 +38,7 @@ from ctdhub.mapping import MappingOutcome, MappingSpec, apply_mapping, load_spec
 from ctdhub.mapping.explain import explain_rule
 from ctdhub.mapping.layout import pivot_long
 from ctdhub.read import SourceInfo, read_source
-from ctdhub.read.batches import drop_source
+from ctdhub.read.tables import drop_source
 from ctdhub.sql import qi, ql
 from ctdhub.standard import STANDARD_VERSION, Standard, load_standard
 from ctdhub.store import Hub

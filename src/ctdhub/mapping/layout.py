@@ -43,6 +43,6 @@ def pivot_long(con: duckdb.DuckDBPyConnection, raw: str, layout: LongLayout, lab
     aggs = ", ".join(aggregate(x, bool(several)) for x, several in attrs)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE raw_wide AS SELECT min(_row) AS _row, {c}{', ' + aggs if aggs else ''} "
-        f"FROM {qi(raw)} GROUP BY {c} ORDER BY 1"
+        f"FROM {qi(raw)} GROUP BY {c}"
     )
     return "raw_wide"

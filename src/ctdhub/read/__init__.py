@@ -19,10 +19,7 @@ from ctdhub.errors import CtdhubError
 from ctdhub.read.csv_detect import detect_csv
 from ctdhub.read.csv_reader import read_csv_source
 from ctdhub.read.formats import resolve_format
-from ctdhub.read.json_reader import read_json_source
-from ctdhub.read.parquet_reader import read_parquet_source
 from ctdhub.read.source_info import SourceInfo
-from ctdhub.read.xlsx_reader import read_xlsx_source
 
 __all__ = ["SourceInfo", "detect_csv", "read_source"]
 
@@ -49,8 +46,16 @@ def read_source(
         return read_csv_source(
             con, p, table=table, header_row=header_row, encoding=encoding, delimiter=delimiter
         )
+    # the other readers are imported when used: calamine and Arrow's compute kernels add a tenth of a
+    # second to every ingest of a CSV file otherwise
     if fmt == "xlsx":
+        from ctdhub.read.xlsx_reader import read_xlsx_source
+
         return read_xlsx_source(con, p, table=table, sheet=sheet, header_row=header_row)
     if fmt in ("json", "jsonl"):
+        from ctdhub.read.json_reader import read_json_source
+
         return read_json_source(con, p, table=table, fmt=fmt)
+    from ctdhub.read.parquet_reader import read_parquet_source
+
     return read_parquet_source(con, p, table=table)

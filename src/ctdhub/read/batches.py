@@ -1,5 +1,5 @@
-"""The output table of the Excel and JSON readers: text cleaned (trimmed, empty as NULL), blank rows dropped;
-and how any reader's output is dropped (`drop_source`). (The CSV reader cleans in DuckDB's SQL instead.)
+"""The output table of the Excel and JSON readers: text cleaned (trimmed, empty as NULL), blank rows dropped.
+(The CSV reader cleans in DuckDB's SQL instead.)
 
 The readers clean each column with `clean_text` as they get it; the per-value work is done by Arrow compute
 kernels on whole batches, so no Python code runs per row. Each batch is appended to a DuckDB temporary table
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -20,19 +19,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ctdhub.read.headers import WHITESPACE
+from ctdhub.read.tables import BatchCounts, drop_source
 from ctdhub.sql import qi
 
 NULL_TEXT = pa.scalar(None, pa.string())
 
 Chunk = tuple[npt.NDArray[np.int64], list[pa.Array]]
-
-
-@dataclass
-class BatchCounts:
-    """Rows kept and fully blank rows dropped."""
-
-    rows: int = 0
-    blanks: int = 0
 
 
 def clean_text(column: pa.Array) -> pa.Array:
@@ -80,23 +72,3 @@ def store_batches(
     finally:
         con.unregister(STREAM_VIEW)
     return counts
-
-
-def parsed_table(name: str) -> str:
-    """The temporary table behind a source published as view `name` (the CSV reader's parse)."""
-    return f"{name} ·parsed"
-
-
-def drop_source(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Forget a source read earlier: an Arrow registration, a temporary table or a temporary view named
-    `name` (and the table behind it)."""
-    con.unregister(name)
-    found = con.execute(
-        "SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary AND table_name IN (?, ?) "
-        "UNION ALL SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND view_name = ? "
-        "ORDER BY 1 DESC",  # the view before the table it reads
-        [name, parsed_table(name), name],
-    ).fetchall()
-    for kind, found_name in found:
-        con.execute(f"DROP {kind} temp.main.{qi(found_name)}")
-    pa.default_memory_pool().release_unused()  # else the allocator keeps the freed pages for a while

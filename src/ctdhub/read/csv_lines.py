@@ -38,6 +38,46 @@ class LineScan:
     records: int = 0  # how many start lines were found (= lines.size when they are kept)
     # (ordinals, offsets): record `i` starts on line i + the offset of the last break at or before `i`
     breaks: tuple[Lines, Lines] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    # whitespace other than the space in some value: a tab, vertical tab, form feed, no-break space, a
+    # carriage return not ending a line, or a newline inside quotes (then values need more than trim())
+    other_whitespace: bool = True
+
+
+OTHER_BYTES = (b"\t", b"\x0b", b"\x0c")  # tab, vertical tab, form feed
+
+
+def _other_whitespace(chunk: bytes, before: int, quoted: Lines) -> bool:
+    """Whether `chunk` (after the byte `before`) holds whitespace other than spaces and line ends: a tab,
+    vertical tab or form feed, a no-break space (C2 A0 in UTF-8), a carriage return not followed by a
+    newline (one ending a chunk is judged with the next, as its `before`), or a newline inside quotes
+    (`quoted`: the quote parity at each newline). Each test starts with a one-byte search (memchr, at memory
+    speed); counting or searching pairs only follows when that byte is there."""
+    if bool(quoted.any()) or any(b in chunk for b in OTHER_BYTES):
+        return True
+    if _has_no_break_space(chunk, before):
+        return True
+    if before == CR and chunk[0] != NEWLINE:
+        return True
+    if b"\r" not in chunk:
+        return False
+    return chunk.count(b"\r") - chunk.count(b"\r\n") != (1 if chunk[-1] == CR else 0)
+
+
+NBSP_LOOKS = 1_000  # A0 bytes followed one by one before searching for the pair instead
+
+
+def _has_no_break_space(chunk: bytes, before: int) -> bool:
+    """Whether `chunk` (after the byte `before`) holds C2 A0. A0 is also the second byte of letters such as
+    'à' (C3 A0); its few occurrences are followed with memchr, as searching for the pair takes ten times a
+    one-byte search, and the pair is searched for only when A0 is frequent (Cyrillic or CJK text)."""
+    at = chunk.find(b"\xa0")
+    for _ in range(NBSP_LOOKS):
+        if at < 0:
+            return False
+        if (chunk[at - 1] if at else before) == 0xC2:
+            return True
+        at = chunk.find(b"\xa0", at + 1)
+    return b"\xc2\xa0" in chunk
 
 
 def line_start_offset(path: Path, lines_to_skip: int) -> int:
@@ -120,6 +160,7 @@ def _scan(path: Path, first_line: int, keep_empty: bool, check_utf8: bool, found
     last_term = start - 1  # offset of the last record terminator
     last_term_line = first_line - 1  # line on which that terminator sits
     last_byte = NEWLINE  # byte just before the current chunk
+    other = False
     offset = start
     decoder = codecs.getincrementaldecoder("utf-8")() if check_utf8 else None
     utf8_error: int | None = None
@@ -135,6 +176,7 @@ def _scan(path: Path, first_line: int, keep_empty: bool, check_utf8: bool, found
             qpos = np.flatnonzero(a == QUOTE)
             npos = np.flatnonzero(a == NEWLINE)
             quoted = (np.searchsorted(qpos, npos) + odd) & 1
+            other = other or _other_whitespace(chunk, last_byte, quoted)
             local = np.flatnonzero(quoted == 0)
             if local.size:
                 terms = npos[local].astype(np.int64) + offset
@@ -165,4 +207,4 @@ def _scan(path: Path, first_line: int, keep_empty: bool, check_utf8: bool, found
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8_error = offset
-    return LineScan(lines, max(empties, 0), utf8_error, found.records, found.breaks())
+    return LineScan(lines, max(empties, 0), utf8_error, found.records, found.breaks(), other)

@@ -24,7 +24,6 @@ import duckdb
 import pyarrow as pa
 
 from ctdhub.errors import CtdhubError
-from ctdhub.read.batches import BatchCounts, drop_source, parsed_table
 from ctdhub.read.csv_detect import (
     SAMPLE_BYTES,
     decode_sample,
@@ -45,6 +44,7 @@ from ctdhub.read.csv_transcode import (
 )
 from ctdhub.read.headers import WHITESPACE, clean_headers
 from ctdhub.read.source_info import SourceInfo
+from ctdhub.read.tables import BatchCounts, drop_source, parsed_table
 from ctdhub.sql import qi, ql
 
 UTF8 = ("utf-8", "utf-8-sig")
@@ -106,20 +106,23 @@ def _describe_duckdb_error(err: Exception, path: Path, label: str, header_row: i
 
 def _read_csv_sql(path: Path, ncols: int, delimiter: str, header_row: int) -> str:
     """DuckDB's parse of the file from the header line on, the header being the first record, each value
-    trimmed (empty: NULL).
+    trimmed of spaces (empty: NULL), and whether the record is blank (every value NULL).
 
     header=false on purpose: DuckDB 2.0 returns no rows for a file with a BOM whose first header cell
     is quoted; the header text comes from Python's csv module (`_first_record`) instead.
     """
     columns = "{" + ", ".join(f"{ql(f'c{i}')}: 'VARCHAR'" for i in range(1, ncols + 1)) + "}"
-    cleaned = ", ".join(f"{_cleaned(f'c{i}')} AS c{i}" for i in range(1, ncols + 1))
-    blank = " AND ".join(f"c{i} IS NULL" for i in range(1, ncols + 1))
+    cleaned = ", ".join(f"nullif(trim(c{i}), '') AS c{i}" for i in range(1, ncols + 1))
     return (
-        f"SELECT *, {blank} AS {BLANK} FROM (SELECT {cleaned} FROM read_csv({ql(str(path))}, "
+        f"SELECT *, {_blank(ncols)} AS {BLANK} FROM (SELECT {cleaned} FROM read_csv({ql(str(path))}, "
         f"columns={columns}, header=false, skip={header_row - 1}, auto_detect=false, delim={ql(delimiter)}, "
         "quote='\"', escape='\"', strict_mode=true, null_padding=false, ignore_errors=false, comment='', "
         "encoding='utf-8'))"
     )
+
+
+def _blank(ncols: int) -> str:
+    return " AND ".join(f"c{i} IS NULL" for i in range(1, ncols + 1))
 
 
 # a value that starts or ends with whitespace (RE2 syntax): DuckDB's trim() with a set of characters is
@@ -128,10 +131,21 @@ _PADDED = "^[{0}]|[{0}]$".format("".join(f"\\x{{{ord(ch):02X}}}" for ch in WHITE
 
 
 def _cleaned(column: str) -> str:
-    """`column` trimmed of `WHITESPACE`, empty as NULL (as `batches.clean_text` does with Arrow)."""
+    """`column` trimmed of all of `WHITESPACE`, empty as NULL (as `batches.clean_text` does with Arrow)."""
     return (
         f"CASE WHEN regexp_matches({column}, {ql(_PADDED)}) THEN nullif(trim({column}, {ql(WHITESPACE)}), '') "
-        f"ELSE nullif({column}, '') END"
+        f"ELSE {column} END"
+    )
+
+
+def _trim_other_whitespace(con: duckdb.DuckDBPyConnection, parsed: str, ncols: int) -> None:
+    """Trim the parsed values of whitespace other than spaces too (tabs, no-break spaces, line ends in
+    quotes): only for a file whose byte scan found some, as the regular expression that finds the values
+    to trim costs as much again as the parse of a wide file."""
+    cleaned = ", ".join(f"{_cleaned(f'c{i}')} AS c{i}" for i in range(1, ncols + 1))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {qi(parsed)} AS SELECT *, {_blank(ncols)} AS {BLANK} FROM "
+        f"(SELECT {cleaned} FROM {qi(parsed)})"
     )
 
 
@@ -223,6 +237,8 @@ def _read_pass(
             parse = _parse(con, _read_csv_sql(path, len(names), delimiter, header), parsed_table(table))
         scan = job.result()
     if names and parse.error is None and parse.records == scan.records:
+        if scan.other_whitespace:
+            _trim_other_whitespace(con, parsed_table(table), len(names))
         counts = _publish(con, table, parsed_table(table), names, scan)
     return _Pass(names, parse, counts, scan)
 

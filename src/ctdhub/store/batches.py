@@ -117,13 +117,22 @@ def write_batch(
             f"CREATE OR REPLACE TEMP TABLE _warnings AS SELECT _row, list(DISTINCT rule ORDER BY rule) AS w "
             f"FROM {qi(findings)} WHERE severity = 'warning' GROUP BY _row"
         )
+        # the join and the filter only when there is something to join or filter: on a clean file of a
+        # million rows they were a seventh of the store's time
+        errors, warned = (
+            int(n)
+            for n in con.execute("SELECT (SELECT count(*) FROM _errors), count(*) FROM _warnings").fetchall()[
+                0
+            ]
+        )
         con.execute(
             f"INSERT INTO cases ({columns}) SELECT {bid} || '-' || CAST(m._row AS VARCHAR), "
             f"{ql(meta.contributor)}, {bid}, m._row, "
             + ", ".join(f"m.{qi(c)}" for c in field_cols)
-            + f", m.na_fields, coalesce(w.w, []::VARCHAR[]), {'m.person_key' if keyed else 'NULL'} "
-            f"FROM {qi(mapped)} m "
-            "LEFT JOIN _warnings w ON w._row = m._row WHERE m._row NOT IN (SELECT _row FROM _errors)"
+            + f", m.na_fields, {'coalesce(w.w, []::VARCHAR[])' if warned else '[]::VARCHAR[]'}, "
+            f"{'m.person_key' if keyed else 'NULL'} FROM {qi(mapped)} m"
+            + (" LEFT JOIN _warnings w ON w._row = m._row" if warned else "")
+            + (" WHERE m._row NOT IN (SELECT _row FROM _errors)" if errors else "")
         )
         if linked:
             _insert_linkage_keys(con, meta, mapped)
