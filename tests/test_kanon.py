@@ -24,10 +24,10 @@ def _zipf(rng: np.random.Generator, n: int, size: int, skew: float) -> np.ndarra
 
 
 def make_cases(con: duckdb.DuckDBPyConnection, name: str, n: int, seed: int, skew: float = 1.2) -> None:
-    """Create table `name` shaped like `cases` with n random, skewed rows (NULL = unknown)."""
+    """Create table `name` shaped like `cases` with n random, skewed rows (NULL = unknown); `case_id` is
+    computed from the batch and the row, as in the store."""
     rng = np.random.default_rng(seed)
     cols: dict[str, pa.Array] = {
-        "case_id": pa.array([f"c{seed}-{i}" for i in range(n)]),
         "contributor": pa.array(np.array(["ngo-a", "ngo-b", "ngo-c"])[_zipf(rng, n, 3, skew)]),
         "batch_id": pa.array(["b1"] * n),
         "source_row": pa.array(np.arange(n, dtype=np.int64)),

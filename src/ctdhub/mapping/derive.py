@@ -91,7 +91,10 @@ class Derived:
         """Exact age in whole years at the reference date."""
         b = self.date(birth_col, birth_fmt)
         r = self.date(ref_col, ref_fmt)
-        sql = f"(year({r}) - year({b}) - CASE WHEN strftime({r}, '%m%d') < strftime({b}, '%m%d') THEN 1 ELSE 0 END)"
+        # month * 100 + day orders dates within a year as their '%m%d' text does, without formatting two
+        # dates as text on every row
+        day_of = "(month({0}) * 100 + day({0}))"
+        sql = f"(year({r}) - year({b}) - CASE WHEN {day_of.format(r)} < {day_of.format(b)} THEN 1 ELSE 0 END)"
         return self._column(1, f"{birth_col} \u00b7age at {ref_col}", sql)
 
     def lookup(self, col: str, target: str, pairs: list[tuple[str, str]]) -> str:

@@ -26,7 +26,7 @@ from ctdhub.linkage import keyformat
 from ctdhub.sql import qi, ql
 from ctdhub.standard import Standard
 from ctdhub.store.hub import transaction
-from ctdhub.store.schema import cases_columns
+from ctdhub.store.schema import stored_case_columns
 
 ACTIVE, PENDING, REVERTED = "active", "pending", "reverted"
 LINKAGE_KEY = "linkage_key"  # the mapped table's column of keys (= ctdhub.mapping.engine.LINKAGE_KEY)
@@ -105,8 +105,6 @@ def write_batch(
     if keyed:  # a quarantined row keeps its person-key hash, so its corrected resubmission stays linked
         pairs.append(f"'_person_key', (SELECT k.person_key FROM {qi(mapped)} k WHERE k._row = r._row)")
     json_obj = "json_object(" + ", ".join(pairs) + ")"
-    field_cols = std.field_names
-    columns = ", ".join(qi(n) for n, _ in cases_columns(std))
     bid = ql(meta.batch_id)
     hidden = "(" + ", ".join(ql(c) for c in withheld) + ")" if withheld else "(NULL)"
     with transaction(con):
@@ -125,12 +123,21 @@ def write_batch(
                 0
             ]
         )
+        values = {
+            "case_id": f"{bid} || '-' || CAST(m._row AS VARCHAR)",  # in a store made before it was computed
+            "contributor": ql(meta.contributor),
+            "batch_id": bid,
+            "source_row": "m._row",
+            **{f: f"m.{qi(f)}" for f in std.field_names},
+            "na_fields": "m.na_fields",
+            "warnings": "coalesce(w.w, []::VARCHAR[])" if warned else "[]::VARCHAR[]",
+            "person_key": "m.person_key" if keyed else "NULL",
+        }
+        written = stored_case_columns(con)
         con.execute(
-            f"INSERT INTO cases ({columns}) SELECT {bid} || '-' || CAST(m._row AS VARCHAR), "
-            f"{ql(meta.contributor)}, {bid}, m._row, "
-            + ", ".join(f"m.{qi(c)}" for c in field_cols)
-            + f", m.na_fields, {'coalesce(w.w, []::VARCHAR[])' if warned else '[]::VARCHAR[]'}, "
-            f"{'m.person_key' if keyed else 'NULL'} FROM {qi(mapped)} m"
+            f"INSERT INTO cases ({', '.join(qi(c) for c in written)}) SELECT "
+            + ", ".join(values[c] for c in written)
+            + f" FROM {qi(mapped)} m"
             + (" LEFT JOIN _warnings w ON w._row = m._row" if warned else "")
             + (" WHERE m._row NOT IN (SELECT _row FROM _errors)" if errors else "")
         )

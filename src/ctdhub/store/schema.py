@@ -30,11 +30,29 @@ from ctdhub.standard import Standard, load_standard
 SCHEMA_VERSION = 4  # 2: cases.person_key; 3: batches.rows_skipped; 4: linkage tables
 
 
+# a case's id: its batch, then the line of its row in the file. Computed when read (a VIRTUAL column), not
+# stored: writing a million distinct ids was a fifth of an ingest's insert. A store made before stores it.
+CASE_ID = "batch_id || '-' || CAST(source_row AS VARCHAR)"
+
+
+def stored_case_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The columns of the store's `cases` that an insert writes, in order: all but the computed `case_id`
+    (a store made before computed ids stores it, and lists it here)."""
+    return [
+        str(r[0])
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
+            "AND table_schema = 'main' AND table_name = 'cases' AND is_generated = 'NEVER' "
+            "ORDER BY ordinal_position"
+        ).fetchall()
+    ]
+
+
 def cases_columns(std: Standard | None = None) -> list[tuple[str, str]]:
     """(name, SQL type) of every column of `cases`, in order."""
     std = std or load_standard()
     cols = [
-        ("case_id", "VARCHAR NOT NULL"),
+        ("case_id", f"VARCHAR GENERATED ALWAYS AS ({CASE_ID}) VIRTUAL"),
         ("contributor", "VARCHAR NOT NULL"),
         ("batch_id", "VARCHAR NOT NULL"),
         ("source_row", "BIGINT NOT NULL"),
@@ -140,7 +158,7 @@ def ddl(std: Standard | None = None) -> list[str]:
         # no PRIMARY KEY on case_id: it is unique by construction (`batch_id`, unique in `batches` and written
         # in the same transaction, then '-' and the row's line in the file, unique within a batch), and the
         # index made the insert of a 1M-row batch and its commit 2.5 times slower (issue 15). A store made
-        # before keeps its index: correct, only slower to write.
+        # before keeps its index and its stored ids: correct, only slower to write.
         f"CREATE TABLE IF NOT EXISTS cases (\n  {cases}\n)",
         """CREATE TABLE IF NOT EXISTS batch_fields (
   batch_id VARCHAR NOT NULL,
