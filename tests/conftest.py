@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -115,3 +116,15 @@ def demo_release(make_demo_release: Callable[[str, int], Path]) -> Path:
     """Release 0001 of the demo hub under DEMO_POLICY (display threshold DEMO_THRESHOLD, k-anonymity on,
     CSV and Parquet): the release directory. Read-only."""
     return make_demo_release(DEMO_POLICY, DEMO_NOISE_SEED)
+
+
+def store_case_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """Recreate the store's empty `cases` with `case_id` stored, as stores made before computed ids hold it,
+    so that a test can insert cases under ids of its choosing ('a01') rather than batch-and-row ids."""
+    cols = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() "
+        "AND table_name = 'cases' ORDER BY ordinal_position"
+    ).fetchall()
+    assert con.execute("SELECT count(*) FROM cases").fetchone() == (0,)
+    con.execute("DROP TABLE cases")
+    con.execute("CREATE TABLE cases (" + ", ".join(f'"{c}" {t}' for c, t in cols) + ")")

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import store_case_ids
 from ctdhub.cli import cli
 from ctdhub.linkage.clk import Encoder, Identity
 from ctdhub.linkage.clusters import Link, cluster
@@ -43,6 +44,7 @@ from ctdhub.linkage.review import DecisionError, read_decisions, write_review
 from ctdhub.store import Hub, auditlog, init_store
 from ctdhub.store.auditlog import entries
 from ctdhub.store.hub import transaction
+from ctdhub.store.schema import stored_case_columns
 
 SECRET = bytes.fromhex("5eed" * 16)  # invented for the tests
 ENC = Encoder(SECRET)
@@ -98,6 +100,8 @@ SAME_PERSON = [("a01", "b01"), ("a02", "b02"), ("a03", "b03"), ("a04", "b04")]
 def fill(hub: Hub, records: Iterable[Rec]) -> None:
     """Store the records as cases (quasi-identifiers only) and their keys, as ingest would."""
     with hub.writer() as con, transaction(con):
+        if "case_id" not in stored_case_columns(con):
+            store_case_ids(con)
         for r in records:
             con.execute(
                 'INSERT INTO cases (case_id, contributor, batch_id, source_row, gender, "ageBroad", '

@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from conftest import store_case_ids
 from ctdhub.linkage.find import QUASI, find_duplicates
 from ctdhub.linkage.quasi import exact_candidates, quasi_candidates
 from ctdhub.store import Hub, init_store
@@ -52,6 +53,7 @@ def make_hub(tmp_path: Path, n: int = 300, seed: int = 3) -> Hub:
     names = ["case_id", "contributor", "gender", "ageBroad", "yearOfRegistration", "citizenship", "exploited"]
     rows = pa.table(dict(zip(names, map(list, zip(*_rows(n, seed), strict=True)), strict=True)))
     with hub.writer() as con:
+        store_case_ids(con)
         con.register("rows", rows)
         con.execute(
             'INSERT INTO cases (case_id, contributor, batch_id, source_row, gender, "ageBroad", '
