@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ctdhub.demo.generate import demo_spec_path, write_casework_csv
 from ctdhub.errors import CtdhubError
@@ -311,3 +314,15 @@ def test_the_scan_tells_whether_values_need_more_than_trimming_spaces(
         read_source(con, path, table="raw")
         values = {v for (v,) in con.execute("SELECT v FROM raw").fetchall()}
     assert values and all(v == v.strip(" \t\r\n\u00a0") for v in values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b'"', b"\n", b"a", b"\r"]), max_size=80))
+def test_the_quote_parity_before_each_newline_is_counted_exactly(parts: list[bytes]) -> None:
+    """The scan's parity of quotes before each newline (stretches between newlines, XOR-accumulated) is
+    the count of quotes before it, mod 2."""
+    chunk = b"".join(parts)
+    a = np.frombuffer(chunk, dtype=np.uint8)
+    npos = np.flatnonzero(a == csv_lines.NEWLINE)
+    expected = [chunk[:i].count(b'"') % 2 for i in npos.tolist()]
+    assert csv_lines._quotes_before((a == csv_lines.QUOTE).view(np.uint8), npos).tolist() == expected

@@ -152,6 +152,19 @@ class _Found:
         )
 
 
+def _quotes_before(is_quote: npt.NDArray[np.uint8], npos: Lines) -> Lines:
+    """The parity of the quotes before each newline of a chunk (`is_quote`: 1 where the byte is a quote;
+    `npos`: the newlines' offsets, increasing): the parity of each stretch between newlines, accumulated.
+    Two passes over the bytes, where listing every quote's offset cost a fully quoted file a third of its
+    parse time."""
+    if not npos.size:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.concatenate(([0], npos[:-1]))  # stretch i runs from the previous newline to newline i
+    stretches = np.bitwise_xor.reduceat(is_quote[: int(npos[-1])], starts) if npos[-1] > 0 else starts * 0
+    # reduceat gives an empty stretch (a chunk starting with a newline) the byte at its start: a newline, 0
+    return np.bitwise_xor.accumulate(stretches).astype(np.int64)
+
+
 def _scan(path: Path, first_line: int, keep_empty: bool, check_utf8: bool, found: _Found) -> LineScan:
     start = line_start_offset(path, first_line - 1)
     empties = 0
@@ -173,9 +186,9 @@ def _scan(path: Path, first_line: int, keep_empty: bool, check_utf8: bool, found
                 except UnicodeDecodeError as err:
                     utf8_error, decoder = offset + err.start, None
             a = np.frombuffer(chunk, dtype=np.uint8)
-            qpos = np.flatnonzero(a == QUOTE)
+            is_quote = (a == QUOTE).view(np.uint8)
             npos = np.flatnonzero(a == NEWLINE)
-            quoted = (np.searchsorted(qpos, npos) + odd) & 1
+            quoted = (_quotes_before(is_quote, npos) + odd) & 1
             other = other or _other_whitespace(chunk, last_byte, quoted)
             local = np.flatnonzero(quoted == 0)
             if local.size:
@@ -192,7 +205,7 @@ def _scan(path: Path, first_line: int, keep_empty: bool, check_utf8: bool, found
                 found.add(prev_lines[~empty] + 1)
                 empties += int(empty.sum())
                 last_term, last_term_line = int(terms[-1]), int(term_lines[-1])
-            odd = (odd + int(qpos.size)) & 1
+            odd = (odd + int(np.count_nonzero(is_quote))) & 1
             newlines_before += int(npos.size)
             last_byte = int(a[-1])
             offset += len(chunk)
