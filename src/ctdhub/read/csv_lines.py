@@ -157,11 +157,11 @@ def _quotes_before(is_quote: npt.NDArray[np.uint8], npos: Lines) -> Lines:
     `npos`: the newlines' offsets, increasing): the parity of each stretch between newlines, accumulated.
     Two passes over the bytes, where listing every quote's offset cost a fully quoted file a third of its
     parse time."""
-    if not npos.size:
-        return np.zeros(0, dtype=np.int64)
+    if not npos.size or npos[-1] == 0:  # no newline, or only one, at the chunk's start: no quote before it
+        return np.zeros(npos.size, dtype=np.int64)
     starts = np.concatenate(([0], npos[:-1]))  # stretch i runs from the previous newline to newline i
-    stretches = np.bitwise_xor.reduceat(is_quote[: int(npos[-1])], starts) if npos[-1] > 0 else starts * 0
     # reduceat gives an empty stretch (a chunk starting with a newline) the byte at its start: a newline, 0
+    stretches = np.bitwise_xor.reduceat(is_quote[: int(npos[-1])], starts)
     return np.bitwise_xor.accumulate(stretches).astype(np.int64)
 
 

@@ -16,6 +16,7 @@ import contextlib
 import csv
 import io
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,17 +113,20 @@ def _read_csv_sql(path: Path, ncols: int, delimiter: str, header_row: int) -> st
     is quoted; the header text comes from Python's csv module (`_first_record`) instead.
     """
     columns = "{" + ", ".join(f"{ql(f'c{i}')}: 'VARCHAR'" for i in range(1, ncols + 1)) + "}"
-    cleaned = ", ".join(f"nullif(trim(c{i}), '') AS c{i}" for i in range(1, ncols + 1))
-    return (
-        f"SELECT *, {_blank(ncols)} AS {BLANK} FROM (SELECT {cleaned} FROM read_csv({ql(str(path))}, "
-        f"columns={columns}, header=false, skip={header_row - 1}, auto_detect=false, delim={ql(delimiter)}, "
-        "quote='\"', escape='\"', strict_mode=true, null_padding=false, ignore_errors=false, comment='', "
-        "encoding='utf-8'))"
+    return _cleaned_records(
+        lambda c: f"nullif(trim({c}), '')",
+        ncols,
+        f"read_csv({ql(str(path))}, columns={columns}, header=false, skip={header_row - 1}, auto_detect=false, "
+        f"delim={ql(delimiter)}, quote='\"', escape='\"', strict_mode=true, null_padding=false, "
+        "ignore_errors=false, comment='', encoding='utf-8')",
     )
 
 
-def _blank(ncols: int) -> str:
-    return " AND ".join(f"c{i} IS NULL" for i in range(1, ncols + 1))
+def _cleaned_records(clean: Callable[[str], str], ncols: int, source: str) -> str:
+    """The columns c1..c`ncols` of `source`, each cleaned by `clean`, and whether the record is blank."""
+    cleaned = ", ".join(f"{clean(f'c{i}')} AS c{i}" for i in range(1, ncols + 1))
+    blank = " AND ".join(f"c{i} IS NULL" for i in range(1, ncols + 1))
+    return f"SELECT *, {blank} AS {BLANK} FROM (SELECT {cleaned} FROM {source})"
 
 
 # a value that starts or ends with whitespace (RE2 syntax): DuckDB's trim() with a set of characters is
@@ -142,10 +146,8 @@ def _trim_other_whitespace(con: duckdb.DuckDBPyConnection, parsed: str, ncols: i
     """Trim the parsed values of whitespace other than spaces too (tabs, no-break spaces, line ends in
     quotes): only for a file whose byte scan found some, as the regular expression that finds the values
     to trim costs as much again as the parse of a wide file."""
-    cleaned = ", ".join(f"{_cleaned(f'c{i}')} AS c{i}" for i in range(1, ncols + 1))
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {qi(parsed)} AS SELECT *, {_blank(ncols)} AS {BLANK} FROM "
-        f"(SELECT {cleaned} FROM {qi(parsed)})"
+        f"CREATE OR REPLACE TEMP TABLE {qi(parsed)} AS {_cleaned_records(_cleaned, ncols, qi(parsed))}"
     )
 
 
@@ -170,15 +172,14 @@ def _parse(con: duckdb.DuckDBPyConnection, sql: str, parsed: str) -> _Parse:
 
 
 def _publish(
-    con: duckdb.DuckDBPyConnection, table: str, parsed: str, names: list[str], scan: LineScan
+    con: duckdb.DuckDBPyConnection, table: str, parsed: str, names: list[str], scan: LineScan, records: int
 ) -> BatchCounts:
     """Name the parsed records `table` (`_row`, *names) without the header and fully blank rows: a view
     over `parsed` when every record's line is its ordinal plus one constant, else a table joined to the
-    scan's breaks (records spanning lines, empty lines skipped). Returns the rows kept and blank rows."""
+    scan's breaks (records spanning lines, empty lines skipped). `records` counts the parse's records, the
+    header included. Returns the rows kept and blank rows."""
     src = qi(parsed)
-    blanks, records = con.execute(
-        f"SELECT count(*) FILTER (WHERE rowid > 0 AND {BLANK}), count(*) FROM {src}"
-    ).fetchall()[0]
+    (blanks,) = con.execute(f"SELECT count(*) FROM {src} WHERE rowid > 0 AND {BLANK}").fetchall()[0]
     cols = ", ".join(f"c{i} AS {qi(n)}" for i, n in enumerate(names, start=1))
     keep = f"rowid > 0 AND NOT {BLANK}"
     ordinals, offsets = scan.breaks
@@ -198,7 +199,7 @@ def _publish(
         finally:
             con.unregister(BREAKS_VIEW)
         con.execute(f"DROP TABLE {src}")
-    return BatchCounts(rows=int(records) - 1 - int(blanks), blanks=int(blanks))
+    return BatchCounts(rows=records - 1 - int(blanks), blanks=int(blanks))
 
 
 @dataclass
@@ -239,7 +240,7 @@ def _read_pass(
     if names and parse.error is None and parse.records == scan.records:
         if scan.other_whitespace:
             _trim_other_whitespace(con, parsed_table(table), len(names))
-        counts = _publish(con, table, parsed_table(table), names, scan)
+        counts = _publish(con, table, parsed_table(table), names, scan, parse.records)
     return _Pass(names, parse, counts, scan)
 
 

@@ -26,7 +26,7 @@ from ctdhub.linkage import keyformat
 from ctdhub.sql import qi, ql
 from ctdhub.standard import Standard
 from ctdhub.store.hub import transaction
-from ctdhub.store.schema import stored_case_columns
+from ctdhub.store.schema import case_id_sql, stored_case_columns
 
 ACTIVE, PENDING, REVERTED = "active", "pending", "reverted"
 LINKAGE_KEY = "linkage_key"  # the mapped table's column of keys (= ctdhub.mapping.engine.LINKAGE_KEY)
@@ -117,14 +117,11 @@ def write_batch(
         )
         # the join and the filter only when there is something to join or filter: on a clean file of a
         # million rows they were a seventh of the store's time
-        errors, warned = (
-            int(n)
-            for n in con.execute("SELECT (SELECT count(*) FROM _errors), count(*) FROM _warnings").fetchall()[
-                0
-            ]
-        )
+        errors, warned = con.execute(
+            "SELECT (SELECT count(*) FROM _errors), count(*) FROM _warnings"
+        ).fetchall()[0]
         values = {
-            "case_id": f"{bid} || '-' || CAST(m._row AS VARCHAR)",  # in a store made before it was computed
+            "case_id": case_id_sql(bid, "m._row"),  # stored only in a store made before ids were computed
             "contributor": ql(meta.contributor),
             "batch_id": bid,
             "source_row": "m._row",
@@ -208,7 +205,7 @@ def _insert_linkage_keys(con: duckdb.DuckDBPyConnection, meta: BatchMeta, mapped
     bid = ql(meta.batch_id)
     con.execute(
         f"INSERT INTO linkage_keys (case_id, batch_id, contributor, {', '.join(qi(c) for c in parsed)}) "
-        f"SELECT {bid} || '-' || CAST(m._row AS VARCHAR), {bid}, {ql(meta.contributor)}, "
+        f"SELECT {case_id_sql(bid, 'm._row')}, {bid}, {ql(meta.contributor)}, "
         + ", ".join(parsed.values())
         + f" FROM {qi(mapped)} m WHERE {key} IS NOT NULL AND {keyformat.valid_sql(key)} "
         "AND m._row NOT IN (SELECT _row FROM _errors)"

@@ -30,9 +30,11 @@ from ctdhub.standard import Standard, load_standard
 SCHEMA_VERSION = 4  # 2: cases.person_key; 3: batches.rows_skipped; 4: linkage tables
 
 
-# a case's id: its batch, then the line of its row in the file. Computed when read (a VIRTUAL column), not
-# stored: writing a million distinct ids was a fifth of an ingest's insert. A store made before stores it.
-CASE_ID = "batch_id || '-' || CAST(source_row AS VARCHAR)"
+def case_id_sql(batch: str, row: str) -> str:
+    """A case's id from SQL expressions of its batch id and its row's line in the file. In `cases` it is
+    computed when read (a VIRTUAL column), not stored: writing a million distinct ids was a fifth of an
+    ingest's insert. A store made before stores it."""
+    return f"{batch} || '-' || CAST({row} AS VARCHAR)"
 
 
 def stored_case_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -52,7 +54,7 @@ def cases_columns(std: Standard | None = None) -> list[tuple[str, str]]:
     """(name, SQL type) of every column of `cases`, in order."""
     std = std or load_standard()
     cols = [
-        ("case_id", f"VARCHAR GENERATED ALWAYS AS ({CASE_ID}) VIRTUAL"),
+        ("case_id", f"VARCHAR GENERATED ALWAYS AS ({case_id_sql('batch_id', 'source_row')}) VIRTUAL"),
         ("contributor", "VARCHAR NOT NULL"),
         ("batch_id", "VARCHAR NOT NULL"),
         ("source_row", "BIGINT NOT NULL"),

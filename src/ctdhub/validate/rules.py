@@ -166,15 +166,12 @@ def run_validation(
         )
     if "empty_record" not in skip:
         parts.append(_empty_record(mapped, sorted(set(cols) & set(std.field_names))))
-    hashed = False
     if "duplicate_row" not in skip:
         raw_cols = [r[0] for r in con.execute(f"DESCRIBE {qi(raw)}").fetchall() if r[0] != "_row"]
         if raw_cols:
             parts.append(_duplicate_rows(con, raw, raw_cols))
-            hashed = True
     con.execute(f"CREATE OR REPLACE TEMP TABLE {qi(findings)} AS {' UNION ALL '.join(parts)}")
-    if hashed:
-        con.execute(f"DROP TABLE {ROW_HASHES}")
+    con.execute(f"DROP TABLE IF EXISTS {ROW_HASHES}")
 
 
 ROW_HASHES = "_ctdhub_row_hashes"  # (_row, _h): each raw row's hash, while the duplicates are found
